@@ -1,0 +1,86 @@
+"""The graph IR: a typed, TensorFlow-free view of one int8 model.
+
+Contract: a Graph holds tensors (shape, dtype, quantization, constant data) and ops in
+execution order. Ops refer to tensors by index; an optional input is -1. Kernel-level
+decisions (multipliers, strides) are not made here; see lower.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DTYPE_SIZES = {"int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8,
+               "float32": 4, "float16": 2, "bool": 1}
+
+
+@dataclass
+class Quant:
+    """Affine quantization: real = scale * (q - zero_point); per-axis when len > 1."""
+    scale: np.ndarray          # float32
+    zero_point: np.ndarray     # int64
+    axis: int = 0
+
+    @property
+    def per_channel(self) -> bool:
+        return self.scale.size > 1
+
+
+@dataclass
+class Tensor:
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    quant: Quant | None = None
+    data: np.ndarray | None = None     # constant contents, shaped; None for activations
+
+    @property
+    def is_const(self) -> bool:
+        return self.data is not None
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * DTYPE_SIZES[self.dtype]
+
+    @property
+    def scale(self) -> float:
+        return float(self.quant.scale[0])
+
+    @property
+    def zero_point(self) -> int:
+        return int(self.quant.zero_point[0])
+
+
+@dataclass
+class Op:
+    index: int                       # layer index in the original .tflite
+    kind: str                        # builtin name, e.g. "CONV_2D"
+    inputs: list[int]
+    outputs: list[int]
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Graph:
+    name: str
+    tensors: list[Tensor]
+    ops: list[Op]
+    inputs: list[int]
+    outputs: list[int]
+
+    def t(self, i: int) -> Tensor:
+        return self.tensors[i]
+
+    def consumers(self, tensor_index: int) -> list[Op]:
+        return [op for op in self.ops if tensor_index in op.inputs]
+
+    def producer(self, tensor_index: int) -> Op | None:
+        for op in self.ops:
+            if tensor_index in op.outputs:
+                return op
+        return None
