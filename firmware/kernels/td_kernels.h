@@ -1,0 +1,99 @@
+/* tinydeploy int8 kernels: plain C99, bit-exact with TFLite Micro's reference kernels.
+ * Every kernel takes a const parameter block that the code generator fills at build time
+ * (shapes, offsets, requantization constants), so nothing is computed at run time that
+ * could have been computed on the host. Layouts are NHWC; weights as in the .tflite. */
+#ifndef TD_KERNELS_H
+#define TD_KERNELS_H
+
+#include <stdint.h>
+
+#define TD_MAX_DIMS 6
+
+typedef struct {
+    int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+    int32_t k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_h, pad_w;
+    int32_t filter_in_c;     /* CONV_2D: in_c / groups */
+    int32_t depth_mult;      /* DEPTHWISE_CONV_2D: out_c / in_c */
+    int32_t in_offset, out_offset, act_min, act_max;
+    const int8_t *weights;   /* conv [out_c][k_h][k_w][filter_in_c]; depthwise [k_h][k_w][out_c] */
+    const int32_t *bias;     /* [out_c] or NULL */
+    const int32_t *mult;     /* [out_c] */
+    const int32_t *shift;    /* [out_c] */
+} td_conv_params_t;
+
+typedef struct {
+    int32_t batches, in_depth, out_n;
+    int32_t in_offset, w_offset, out_offset, act_min, act_max;
+    int32_t per_channel;     /* mult/shift have out_n entries, else one */
+    const int8_t *weights;   /* [out_n][in_depth] */
+    const int32_t *bias;     /* [out_n] or NULL */
+    const int32_t *mult;
+    const int32_t *shift;
+} td_fc_params_t;
+
+typedef struct {
+    int32_t batches, in_h, in_w, c, out_h, out_w;
+    int32_t k_h, k_w, stride_h, stride_w, pad_h, pad_w;
+    int32_t act_min, act_max;
+} td_pool_params_t;
+
+typedef struct {
+    int32_t size;            /* output elements */
+    int32_t ndim;            /* 0: no broadcast, flat loop over size */
+    int32_t dims[TD_MAX_DIMS];     /* output dims */
+    int32_t strides1[TD_MAX_DIMS]; /* input 1 element strides, 0 on broadcast axes */
+    int32_t strides2[TD_MAX_DIMS];
+    int32_t in1_offset, in2_offset, out_offset;
+    int32_t left_shift, in1_mult, in1_shift, in2_mult, in2_shift;   /* ADD only */
+    int32_t out_mult, out_shift, act_min, act_max;
+} td_binary_params_t;
+
+typedef struct {
+    int32_t outer, depth;
+    int32_t in_mult, in_left_shift, diff_min;
+} td_softmax_params_t;
+
+typedef struct {
+    int32_t size, in_zp, range_radius, in_mult, in_left_shift;
+} td_logistic_params_t;
+
+typedef struct {
+    int32_t outer, reduce, inner;  /* input viewed as [outer][reduce][inner] */
+    int32_t in_zp, out_zp;
+    float scale, bias;             /* in_scale / out_scale and -in_zp * scale, as TFLM */
+} td_mean_params_t;
+
+typedef struct {
+    int32_t in_dims[4], out_dims[4], before[4];
+    int8_t value;
+} td_pad_params_t;
+
+typedef struct {
+    int32_t outer, n_inputs;
+    const int32_t *in_inner;       /* [n_inputs] bytes copied per outer step */
+} td_concat_params_t;
+
+typedef struct {
+    int32_t size, in_zp, out_zp, mult, shift, act_min, act_max;
+} td_requant_params_t;
+
+typedef struct {
+    int32_t size, lo, hi;
+} td_clamp_params_t;
+
+void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+void td_fully_connected_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
+void td_avg_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
+void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
+void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_mul_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_softmax_s8(const td_softmax_params_t *p, const int8_t *in, int8_t *out);
+void td_logistic_s8(const td_logistic_params_t *p, const int8_t *in, int8_t *out);
+void td_mean_s8(const td_mean_params_t *p, const int8_t *in, int8_t *out);
+void td_pad_s8(const td_pad_params_t *p, const int8_t *in, int8_t *out);
+void td_concat_s8(const td_concat_params_t *p, const int8_t *const *ins, int8_t *out);
+void td_requantize_s8(const td_requant_params_t *p, const int8_t *in, int8_t *out);
+void td_clamp_s8(const td_clamp_params_t *p, const int8_t *in, int8_t *out);
+
+#endif

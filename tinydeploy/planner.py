@@ -1,0 +1,101 @@
+"""Static memory plan: tensor lifetimes over the layer order, offsets in one arena.
+
+Contract: `plan(program)` returns a Plan that gives every activation tensor an offset in a
+single arena such that no two tensors that are live at the same time overlap. Aliases
+(RESHAPE-like layers) share their source's bytes. Graph inputs are live from the start,
+graph outputs until the end. Several placement orders are tried; the smallest arena wins.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .program import Program
+
+ALIGN = 4  # Cortex-M word loads need 4-byte alignment; nothing in the kernels needs more
+
+
+@dataclass
+class Buffer:
+    tensor: int      # root tensor index
+    size: int        # bytes, aligned
+    first: int       # layer index that writes it (-1: graph input)
+    last: int        # last layer index that reads it (len(layers): graph output)
+    offset: int = 0
+
+
+@dataclass
+class Plan:
+    arena_bytes: int
+    offsets: dict[int, int]      # every activation tensor (aliases included) -> arena offset
+    buffers: list[Buffer]
+
+
+def _align(n: int) -> int:
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+def lifetimes(program: Program) -> tuple[list[Buffer], dict[int, int]]:
+    """Buffers with their live ranges, and the alias map tensor -> root tensor."""
+    g = program.graph
+    root: dict[int, int] = {}
+
+    def r(t: int) -> int:
+        while t in root:
+            t = root[t]
+        return t
+
+    for layer in program.layers:
+        if layer.alias_of is not None:
+            root[layer.output] = layer.alias_of
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for t in g.inputs:
+        first[r(t)] = -1
+        last[r(t)] = -1
+    end = len(program.layers)
+    for i, layer in enumerate(program.layers):
+        for t in layer.inputs:
+            last[r(t)] = max(last.get(r(t), i), i)
+        o = r(layer.output)
+        first.setdefault(o, i)
+        last[o] = max(last.get(o, i), i)
+    for t in g.outputs:
+        last[r(t)] = end
+    buffers = [Buffer(t, _align(g.t(t).nbytes), first[t], last[t]) for t in first]
+    return buffers, {t: r(t) for t in list(root) + list(first)}
+
+
+def _place(buffers: list[Buffer], order: list[Buffer]) -> int:
+    placed: list[Buffer] = []
+    for b in order:
+        # Lowest offset not overlapping any placed buffer whose lifetime intersects.
+        busy = sorted((p.offset, p.offset + p.size) for p in placed
+                      if not (p.last < b.first or b.last < p.first))
+        offset = 0
+        for lo, hi in busy:
+            if offset + b.size <= lo:
+                break
+            offset = max(offset, hi)
+        b.offset = offset
+        placed.append(b)
+    return max((b.offset + b.size for b in buffers), default=0)
+
+
+def plan(program: Program) -> Plan:
+    """Plan the arena (see module docstring)."""
+    buffers, roots = lifetimes(program)
+    orders = [
+        lambda b: (-b.size, b.first),
+        lambda b: (b.first, -b.size),
+        lambda b: (-(b.last - b.first) * b.size, b.first),
+        lambda b: (-(b.last - b.first), -b.size),
+    ]
+    best, best_offsets = None, None
+    for key in orders:
+        total = _place(buffers, sorted(buffers, key=key))
+        if best is None or total < best:
+            best, best_offsets = total, {b.tensor: b.offset for b in buffers}
+    for b in buffers:
+        b.offset = best_offsets[b.tensor]
+    offsets = {t: best_offsets[rt] for t, rt in roots.items()}
+    return Plan(best or 0, offsets, buffers)

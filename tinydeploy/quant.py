@@ -1,0 +1,75 @@
+"""Quantization arithmetic done at generation time, exactly as TFLite Micro's Prepare does it.
+
+Every function mirrors one in TFLite's quantization_util / kernel_util so the multipliers
+and shifts we bake into C are the very integers TFLite Micro computes at run time.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+INT8_MIN, INT8_MAX = -128, 127
+
+
+def _round_away(x: float) -> int:
+    """std::round / roundf: halves away from zero."""
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def quantize_multiplier(real: float) -> tuple[int, int]:
+    """QuantizeMultiplier: real = q * 2^(shift-31), q a Q31 int32; shift may be +/-."""
+    if real == 0.0:
+        return 0, 0
+    q, shift = math.frexp(real)
+    q_fixed = _round_away(q * (1 << 31))
+    if q_fixed == (1 << 31):
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    if shift > 30:
+        return (1 << 31) - 1, 30
+    return q_fixed, shift
+
+
+def quantize_multiplier_gt_one(real: float) -> tuple[int, int]:
+    """QuantizeMultiplierGreaterThanOne: the shift is a left shift >= 0."""
+    m, s = quantize_multiplier(real)
+    if s < 0:
+        raise ValueError(f"multiplier {real} is below one")
+    return m, s
+
+
+def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized for int8 outputs (f / scale in float32)."""
+    def q(f: float) -> int:
+        return zero_point + _round_away(float(np.float32(f) / np.float32(scale)))
+    if activation == "NONE":
+        return INT8_MIN, INT8_MAX
+    if activation == "RELU":
+        return max(INT8_MIN, q(0.0)), INT8_MAX
+    if activation == "RELU6":
+        return max(INT8_MIN, q(0.0)), min(INT8_MAX, q(6.0))
+    if activation == "RELU_N1_TO_1":
+        return max(INT8_MIN, q(-1.0)), min(INT8_MAX, q(1.0))
+    raise ValueError(f"fused activation {activation} is not supported")
+
+
+def per_channel_multipliers(in_scale: float, w_scales: np.ndarray, out_scale: float,
+                            channels: int) -> tuple[list[int], list[int]]:
+    """PopulateConvolutionQuantizationParams: one (multiplier, shift) per output channel."""
+    scales = np.broadcast_to(np.asarray(w_scales, np.float32), (channels,))
+    mults, shifts = [], []
+    for s in scales:
+        m, sh = quantize_multiplier(float(in_scale) * float(s) / float(out_scale))
+        mults.append(m)
+        shifts.append(sh)
+    return mults, shifts
+
+
+def input_radius(integer_bits: int, left_shift: int, total_bits: int = 31) -> int:
+    """CalculateInputRadius."""
+    max_rescaled = (1.0 * ((1 << integer_bits) - 1) * (1 << (total_bits - integer_bits))
+                    / (1 << left_shift))
+    return int(math.floor(max_rescaled))
