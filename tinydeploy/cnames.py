@@ -19,8 +19,3 @@ def c_string(text: str, limit: int = 64) -> str:
     s = _SAFE_LITERAL.sub("_", text)
     s = s.replace("/*", "_*").replace("*/", "*_")
     return s[:limit]
-
-
-def c_identifier(text: str) -> str:
-    s = re.sub(r"[^A-Za-z0-9_]", "_", text) or "model"
-    return s if not s[0].isdigit() else "_" + s
