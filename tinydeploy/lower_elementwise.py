@@ -62,13 +62,16 @@ def binary(low: LowerContext, op: Op) -> Layer:
         kernel = "td_mul_s8"
     args = [low.data_arg(consts, op, op.inputs[0], "in1"), low.data_arg(consts, op, op.inputs[1], "in2")]
     inputs = [t for kind, t in args if kind == "t"]
+    # Element i of the output reads only element i of a same-shaped input: safe in place.
+    inplace = [t for t in inputs if g.t(t).size == y.size]
     return Layer(op.index, op.kind, kernel, "td_binary_params_t", p, args, inputs,
-                 op.outputs[0], consts)
+                 op.outputs[0], consts, inplace=inplace)
 
 
-def _unary(op: Op, kernel: str, ptype: str, params: dict) -> Layer:
+def _unary(op: Op, kernel: str, ptype: str, params: dict, inplace: bool = False) -> Layer:
+    """inplace: the kernel reads element i (or, for softmax, row i) before writing it."""
     return Layer(op.index, op.kind, kernel, ptype, params, [("t", op.inputs[0])],
-                 [op.inputs[0]], op.outputs[0])
+                 [op.inputs[0]], op.outputs[0], inplace=[op.inputs[0]] if inplace else [])
 
 
 def _check_unit_output(op: Op, y) -> None:
@@ -87,7 +90,7 @@ def softmax(low: LowerContext, op: Op) -> Layer:
     depth = x.shape[-1]
     return _unary(op, "td_softmax_s8", "td_softmax_params_t",
                   dict(outer=x.size // depth, depth=depth, in_mult=mult, in_left_shift=left,
-                       diff_min=-quant.input_radius(5, left)))
+                       diff_min=-quant.input_radius(5, left)), inplace=True)
 
 
 def logistic(low: LowerContext, op: Op) -> Layer:
@@ -99,7 +102,7 @@ def logistic(low: LowerContext, op: Op) -> Layer:
     mult = quant._round_away(q * (1 << 31))
     return _unary(op, "td_logistic_s8", "td_logistic_params_t",
                   dict(size=x.size, in_zp=x.zero_point, range_radius=quant.input_radius(4, left),
-                       in_mult=mult, in_left_shift=left))
+                       in_mult=mult, in_left_shift=left), inplace=True)
 
 
 def mean(low: LowerContext, op: Op) -> Layer:
@@ -182,7 +185,7 @@ def requantize(low: LowerContext, op: Op) -> Layer:
         lo = max(quant.INT8_MIN, y.zero_point + quant._round_away(_f32(np.float32(0.0) / np.float32(y.scale))))
     return _unary(op, "td_requantize_s8", "td_requant_params_t",
                   dict(size=x.size, in_zp=x.zero_point, out_zp=y.zero_point, mult=mult,
-                       shift=shift, act_min=lo, act_max=hi))
+                       shift=shift, act_min=lo, act_max=hi), inplace=True)
 
 
 def relu6(low: LowerContext, op: Op) -> Layer:
@@ -191,4 +194,4 @@ def relu6(low: LowerContext, op: Op) -> Layer:
     six = x.zero_point + quant._round_away(_f32(np.float32(6.0) / np.float32(x.scale)))
     six = min(max(six, quant.INT8_MIN), quant.INT8_MAX)
     return _unary(op, "td_clamp_s8", "td_clamp_params_t",
-                  dict(size=x.size, lo=x.zero_point, hi=six))
+                  dict(size=x.size, lo=x.zero_point, hi=six), inplace=True)

@@ -3,7 +3,10 @@
 Contract: `plan(program)` returns a Plan that gives every activation tensor an offset in a
 single arena such that no two tensors that are live at the same time overlap. Aliases
 (RESHAPE-like layers) share their source's bytes. Graph inputs are live from the start,
-graph outputs until the end. Several placement orders are tried; the smallest arena wins.
+graph outputs until the end. A layer whose kernel works in place (Layer.inplace) writes
+its output over an input that dies at that layer, when the sizes match and the input is not
+a graph input (the harness runs several inferences on one loaded input). Several placement
+orders are tried; the smallest arena wins.
 """
 from __future__ import annotations
 
@@ -61,6 +64,17 @@ def lifetimes(program: Program) -> tuple[list[Buffer], dict[int, int]]:
         last[o] = max(last.get(o, i), i)
     for t in g.outputs:
         last[r(t)] = end
+    inputs = {r(t) for t in g.inputs}
+    for i, layer in enumerate(program.layers):
+        o = r(layer.output)
+        for t in layer.inplace:
+            rt = r(t)
+            if (last[rt] == i and rt not in inputs and rt != o and first.get(o) == i
+                    and g.t(rt).nbytes == g.t(o).nbytes):
+                root[o] = rt
+                last[rt] = last.pop(o)
+                del first[o]
+                break
     buffers = [Buffer(t, _align(g.t(t).nbytes), first[t], last[t]) for t in first]
     return buffers, {t: r(t) for t in list(root) + list(first)}
 

@@ -36,6 +36,7 @@ class Layer:
     weight_bytes: int = 0          # int8 weights + int32 bias as stored in the .tflite
     alias_of: int | None = None    # RESHAPE-like: output shares the input's memory
     fused: list[int] = field(default_factory=list)   # further .tflite op indices folded in
+    inplace: list[int] = field(default_factory=list)  # inputs the kernel may overwrite with its output
 
 
 @dataclass

@@ -56,8 +56,17 @@ def test_lifetimes_follow_alias_readers(tmp_path):
     assert by_tensor[roots[7]].last == len(program.layers)  # graph output kept to the end
 
 
-def test_arena_is_the_peak_of_live_bytes(tmp_path):
+def test_arena_is_the_peak_of_live_bytes_with_in_place_add(tmp_path):
     program = lower(load_model(_chain_model(tmp_path)))
     pl = plan(program)
-    # x(16) dies after layer 0; a(32) lives to the end; peak is a + c + d = 96 bytes.
-    assert pl.arena_bytes == 96
+    # a (32 B) dies at the ADD, which writes d over it in place: peak is a + c = 64 bytes.
+    assert pl.offsets[7] == pl.offsets[2]
+    assert pl.arena_bytes == 64
+
+
+def test_graph_input_is_never_overwritten_in_place(tmp_path):
+    t = [tensor("x", [1, 8], "int8", 0.1, 0), tensor("y", [1, 8], "int8", 0.1, 0)]
+    p = tmp_path / "relu.tflite"
+    p.write_bytes(build(t, [("RELU", [0], [1])], [0], [1]))
+    pl = plan(lower(load_model(p)))
+    assert pl.offsets[0] != pl.offsets[1] and pl.arena_bytes == 16
