@@ -59,8 +59,8 @@ def test_lifetimes_follow_alias_readers(tmp_path):
 def test_arena_is_the_peak_of_live_bytes_with_in_place_add(tmp_path):
     program = lower(load_model(_chain_model(tmp_path)))
     pl = plan(program)
-    # a (32 B) dies at the ADD, which writes d over it in place: peak is a + c = 64 bytes.
-    assert pl.offsets[7] == pl.offsets[2]
+    # a and c (32 B each) die at the ADD, which writes d over one of them: peak a + c = 64 B.
+    assert pl.offsets[7] in (pl.offsets[2], pl.offsets[6])
     assert pl.arena_bytes == 64
 
 
