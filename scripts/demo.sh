@@ -9,7 +9,9 @@ out="${1:-$here/demo-out}"
 td="$VENV/bin/tinydeploy"
 
 echo "== 1/4 train the example model (Keras 3, digits 8x8)"
-"$VENV/bin/python" "$here/examples/digits/train.py" "$out"
+# TensorFlow's C++ start-up chatter (absl, CUDA probing) goes to stderr; keep real errors.
+"$VENV/bin/python" "$here/examples/digits/train.py" "$out" \
+    2> >(grep -v -E '^(WARNING: All log messages before absl|[IW][0-9]{4} |E[0-9]{4} .*(cuInit|cuda))' >&2)
 echo "== 2/4 convert to a fully int8 .tflite"
 "$td" convert "$out/digits.keras" --data "$out/digits.npz" -o "$out/digits.tflite"
 echo "== 3/4 inspect: layers, MACs, planned arena"
