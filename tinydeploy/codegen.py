@@ -77,7 +77,7 @@ def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict
             else:
                 args.append(_tensor_expr(a, plan))
         lists = [dict(name="td_l%d_ins" % layer.index,
-                      items=[_tensor_expr(x, plan) for x in a[1]])
+                      ptrs=[_tensor_expr(x, plan) for x in a[1]])
                  for a in layer.args if a[0] == "list"]
         src = ", ".join(c_comment(g.t(t).name, 40) for t in layer.inputs) or "const"
         layers.append(dict(

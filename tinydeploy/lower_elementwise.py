@@ -11,10 +11,6 @@ from .program import Const, Layer, LowerContext
 MAX_DIMS = 6
 
 
-def _f32(x) -> float:
-    return float(np.float32(x))
-
-
 def _broadcast_strides(in_shape, out_shape) -> list[int]:
     shape = (1,) * (len(out_shape) - len(in_shape)) + tuple(in_shape)
     strides, acc = [0] * len(shape), 1
@@ -119,11 +115,13 @@ def mean(low: LowerContext, op: Op) -> Layer:
     outer = int(np.prod(x.shape[:axes[0]], dtype=np.int64))
     reduce = int(np.prod(x.shape[axes[0]:axes[-1] + 1], dtype=np.int64))
     inner = int(np.prod(x.shape[axes[-1] + 1:], dtype=np.int64))
-    scale = np.float32(x.scale) / np.float32(y.scale)
-    bias = np.float32(-x.zero_point) * scale
+    # TFLite's integer mean: fold 1/count into the requantization multiplier.
+    mult, shift = quant.quantize_multiplier(float(x.scale) / float(y.scale))
+    fold = min(reduce.bit_length() - 1, 32, 31 + shift)
+    mult = (mult << fold) // reduce
     return _unary(op, "td_mean_s8", "td_mean_params_t",
                   dict(outer=outer, reduce=reduce, inner=inner, in_zp=x.zero_point,
-                       out_zp=y.zero_point, scale=np.float32(scale), bias=np.float32(bias)))
+                       out_zp=y.zero_point, mult=mult, shift=shift - fold))
 
 
 def pad(low: LowerContext, op: Op) -> Layer:
@@ -177,21 +175,18 @@ def concat(low: LowerContext, op: Op) -> Layer:
 
 
 def requantize(low: LowerContext, op: Op) -> Layer:
-    """QUANTIZE (int8 -> int8) and RELU: out_zp + MBQM(x - in_zp), clamped."""
+    """QUANTIZE (int8 -> int8), RELU and RELU6: out_zp + MBQM(x - in_zp), clamped.
+
+    RELU6 follows TFLite's reference kernel, not TFLite Micro: TFLite Micro clamps in the
+    input's quantization and ignores a different output scale, which is far from the float
+    model when the converter gives RELU6 its own output range (see docs/architecture.md).
+    Where the scales agree both give the same bytes.
+    """
     x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])
     mult, shift = quant.quantize_multiplier(float(x.scale) / float(y.scale))
     lo, hi = quant.INT8_MIN, quant.INT8_MAX
-    if op.kind == "RELU":
-        lo = max(quant.INT8_MIN, y.zero_point + quant._round_away(_f32(np.float32(0.0) / np.float32(y.scale))))
+    if op.kind in ("RELU", "RELU6"):
+        lo, hi = quant.activation_range(op.kind, y.scale, y.zero_point)
     return _unary(op, "td_requantize_s8", "td_requant_params_t",
                   dict(size=x.size, in_zp=x.zero_point, out_zp=y.zero_point, mult=mult,
                        shift=shift, act_min=lo, act_max=hi), inplace=True)
-
-
-def relu6(low: LowerContext, op: Op) -> Layer:
-    """TFLM's RELU6 clamps in the input's quantization without requantizing."""
-    x = low.g.t(op.inputs[0])
-    six = x.zero_point + quant._round_away(_f32(np.float32(6.0) / np.float32(x.scale)))
-    six = min(max(six, quant.INT8_MIN), quant.INT8_MAX)
-    return _unary(op, "td_clamp_s8", "td_clamp_params_t",
-                  dict(size=x.size, lo=x.zero_point, hi=six), inplace=True)

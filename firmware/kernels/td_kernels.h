@@ -60,7 +60,7 @@ typedef struct {
 typedef struct {
     int32_t outer, reduce, inner;  /* input viewed as [outer][reduce][inner] */
     int32_t in_zp, out_zp;
-    float scale, bias;             /* in_scale / out_scale and -in_zp * scale, as TFLM */
+    int32_t mult, shift;           /* in_scale / out_scale / reduce, as one multiplier */
 } td_mean_params_t;
 
 typedef struct {
@@ -77,10 +77,6 @@ typedef struct {
     int32_t size, in_zp, out_zp, mult, shift, act_min, act_max;
 } td_requant_params_t;
 
-typedef struct {
-    int32_t size, lo, hi;
-} td_clamp_params_t;
-
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
@@ -94,6 +90,5 @@ void td_mean_s8(const td_mean_params_t *p, const int8_t *in, int8_t *out);
 void td_pad_s8(const td_pad_params_t *p, const int8_t *in, int8_t *out);
 void td_concat_s8(const td_concat_params_t *p, const int8_t *const *ins, int8_t *out);
 void td_requantize_s8(const td_requant_params_t *p, const int8_t *in, int8_t *out);
-void td_clamp_s8(const td_clamp_params_t *p, const int8_t *in, int8_t *out);
 
 #endif
