@@ -1,0 +1,71 @@
+"""Bit-exactness and accuracy of the generated C against TFLite Micro on real inputs.
+
+Usage: python benchmarks/bench_bitexact.py MODEL.tflite [--inputs DIR] [--random N]
+
+--inputs DIR: a directory of raw int8 .bin files (the model input, one file each) with an
+MLPerf Tiny y_labels.csv (file, n_classes, true_class); --random N: N random int8 inputs.
+Prints how many outputs are bit-exact with tflite_micro and, with labels, top-1 accuracy.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from oracle import run_tflm  # noqa: E402
+from tinydeploy.hostrun import HostModel  # noqa: E402
+from tinydeploy.lower import lower  # noqa: E402
+from tinydeploy.planner import plan  # noqa: E402
+from tinydeploy.reader import load_model  # noqa: E402
+
+
+def load_bins(d: Path, shape) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    labels_csv = d / "y_labels.csv"
+    if labels_csv.exists():
+        rows = list(csv.reader(labels_csv.open()))
+        files, labels = [r[0] for r in rows], np.array([int(r[2]) for r in rows])
+    else:
+        files, labels = sorted(p.name for p in d.glob("*.bin")), None
+    x = np.stack([np.fromfile(d / f, dtype=np.int8).reshape(shape[1:]) for f in files])
+    return x, labels, files
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model")
+    ap.add_argument("--inputs", type=Path)
+    ap.add_argument("--random", type=int, default=0)
+    a = ap.parse_args()
+    path = Path(a.model)
+    g = load_model(path)
+    program = lower(g)
+    shape = g.t(g.inputs[0]).shape
+    hm = HostModel(program, plan(program), path.read_bytes())
+    try:
+        sets = []
+        if a.inputs:
+            sets.append(("inputs " + str(a.inputs), *load_bins(a.inputs, shape)[:2]))
+        if a.random:
+            x = np.random.default_rng(0).integers(-128, 128, (a.random,) + tuple(shape[1:]),
+                                                  dtype=np.int8)
+            sets.append((f"{a.random} random inputs", x, None))
+        for name, x, labels in sets:
+            ours = hm.run(x)
+            ref = run_tflm(path, x).reshape(ours.shape)
+            exact = int(np.sum(np.all((ours == ref).reshape(len(x), -1), axis=1)))
+            line = f"{path.stem}: {name}: {exact}/{len(x)} outputs bit-exact with tflite_micro"
+            if labels is not None:
+                correct = int(np.sum(ours.reshape(len(x), -1).argmax(1) == labels))
+                line += f"; top-1 {correct}/{len(x)} correct"
+            print(line)
+    finally:
+        hm.close()
+
+
+if __name__ == "__main__":
+    main()
