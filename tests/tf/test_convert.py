@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tinydeploy import convert as conv
+from tinydeploy import tfenv
 from tinydeploy.data import load_arrays
 from tinydeploy.errors import DataError, ModelError
 
@@ -279,7 +280,7 @@ def test_importing_convert_does_not_import_tensorflow():
 
 def test_native_stderr_filter_drops_tf_noise_but_keeps_real_messages(capfd, monkeypatch):
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
-    with conv._native_stderr():
+    with tfenv.native_stderr():
         os.write(2, b"I0000 00:00:1.5 42 port.cc:153] oneDNN custom operations are on.\n"
                     b"WARNING: All log messages before absl::InitializeLog() is called\n"
                     b"E0000 00:00:1.6 42 something real broke\n")
