@@ -91,5 +91,53 @@ def predict(model, inputs, labels, output, as_json):
         click.echo(f"int8 outputs written to {r['output']}")
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the boards as JSON.")
+@_friendly
+def boards(as_json):
+    """List the supported boards: core, clock, flash, RAM, framework, emulated or real."""
+    from .boards import list_boards
+    rows = [dict(name=b.name, core=b.core, fpu=b.fpu, clock_mhz=b.clock_hz / 1e6,
+                 flash_bytes=b.flash.size, ram_bytes=b.ram.size, framework=b.framework,
+                 emulated=b.emulated, mcu=b.mcu, description=b.description)
+            for b in list_boards()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'board':<15}{'core':<12}{'MHz':>5}{'flash':>10}{'RAM':>9}  {'framework':<10}kind")
+    for r in rows:
+        click.echo(f"{r['name']:<15}{r['core'] + ('F' if r['fpu'] else ''):<12}"
+                   f"{r['clock_mhz']:>5g}{r['flash_bytes'] // 1024:>8} K{r['ram_bytes'] // 1024:>7} K"
+                   f"  {r['framework']:<10}{'emulated (QEMU)' if r['emulated'] else 'real'}")
+
+
+@main.command()
+@click.argument("model", type=click.Path())
+@click.option("--board", "board", required=True, help="Board name (see `tinydeploy boards`) "
+              "or the path of a board .toml file.")
+@click.option("-o", "--output", "output", type=click.Path(), default=None,
+              help="Project directory (default td-build/MODEL-BOARD).")
+@click.option("--benchmark-id", default=None,
+              help="MLPerf Tiny model id the firmware reports (kws01, vww01, ic01, ad01); "
+                   "selects that benchmark's input format. Default: the model's own name.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_friendly
+def build(model, board, output, benchmark_id, as_json):
+    """Generate the firmware project for a board, compile it, report flash and RAM."""
+    from .boards import load_board
+    from .build import build_firmware
+    from .sizes import format_size_report
+    r = build_firmware(model, board, output, benchmark_id,
+                       progress=None if as_json else _progress)
+    if as_json:
+        click.echo(json.dumps(r, indent=2))
+        return
+    click.echo(f"project: {r['project']} ({r['built']})")
+    for key in ("elf", "bin", "hex", "image"):
+        if r.get(key):
+            click.echo(f"{key:<8} {r[key]}")
+    click.echo(format_size_report(r["size"], load_board(board)))
+
+
 if __name__ == "__main__":
     main()
