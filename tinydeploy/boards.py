@@ -8,6 +8,8 @@ default flash runner, the QEMU machine for emulated boards and a power model.
 """
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,11 +54,21 @@ class Board:
     usb_ids: tuple[str, ...] = ()
     qemu_machine: str | None = None
     qemu_args: tuple[str, ...] = ()
-    instr_per_tick: int | None = None
+    systick_hz: int | None = None
     stack_bytes: int = 4096
     power: dict = field(default_factory=dict)
     arduino: dict = field(default_factory=dict)
+    port_defines: dict = field(default_factory=dict)   # TD_PORT_* macros for the board header
     path: str = ""
+
+    @property
+    def instr_per_tick(self) -> tuple[int, int] | None:
+        """Executed instructions per SysTick tick under QEMU -icount shift=0 (1 ns per
+        instruction), as numerator and denominator: 1e9 / SysTick Hz."""
+        if not self.systick_hz:
+            return None
+        g = math.gcd(10**9, self.systick_hz)
+        return 10**9 // g, self.systick_hz // g
 
 
 # field -> (type, required). Nested tables use dotted names.
@@ -69,11 +81,12 @@ _SCHEMA = {
     "ram.origin": (int, True), "ram.size": (int, True),
     "serial.baud": (int, True), "serial.usb_ids": (list, False),
     "flash_runner.default": (str, True), "flash_runner.args": (list, False),
-    "qemu.machine": (str, False), "qemu.args": (list, False), "qemu.instr_per_tick": (int, False),
+    "qemu.machine": (str, False), "qemu.args": (list, False), "qemu.systick_hz": (int, False),
     "power.voltage": (float, False), "power.run_ua_per_mhz": (float, False),
     "power.base_ua": (float, False),
     "arduino.fqbn": (str, False), "arduino.pio_platform": (str, False),
     "arduino.pio_board": (str, False),
+    "port_defines": (dict, False),
 }
 _TABLES = {k.split(".")[0] for k in _SCHEMA if "." in k}
 
@@ -130,8 +143,13 @@ def _validate(data: dict, where: str) -> None:
                  f"{_get(data, limit)} ({limit})")
     if data["emulated"] and not _get(data, "qemu.machine"):
         fail("qemu.machine", "is required for an emulated board")
-    if data["emulated"] and not _get(data, "qemu.instr_per_tick"):
-        fail("qemu.instr_per_tick", "is required for an emulated board")
+    if data["emulated"] and not _get(data, "qemu.systick_hz"):
+        fail("qemu.systick_hz", "is required for an emulated board (instruction counting)")
+    for key, value in (_get(data, "port_defines") or {}).items():
+        if not re.fullmatch(r"TD_PORT_[A-Z0-9_]+", key):
+            fail(f"port_defines.{key}", "must be a TD_PORT_* macro name")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            fail(f"port_defines.{key}", "must be a non-negative integer")
     if not data["emulated"] and not all(_get(data, f"power.{k}") is not None
                                         for k in ("voltage", "run_ua_per_mhz", "base_ua")):
         fail("power", "needs voltage, run_ua_per_mhz and base_ua for a real board")
@@ -162,8 +180,9 @@ def parse_board(text: str, where: str) -> Board:
         runner_args=tuple(str(a) for a in runner.get("args", [])),
         usb_ids=tuple(str(u).lower() for u in serial.get("usb_ids", [])),
         qemu_machine=q.get("machine"), qemu_args=tuple(str(a) for a in q.get("args", [])),
-        instr_per_tick=q.get("instr_per_tick"), stack_bytes=data.get("stack_bytes", 4096),
-        power=dict(data.get("power", {})), arduino=dict(data.get("arduino", {})), path=where)
+        systick_hz=q.get("systick_hz"), stack_bytes=data.get("stack_bytes", 4096),
+        power=dict(data.get("power", {})), arduino=dict(data.get("arduino", {})),
+        port_defines=dict(data.get("port_defines", {})), path=where)
 
 
 def board_files() -> list[Path]:

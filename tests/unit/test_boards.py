@@ -30,7 +30,8 @@ GOOD = (next(f for f in board_files() if f.stem == "mps2-an386")).read_text()
 
 @pytest.mark.parametrize("edit, message", [
     (lambda t: "turbo = true\n" + t, "field 'turbo' is not a known board field"),
-    (lambda t: t + "\nturbo = true\n", "field 'qemu.turbo' is not a known board field"),
+    (lambda t: t.replace("[qemu]\n", "[qemu]\nturbo = true\n"), "field 'qemu.turbo' is not a known board field"),
+    (lambda t: t + "\nuart = 3\n", "field 'port_defines.uart' must be a TD_PORT_* macro name"),
     (lambda t: t.replace('core = "cortex-m4"', 'core = "cortex-a53"'), "field 'core' is 'cortex-a53'"),
     (lambda t: t.replace("clock_hz = 25_000_000", 'clock_hz = "fast"'), "field 'clock_hz' must be an integer"),
     (lambda t: t.replace("fpu = true\n", ""), "field 'fpu' is missing"),

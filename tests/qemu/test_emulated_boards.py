@@ -1,0 +1,85 @@
+"""Same protocol tests, swap the runner: firmware built by `tinydeploy build` for every
+emulated board, booted in QEMU, driven over a real serial connection (pyserial on QEMU's
+TCP chardev), outputs bit-exact with TFLite Micro. Every QEMU is stopped by its pid."""
+import pytest
+
+import protocol_cases as pc
+from tflite_builder import fc_softmax_model
+from tinydeploy.boards import list_boards
+from tinydeploy.build import build_firmware
+from tinydeploy.dut import Dut
+from tinydeploy.qemu import start_qemu
+
+pytestmark = pytest.mark.qemu
+
+EMULATED = [b for b in list_boards() if b.emulated]
+
+
+@pytest.fixture(scope="module")
+def dense_model(tmp_path_factory):
+    p = tmp_path_factory.mktemp("model") / "dense.tflite"
+    p.write_bytes(fc_softmax_model(in_features=40, classes=6, seed=3))
+    return p
+
+
+class Booted:
+    def __init__(self, board, elf):
+        self.qemu = start_qemu(board, elf)
+        try:
+            self.dut = Dut.open(self.qemu.url, 115200, timeout=10.0)
+            self.banner = self.dut.wait_ready(20.0)
+        except BaseException:
+            self.qemu.stop()
+            raise
+
+    def stop(self):
+        try:
+            self.dut.close()
+        finally:
+            self.qemu.stop()
+
+
+@pytest.fixture
+def boot():
+    booted = []
+
+    def start(board, elf):
+        b = Booted(board, elf)
+        booted.append(b)
+        return b
+    yield start
+    for b in booted:
+        b.stop()
+    assert not any(b.qemu.alive() for b in booted)
+
+
+@pytest.mark.parametrize("board", EMULATED, ids=lambda b: b.name)
+def test_board_runs_the_protocol_bit_exact(board, dense_model, tmp_path, boot):
+    r = build_firmware(dense_model, board.name, tmp_path / "fw", benchmark_id="kws01")
+    assert r["size"]["flash"]["total"] <= board.flash.size
+    d = boot(board, r["elf"])
+    exp = pc.Expect(model=str(dense_model), benchmark_id="kws01", timer_unit="instructions",
+                    board=board.name)
+    pc.check_boot(d.banner)
+    pc.check_name(d.dut)
+    pc.check_profile(d.dut, "kws01")
+    pc.check_info(d.dut, exp)
+    pc.check_errors(d.dut, exp)          # first: it starts with "nothing loaded yet"
+    runs = pc.check_infer(d.dut, exp, seed=1, samples=2, n=2, warmup=1)
+    assert all(run["unit"] == "instructions" and run["latency"] > 0 for run in runs)
+    pc.check_layers(d.dut, exp, num_layers=2)
+    pc.check_garbage(d.dut, exp)
+    pc.check_name(d.dut)
+
+
+def test_instruction_counts_are_deterministic(dense_model, tmp_path, boot):
+    board = next(b for b in EMULATED if b.name == "mps2-an386")
+    r = build_firmware(dense_model, board.name, tmp_path / "fw")
+    counts = []
+    for _ in range(2):
+        d = boot(board, r["elf"])
+        d.dut.load(bytes(40))
+        counts.append(d.dut.infer(4, 1)["elapsed"])
+        d.stop()
+    # one SysTick (40 instructions) of jitter at most, from when the host's bytes arrived
+    assert abs(counts[0] - counts[1]) <= 40 * 4
