@@ -83,3 +83,27 @@ def test_instruction_counts_are_deterministic(dense_model, tmp_path, boot):
         d.stop()
     # one SysTick (40 instructions) of jitter at most, from when the host's bytes arrived
     assert abs(counts[0] - counts[1]) <= 40 * 4
+
+
+ZOO_ON_BOARDS = ["mul_se", "quantize_requant", "pad_asym", "conv_dilated_s2b"]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("board", EMULATED, ids=lambda b: b.name)
+def test_zoo_models_bit_exact_on_every_core(board, tmp_path, boot):
+    """Every core's compiler (M0 soft-float to M7 double FPU) gives the host's exact bytes."""
+    import numpy as np
+    import zoo
+    from oracle import run_ref, run_tflm
+    for name in ZOO_ON_BOARDS:
+        path = zoo.tflite_path(name)
+        r = build_firmware(path, board.name, tmp_path / name)
+        d = boot(board, r["elf"])
+        oracle = run_ref if zoo.MODELS[name].ops & {"SPACE_TO_BATCH_ND", "RELU6"} else run_tflm
+        x = zoo.random_inputs(path, 2, seed=5)
+        want = oracle(path, x)
+        for xi, wi in zip(x, want):
+            d.dut.load(xi.astype(np.int8).tobytes())
+            d.dut.infer(1, 0)
+            assert d.dut.output() == wi.astype(np.int8).tobytes(), (board.name, name)
+        d.stop()
