@@ -139,5 +139,79 @@ def build(model, board, output, benchmark_id, as_json):
     click.echo(format_size_report(r["size"], load_board(board)))
 
 
+def _profile_options(fn):
+    opts = [
+        click.option("--inputs", type=click.Path(), default=None,
+                     help="Inputs to check on the device: .npy/.npz (x, optional y) or a "
+                          "directory of .bin files with an MLPerf Tiny y_labels.csv."),
+        click.option("--runs", default=10, show_default=True, help="Timed inferences."),
+        click.option("--warmup", default=1, show_default=True, help="Untimed warm-up runs."),
+        click.option("--limit", type=int, default=None, help="Check at most this many inputs."),
+        click.option("--ppk2", default=None, help="Serial port of a Nordic PPK2: measure "
+                     "energy instead of estimating it."),
+        click.option("--json", "as_json", is_flag=True, help="Print the report as JSON "
+                     "(schema: docs/schema/profile.schema.json)."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
+    from .profile import format_profile
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        if extra:
+            click.echo(extra)
+        click.echo(format_profile(report["profile"] if "profile" in report else report))
+    prof = report.get("profile", report)
+    if not prof["complete"]:
+        click.echo(f"error: {prof['error']} (partial results above)", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--port", "port", required=True,
+              help="Serial device (/dev/ttyACM0) or pyserial URL (socket://127.0.0.1:PORT).")
+@click.option("--board", default=None, help="Board name, for the energy estimate.")
+@click.option("--validate", "validate", type=click.Path(), default=None,
+              help="The .tflite the device runs: check its outputs against the host build.")
+@click.option("--baud", default=115200, show_default=True)
+@_profile_options
+@_friendly
+def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_json):
+    """Measure a device over the serial port: latency, per-layer cost, output check, energy."""
+    from .profile import profile_device
+    r = profile_device(port, board=board, inputs=inputs, runs=runs, warmup=warmup,
+                       validate=validate, ppk2=ppk2, baudrate=baud, limit=limit,
+                       progress=None if as_json else _progress)
+    _emit_profile(r, as_json)
+
+
+@main.command()
+@click.argument("model", type=click.Path())
+@click.option("--board", required=True, help="Board name (see `tinydeploy boards`).")
+@click.option("-o", "--output", "output", type=click.Path(), default=None,
+              help="Project directory (default td-build/MODEL-BOARD).")
+@click.option("--benchmark-id", default=None, help="MLPerf Tiny id (kws01, vww01, ic01, ad01).")
+@click.option("--port", default=None, help="Serial port of a real board (default: found by "
+              "the board's USB VID:PID).")
+@click.option("--runner", default=None, help="Override the board's flash runner.")
+@_profile_options
+@_friendly
+def run(model, board, output, benchmark_id, port, runner, inputs, runs, warmup, limit, ppk2,
+        as_json):
+    """Build, flash (or boot in QEMU) and profile in one command."""
+    from .run import run_pipeline
+    from .sizes import format_size_report
+    from .boards import load_board
+    r = run_pipeline(model, board, out_dir=output, benchmark_id=benchmark_id, inputs=inputs,
+                     runs=runs, warmup=warmup, port=port, runner=runner, ppk2=ppk2,
+                     limit=limit, progress=None if as_json else _progress)
+    size = "" if as_json else format_size_report(r["build"]["size"], load_board(board))
+    _emit_profile(r, as_json, size)
+
+
 if __name__ == "__main__":
     main()
