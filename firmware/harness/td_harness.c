@@ -287,10 +287,14 @@ static void td_cmd_infer(const td_tok_t *tok, int nt) {
     for (i = 0; i < n; i++) td_run_once();
     td_timestamp();
 #else
-    /* Both lap lines are printed after the loop so that sending them is not timed. */
+    /* Both lap lines are printed after the loop so that sending them is not timed. The
+     * marker pin (if the board has one) is low exactly while the timed runs execute, so a
+     * current probe's logic input (PPK2 D0) can frame the inference window. */
+    td_port_marker(0);
     t0 = td_port_timer();
     for (i = 0; i < n; i++) td_run_once();
     t1 = td_port_timer();
+    td_port_marker(1);
     td_put_lap(t0);
     td_put_lap(t1);
 #endif
@@ -564,8 +568,8 @@ static void td_dispatch(void) {
 
 void td_harness_init(void) {
     td_port_init();
+    td_port_marker(1);                 /* idle high: low marks timed work */
 #if TD_ENERGY_MODE
-    td_port_marker(1);
     td_put_line("m-timestamp-mode-energy");
 #else
     td_put_line("m-timestamp-mode-performance");
