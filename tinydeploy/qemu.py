@@ -51,6 +51,12 @@ class QemuInstance:
         if self._proc is not None:
             return self._proc.poll() is None
         try:
+            # Our own detached child: reap it if it exited, so a zombie is not "alive".
+            if os.waitpid(self.pid, os.WNOHANG)[0] == self.pid:
+                return False
+        except ChildProcessError:
+            pass
+        try:
             os.kill(self.pid, 0)
             return True
         except OSError:

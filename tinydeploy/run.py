@@ -7,10 +7,26 @@ otherwise), profiles it with the model as the host reference, and returns
 """
 from __future__ import annotations
 
+import time
+
 from .boards import load_board
 from .build import build_firmware
 from .profile import profile_device
 from .qemu import start_qemu
+
+
+def _sketch_port(board, say, timeout: float = 15.0) -> str:
+    """After flashing, the board re-enumerates as the application's USB port."""
+    from .ports import PortError, find_port
+    say("waiting for the board's serial port")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return find_port(board)
+        except PortError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def run_pipeline(model, board_name: str, *, out_dir=None, benchmark_id=None, inputs=None,
@@ -29,6 +45,6 @@ def run_pipeline(model, board_name: str, *, out_dir=None, benchmark_id=None, inp
     else:
         from .flash import flash
         say(f"flash with {runner or board.runner}")
-        f = flash(b["project"], board, port=port, runner=runner)
-        prof = profile_device(port or f.get("port"), **common)
+        flash(b["project"], board, port=port, runner=runner, progress=say)
+        prof = profile_device(port or _sketch_port(board, say), **common)
     return {"build": b, "profile": prof}
