@@ -47,35 +47,7 @@
 #error "CMSDK UART: BAUDDIV = TD_BOARD_CPU_HZ / TD_BOARD_BAUD must be at least 16"
 #endif
 
-/* ---- timer: SysTick ticks scaled to instructions (QEMU) or microseconds ---------------- */
-
-#ifdef TD_PORT_INSTR_PER_TICK
-#define TD_TIMER_NUM ((uint32_t)TD_PORT_INSTR_PER_TICK)
-#ifdef TD_PORT_INSTR_PER_TICK_DEN
-#define TD_TIMER_DEN ((uint32_t)TD_PORT_INSTR_PER_TICK_DEN)
-#else
-#define TD_TIMER_DEN 1u
-#endif
-#else
-#define TD_TIMER_NUM 1u
-#define TD_TIMER_DEN ((uint32_t)(TD_BOARD_CPU_HZ / 1000000u))
-#endif
-
-static volatile uint32_t td_systick_wraps;
-
-void SysTick_Handler(void)
-{
-    td_systick_wraps++;
-}
-
-uint32_t td_port_timer(void)
-{
-    uint64_t ticks = td_systick_ticks(&td_systick_wraps);
-    if (TD_TIMER_DEN == 1u) {
-        return (uint32_t)ticks * TD_TIMER_NUM; /* the low 32 bits need only the low 32 bits */
-    }
-    return (uint32_t)(ticks * TD_TIMER_NUM / TD_TIMER_DEN);
-}
+/* td_port_timer() and SysTick_Handler: startup/td_systick_timer.c */
 
 /* ---- UART ------------------------------------------------------------------------------ */
 /* Under QEMU the UART only takes the next byte from the host once RXFULL is cleared, so
