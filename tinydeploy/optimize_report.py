@@ -69,7 +69,8 @@ def weight_layers(g, names=()) -> list[dict]:
         if not t.is_const or t.dtype != "int8":
             continue
         w = np.asarray(t.data)
-        per_ch = np.moveaxis(w, WEIGHTED_OPS[op.kind], 0).reshape(w.shape[WEIGHTED_OPS[op.kind]], -1)
+        axis = WEIGHTED_OPS[op.kind]
+        per_ch = np.moveaxis(w, axis, 0).reshape(w.shape[axis], -1)
         rows.append(dict(index=op.index, op=op.kind, layer=keras_name(t.name, names),
                          shape=list(w.shape), weights=int(w.size),
                          zeros=int(np.count_nonzero(w == 0)),
@@ -100,19 +101,30 @@ def kernel_sparsity(model) -> tuple[float | None, int]:
     """(fraction of zero weights, max distinct values in one tensor) over the conv/dense
     kernels of a tf_keras model (through tfmot wrappers): what becomes int8 weights."""
     zeros = total = levels = 0
-    for layer in model.layers:
-        inner = getattr(layer, "layer", layer)
-        for attr in ("kernel", "depthwise_kernel"):
-            w = getattr(inner, attr, None)
-            if w is not None and len(w.shape) >= 2:
-                v = np.asarray(w)
-                zeros += int(np.count_nonzero(v == 0))
-                total += v.size
-                levels = max(levels, int(np.unique(v).size))
+    for var in model.weights:
+        if re.search(r"(^|/)(depthwise_)?kernel:0$", var.name) and len(var.shape) >= 2:
+            v = var.numpy()
+            zeros += int(np.count_nonzero(v == 0))
+            total += v.size
+            levels = max(levels, int(np.unique(v).size))
     return (zeros / total if total else None), levels
 
 
 # ---------------------------------------------------------------- text
+
+def summary_line(stages: list[dict], what: str) -> str:
+    """One line for closing notes: score per stage, sparsity, size, arena, flash."""
+    def fig(s):
+        return _pct(s["accuracy"]) if s.get("accuracy") is not None else f"loss {s['loss']:.4f}"
+    base = next((s for s in stages if s["label"] == "int8, PTQ only"), None)
+    final = stages[-1]
+    chain = " -> ".join(f"{s['label'].split(' (')[0]} {fig(s)}" for s in stages if s is not base)
+    gz = f"gzip {_b(final['gzip_bytes'])} B" + (f" vs {_b(base['gzip_bytes'])} B for plain PTQ"
+                                                if base else "")
+    return (f"{what}: {chain}" + (f" (plain PTQ int8 {fig(base)})" if base else "")
+            + f"; int8 weights {_pct(final['sparsity'])} zeros; .tflite {_b(final['size_bytes'])}"
+            f" B ({gz}); arena {_b(final['arena_bytes'])} B; flash ~{_b(final['flash_bytes'])} B")
+
 
 def _pct(v):
     return "-" if v is None else f"{v * 100:.1f}%"
@@ -142,6 +154,7 @@ def format_optimize_report(r: dict) -> str:
                       ",".join(w.get("applied", [])) or "-"))
     lines += ["  " + ln for ln in _table(wrows, left=3)]
     lines += [""] + [f"{k:<12} {v}" for k, v in (
+        ("summary", r["summary"]),
         ("model", f"{r['model']} ({r['keras']}) -> {r['output']}"),
         ("data", f"train {r['data']['train']}, validation {r['data']['val'] or 'none'}, "
                  f"scored on {r['data']['eval']}"),

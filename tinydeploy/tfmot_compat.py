@@ -201,7 +201,9 @@ def _translate_layer(tfk, layer):
     cfg = _clean(layer.get_config())
     cfg = {k: v for k, v in cfg.items() if not k.endswith("_initializer")}  # weights are copied
     ok = {"name", "trainable", "dtype", "activity_regularizer", "input_dim", "batch_size"}
-    ok |= {p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "kwargs")}
+    for klass in cls.__mro__:  # tf_keras layers pass options on to base classes
+        if "__init__" in vars(klass):
+            ok |= set(inspect.signature(klass.__init__).parameters) - {"self", "kwargs"}
     extra = {k: v for k, v in cfg.items() if k not in ok}
     if any(v not in (None, False, 0, "", [], {}) for v in extra.values()):
         return None, "uses Keras 3 options " + ", ".join(sorted(extra))
@@ -272,16 +274,18 @@ def unsupported(tfmot, model, *, prune: bool, m_by_n, cluster: bool, qat: bool) 
     return rows
 
 
-def skip_message(rows: list[dict]) -> str:
+def skip_message(rows: list[dict], skipping: bool = False) -> str:
     """One line: each unsupported layer by name and type, and the --skip-unsupported fallback."""
     parts = []
     for tech in TECHNIQUES:
         these = [r for r in rows if r["technique"] == tech]
         if these:
-            names = ", ".join(f"{r['layer']} ({r['type']}{': ' + r['reason'] if tech in ('structure',) else ''})"
+            names = ", ".join(f"{r['layer']} ({r['type']}"
+                              + (f": {r['reason']})" if tech == "structure" else ")")
                               for r in these)
+            then = "they are" if skipping else "with --skip-unsupported they are"
             parts.append(f"tfmot cannot {TECHNIQUES[tech]} {len(these)} layer(s): {names}; "
-                         f"with --skip-unsupported they are {_FALLBACK[tech]}")
+                         f"{then} {_FALLBACK[tech]}")
     return "; ".join(parts)
 
 
@@ -343,7 +347,6 @@ def _custom_scope(tfmot, model):
 
 def prune_wrap(tfmot, model, schedule, m_by_n=None) -> tuple[object, list[str]]:
     """Model with prune_low_magnitude around every prunable layer; (model, pruned names)."""
-    import tf_keras
     done = []
 
     def wrap(layer):
@@ -353,11 +356,19 @@ def prune_wrap(tfmot, model, schedule, m_by_n=None) -> tuple[object, list[str]]:
                 layer, pruning_schedule=schedule,
                 sparsity_m_by_n=(m_by_n[1] - m_by_n[0], m_by_n[1]) if m_by_n else None)
         return layer
-    return tf_keras.models.clone_model(model, clone_function=wrap), done
+    return _clone(model, wrap, "prune"), done
+
+
+def _clone(model, wrap, what: str):
+    """clone_model with tfmot wrappers; tfmot's ValueErrors become one-line ModelErrors."""
+    import tf_keras
+    try:
+        return tf_keras.models.clone_model(model, clone_function=wrap)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise ModelError(f"tfmot cannot {what} this model: {_first_line(exc)}") from None
 
 
 def cluster_wrap(tfmot, model, clusters: int, preserve_sparsity: bool):
-    import tf_keras
     init = tfmot.clustering.keras.CentroidInitialization.KMEANS_PLUS_PLUS
     done = []
 
@@ -368,10 +379,32 @@ def cluster_wrap(tfmot, model, clusters: int, preserve_sparsity: bool):
                 layer, number_of_clusters=clusters, cluster_centroids_init=init,
                 preserve_sparsity=preserve_sparsity)
         return layer
-    return tf_keras.models.clone_model(model, clone_function=wrap), done
+    return _clone(model, wrap, "cluster"), done
 
 
 def quantize(tfmot, model, scheme, skip: set):
-    """QAT model with every supported layer annotated (the others stay float)."""
+    """QAT model with every supported layer annotated (the others stay float). The scheme's
+    registry is told about the skipped layers: the prune-preserving registry claims to
+    support every weightless layer and then fails on e.g. Rescaling (a tfmot bug)."""
+    qk = tfmot.quantization.keras
+    inner = scheme or qk.default_8bit.Default8BitQuantizeScheme()
+
+    class Registry:
+        def __init__(self, reg):
+            self.reg = reg
+
+        def supports(self, layer):
+            return layer.name not in skip and self.reg.supports(layer)
+
+        def __getattr__(self, name):
+            return getattr(self.reg, name)
+
+    class Scheme(qk.QuantizeScheme):
+        def get_layout_transformer(self):
+            return inner.get_layout_transformer()
+
+        def get_quantize_registry(self):
+            return Registry(inner.get_quantize_registry())
+
     annotated, _ = _qat_annotate(tfmot, model, skip)
-    return _apply(tfmot, annotated, scheme, model)
+    return _apply(tfmot, annotated, Scheme(), model)

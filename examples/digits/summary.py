@@ -15,7 +15,8 @@ def main(out: Path) -> None:
     if opt:
         rows.append(("optimize", opt.get("summary", "")))
     rows += [
-        ("float accuracy", f"{conv['float_accuracy'] * 100:.1f}% (Keras, {conv['eval_samples']} test digits)"),
+        ("float accuracy", f"{conv['float_accuracy'] * 100:.1f}% (the optimized Keras model, "
+                           f"{conv['eval_samples']} test digits)"),
         ("int8 accuracy, host", f"{pred['accuracy'] * 100:.1f}% (generated C on this machine)"),
         ("int8 accuracy, device", f"{v['accuracy'] * 100:.1f}% on {run['build']['board']} "
                                   f"({v['bit_exact']}/{v['count']} outputs bit-exact with the host)"),
