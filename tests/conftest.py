@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def pytest_addoption(parser):
     parser.addoption("--port", default=None, help="serial port of a real board (hw tests)")
+    parser.addoption("--model", default=None, help="the .tflite the real board runs (hw tests)")
+    parser.addoption("--board", default=None, help="the real board's name (hw tests)")
 
 
 @pytest.fixture
