@@ -413,7 +413,6 @@ def test_unopenable_port_raises_device_error(tmp_path):
 
 # ---- the same sources for Cortex-M0 --------------------------------------------------------------
 
-@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="no arm-none-eabi-gcc")
 @pytest.mark.parametrize("variant", ["int8", "uint8", "ad", "energy"])
 def test_harness_compiles_for_cortex_m0(builds, variant, tmp_path):
     b = builds(variant)

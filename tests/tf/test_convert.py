@@ -25,7 +25,8 @@ SHAPE = (8, 8, 1)
 
 @pytest.fixture(scope="module")
 def tf():
-    return pytest.importorskip("tensorflow")
+    import tensorflow
+    return tensorflow
 
 
 def _images(n=64, seed=0):
@@ -116,7 +117,7 @@ def test_saved_model_directory_converts(tf, tmp_path):
 
 
 def test_qat_model_uses_trained_ranges(tf, tmp_path):
-    tfmot = pytest.importorskip("tensorflow_model_optimization")
+    import tensorflow_model_optimization as tfmot
     qat = tfmot.quantization.keras.quantize_model(_tf_keras_cnn())
     qat.save(tmp_path / "qat.h5")
     np.savez(tmp_path / "d.npz", x=_images(16))
