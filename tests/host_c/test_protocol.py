@@ -4,7 +4,6 @@ would be. The protocol checks themselves live in tests/protocol_cases.py."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import threading
 import time
