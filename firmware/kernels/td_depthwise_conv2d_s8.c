@@ -1,31 +1,43 @@
-/* DEPTHWISE_CONV_2D with depth multiplier (TFLM DepthwiseConvPerChannel). */
+/* DEPTHWISE_CONV_2D with depth multiplier (TFLM DepthwiseConvPerChannel).
+ *
+ * As in td_conv2d_s8.c: the filter window is clipped once per output pixel and the input
+ * offset enters as in_offset * sum(weights over valid taps); integer sums are exact, so
+ * the bytes equal the reference's. */
 #include "td_kernels.h"
 #include "td_fixedpoint.h"
 
+static int32_t td_ceil_div(int32_t a, int32_t b) { return (a + b - 1) / b; }
+
 void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out) {
+    const int32_t tap_w = p->dil_w * p->in_c;          /* input step between kx taps */
     int32_t b, oy, ox, ic, m;
     for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = in + (int32_t)b * p->in_h * p->in_w * p->in_c;
         for (oy = 0; oy < p->out_h; ++oy) {
-            const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+            const int32_t y0 = oy * p->stride_h - p->pad_h;
+            const int32_t ky0 = y0 < 0 ? td_ceil_div(-y0, p->dil_h) : 0;
+            const int32_t ky1 = td_min_i32(p->k_h, td_ceil_div(p->in_h - y0, p->dil_h));
             for (ox = 0; ox < p->out_w; ++ox) {
-                const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+                const int32_t x0 = ox * p->stride_w - p->pad_w;
+                const int32_t kx0 = x0 < 0 ? td_ceil_div(-x0, p->dil_w) : 0;
+                const int32_t kx1 = td_min_i32(p->k_w, td_ceil_div(p->in_w - x0, p->dil_w));
                 int8_t *dst = out + (((int32_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c;
                 for (ic = 0; ic < p->in_c; ++ic) {
                     for (m = 0; m < p->depth_mult; ++m) {
                         const int32_t oc = ic * p->depth_mult + m;
-                        int32_t acc = 0, ky, kx;
-                        for (ky = 0; ky < p->k_h; ++ky) {
-                            const int32_t iy = in_y0 + ky * p->dil_h;
-                            if (iy < 0 || iy >= p->in_h) continue;
-                            for (kx = 0; kx < p->k_w; ++kx) {
-                                const int32_t ix = in_x0 + kx * p->dil_w;
-                                int32_t v;
-                                if (ix < 0 || ix >= p->in_w) continue;
-                                v = in[(((int32_t)b * p->in_h + iy) * p->in_w + ix) * p->in_c + ic];
-                                acc += (int32_t)p->weights[(ky * p->k_w + kx) * p->out_c + oc] *
-                                       (v + p->in_offset);
+                        int32_t dot = 0, wsum = 0, acc, ky, kx;
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            const int32_t iy = y0 + ky * p->dil_h, ix = x0 + kx0 * p->dil_w;
+                            const int8_t *x = in_b + (iy * p->in_w + ix) * p->in_c + ic;
+                            const int8_t *w = p->weights + (ky * p->k_w + kx0) * p->out_c + oc;
+                            for (kx = kx0; kx < kx1; ++kx) {
+                                dot += (int32_t)*w * (int32_t)*x;
+                                wsum += *w;
+                                x += tap_w;
+                                w += p->out_c;
                             }
                         }
+                        acc = dot + p->in_offset * wsum;
                         if (p->bias) acc += p->bias[oc];
                         acc = td_mbqm(acc, p->mult[oc], p->shift[oc]) + p->out_offset;
                         dst[oc] = (int8_t)td_clamp_i32(acc, p->act_min, p->act_max);
