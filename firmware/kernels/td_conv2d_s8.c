@@ -6,6 +6,7 @@
  * addition is exact, so the result is bit-identical. */
 #include "td_kernels.h"
 #include "td_fixedpoint.h"
+#include "td_window.h"
 
 /* Sum over one output channel's valid taps of w * x, and of w alone. */
 static void td_conv_dot(const td_conv_params_t *p, const int8_t *in_b, int32_t y0, int32_t x0,
@@ -41,8 +42,6 @@ static void td_conv_dot(const td_conv_params_t *p, const int8_t *in_b, int32_t y
     *wsum = ws;
 }
 
-static int32_t td_ceil_div(int32_t a, int32_t b) { return (a + b - 1) / b; }
-
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out) {
     const int32_t groups = p->in_c / p->filter_in_c;
     const int32_t out_per_group = p->out_c / groups;
@@ -52,13 +51,12 @@ void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out) {
         const int8_t *in_b = in + (int32_t)b * p->in_h * p->in_w * p->in_c;
         for (oy = 0; oy < p->out_h; ++oy) {
             const int32_t y0 = oy * p->stride_h - p->pad_h;
-            /* first/last filter rows that land inside the input */
-            const int32_t ky0 = y0 < 0 ? td_ceil_div(-y0, p->dil_h) : 0;
-            const int32_t ky1 = td_min_i32(p->k_h, td_ceil_div(p->in_h - y0, p->dil_h));
+            int32_t ky0, ky1;
+            td_window(y0, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
             for (ox = 0; ox < p->out_w; ++ox) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t kx0 = x0 < 0 ? td_ceil_div(-x0, p->dil_w) : 0;
-                const int32_t kx1 = td_min_i32(p->k_w, td_ceil_div(p->in_w - x0, p->dil_w));
+                int32_t kx0, kx1;
+                td_window(x0, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
                 int8_t *dst = out + (((int32_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c;
                 for (oc = 0; oc < p->out_c; ++oc) {
                     int32_t dot = 0, wsum = 0, acc;

@@ -5,8 +5,7 @@
  * the bytes equal the reference's. */
 #include "td_kernels.h"
 #include "td_fixedpoint.h"
-
-static int32_t td_ceil_div(int32_t a, int32_t b) { return (a + b - 1) / b; }
+#include "td_window.h"
 
 void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out) {
     const int32_t tap_w = p->dil_w * p->in_c;          /* input step between kx taps */
@@ -15,12 +14,12 @@ void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t 
         const int8_t *in_b = in + (int32_t)b * p->in_h * p->in_w * p->in_c;
         for (oy = 0; oy < p->out_h; ++oy) {
             const int32_t y0 = oy * p->stride_h - p->pad_h;
-            const int32_t ky0 = y0 < 0 ? td_ceil_div(-y0, p->dil_h) : 0;
-            const int32_t ky1 = td_min_i32(p->k_h, td_ceil_div(p->in_h - y0, p->dil_h));
+            int32_t ky0, ky1;
+            td_window(y0, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
             for (ox = 0; ox < p->out_w; ++ox) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t kx0 = x0 < 0 ? td_ceil_div(-x0, p->dil_w) : 0;
-                const int32_t kx1 = td_min_i32(p->k_w, td_ceil_div(p->in_w - x0, p->dil_w));
+                int32_t kx0, kx1;
+                td_window(x0, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
                 int8_t *dst = out + (((int32_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c;
                 for (ic = 0; ic < p->in_c; ++ic) {
                     for (m = 0; m < p->depth_mult; ++m) {
