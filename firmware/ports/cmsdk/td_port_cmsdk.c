@@ -20,6 +20,7 @@
 #include "td_board.h"
 #include "td_cortexm.h"
 #include "td_port.h"
+#include "td_rx_ring.h"
 
 #ifndef TD_PORT_UART_BASE
 #define TD_PORT_UART_BASE 0x40004000u
@@ -57,16 +58,12 @@
  * the rest back) and td_port_getc() collects it once there is room. */
 
 #ifdef TD_PORT_UART_RX_IRQ
-#define TD_RX_RING_BYTES 256u /* power of two */
-static volatile uint8_t td_rx_ring[TD_RX_RING_BYTES];
-static volatile uint32_t td_rx_head; /* written with interrupts masked or from the ISR */
-static volatile uint32_t td_rx_tail;
+static td_rx_ring_t td_rx;
 
 static void td_rx_drain(void)
 {
-    while ((td_rx_head - td_rx_tail) < TD_RX_RING_BYTES && (TD_UART_STATE & TD_UART_STATE_RXFULL)) {
-        td_rx_ring[td_rx_head % TD_RX_RING_BYTES] = (uint8_t)TD_UART_DATA;
-        td_rx_head++;
+    while (!td_rx_ring_full(&td_rx) && (TD_UART_STATE & TD_UART_STATE_RXFULL)) {
+        td_rx_ring_put(&td_rx, (uint8_t)TD_UART_DATA);
     }
 }
 
@@ -105,13 +102,10 @@ void td_port_putc(char c)
 int td_port_getc(void)
 {
 #ifdef TD_PORT_UART_RX_IRQ
-    int c = -1;
+    int c;
     uint32_t saved = td_irq_save();
     td_rx_drain();
-    if (td_rx_tail != td_rx_head) {
-        c = td_rx_ring[td_rx_tail % TD_RX_RING_BYTES];
-        td_rx_tail++;
-    }
+    c = td_rx_ring_get(&td_rx);
     td_irq_restore(saved);
     return c;
 #else

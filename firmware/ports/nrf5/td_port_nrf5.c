@@ -21,6 +21,7 @@
 #include "td_board.h"
 #include "td_cortexm.h"
 #include "td_port.h"
+#include "td_rx_ring.h"
 
 #ifndef TD_PORT_UART_TX_PIN
 #define TD_PORT_UART_TX_PIN 24
@@ -98,20 +99,16 @@ static int td_uart_read(void)
 }
 
 #ifdef TD_PORT_UART_RX_IRQ
-#define TD_RX_RING_BYTES 256u /* power of two */
-static volatile uint8_t td_rx_ring[TD_RX_RING_BYTES];
-static volatile uint32_t td_rx_head; /* written with interrupts masked or from the ISR */
-static volatile uint32_t td_rx_tail;
+static td_rx_ring_t td_rx;
 
 static void td_rx_drain(void)
 {
     while (TD_UART_RXDRDY) {
-        if ((td_rx_head - td_rx_tail) >= TD_RX_RING_BYTES) {
+        if (td_rx_ring_full(&td_rx)) {
             TD_UART_INTENCLR = TD_UART_INT_RXDRDY;
             return;
         }
-        td_rx_ring[td_rx_head % TD_RX_RING_BYTES] = (uint8_t)td_uart_read();
-        td_rx_head++;
+        td_rx_ring_put(&td_rx, (uint8_t)td_uart_read());
     }
 }
 
@@ -160,12 +157,11 @@ void td_port_putc(char c)
 int td_port_getc(void)
 {
 #ifdef TD_PORT_UART_RX_IRQ
-    int c = -1;
+    int c;
     uint32_t saved = td_irq_save();
     td_rx_drain();
-    if (td_rx_tail != td_rx_head) {
-        c = td_rx_ring[td_rx_tail % TD_RX_RING_BYTES];
-        td_rx_tail++;
+    c = td_rx_ring_get(&td_rx);
+    if (c >= 0) {
         TD_UART_INTENSET = TD_UART_INT_RXDRDY;
     }
     td_irq_restore(saved);
