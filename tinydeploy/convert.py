@@ -15,11 +15,8 @@ is not, we fall back to a calibration pass.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
 import re
-import secrets
 import tempfile
 import warnings
 from pathlib import Path
@@ -31,6 +28,7 @@ from .data import load_arrays
 from .errors import DataError, ModelError, TinyDeployError
 from .keras_load import load_model, model_kind
 from .tfenv import import_tf, native_stderr
+from .writer import write_bytes_atomic
 
 MAX_EVAL = 1000
 
@@ -79,7 +77,7 @@ def convert_model(model_path, data_path, out_path, *, samples: int = 200, seed: 
 
         in_d, out_d = interp.get_input_details()[0], interp.get_output_details()[0]
         say(f"writing {out}")
-        _write_atomic(out, tfl)
+        write_bytes_atomic(out, tfl)
     return {
         "output": str(out), "size_bytes": len(tfl), "keras": model.kind,
         "calibration": calibration,
@@ -263,22 +261,3 @@ def _run_int8(interp, x: np.ndarray) -> np.ndarray:
 def _quant(d: dict) -> dict:
     scale, zp = d["quantization"]
     return {"shape": [int(s) for s in d["shape"]], "scale": float(scale), "zero_point": int(zp)}
-
-
-# ---------------------------------------------------------------- plumbing
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same directory, then rename over path (atomic on POSIX)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

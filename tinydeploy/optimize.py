@@ -61,7 +61,7 @@ def optimize_model(model_path, data, out_path, *, prune: float | None = None,
                             learning_rate, validation_split)
     model_path = Path(model_path)
     out, tfl_path, json_path = _out_paths(Path(out_path), qat)
-    from .convert import _write_atomic
+    from .writer import write_bytes_atomic
     from .tfenv import import_tf
     from . import tfmot_compat as tc
     from .keras3_to_tfkeras import load_for_tfmot
@@ -111,7 +111,7 @@ def optimize_model(model_path, data, out_path, *, prune: float | None = None,
                                seed=seed, skip_unsupported=skip_unsupported),
                   skipped=rows, stages=run.stages, notes=notes,
                   seconds=round(time.monotonic() - t0, 1))
-    _write_atomic(json_path, (json.dumps(report, indent=2) + "\n").encode())
+    write_bytes_atomic(json_path, (json.dumps(report, indent=2) + "\n").encode())
     return report
 
 

@@ -1,8 +1,7 @@
 """`tinydeploy predict`: run the generated C on the host over a whole input set."""
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ from .hostrun import HostModel
 from .lower import lower
 from .planner import plan
 from .reader import load_model
+from .writer import write_bytes_atomic
 
 
 def quantize_inputs(x: np.ndarray, shape: tuple, scale: float, zero_point: int) -> np.ndarray:
@@ -45,14 +45,9 @@ def top1(outputs: np.ndarray, labels: np.ndarray) -> float:
 
 
 def save_npy_atomic(path: Path, arr: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".td-", suffix=".npy")
-    os.close(fd)
-    try:
-        np.save(tmp, arr)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    write_bytes_atomic(path, buf.getvalue())
 
 
 def predict(model_path: str | Path, inputs_path: str | Path, labels_path: str | Path | None = None,

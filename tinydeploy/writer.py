@@ -1,13 +1,34 @@
-"""The one place that writes generated files to disk."""
+"""The one place that writes result files to disk, each atomically: a temp file in the same
+directory renamed over the target, so a failed run never leaves a partial file."""
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """Write data to path atomically (POSIX rename); creates the parent directory."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
 def write_files(files: dict[str, str], out_dir: str | Path) -> list[Path]:
-    """Write {relative_path: text} under out_dir; each file atomically. Returns the paths.
+    """Write {relative_path: text} under out_dir, each file atomically. Returns the paths.
 
     Relative paths must stay inside out_dir (no absolute paths, no '..').
     """
@@ -17,15 +38,5 @@ def write_files(files: dict[str, str], out_dir: str | Path) -> list[Path]:
         p = Path(rel)
         if p.is_absolute() or ".." in p.parts:
             raise ValueError(f"refusing to write outside the output directory: {rel}")
-        dest = out / p
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".td-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(dest)
+        written.append(write_bytes_atomic(out / p, text.encode("utf-8")))
     return written

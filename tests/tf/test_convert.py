@@ -266,7 +266,8 @@ def test_write_failure_leaves_no_partial_file(tf, tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(conv.os, "replace", broken_replace)
+    import tinydeploy.writer
+    monkeypatch.setattr(tinydeploy.writer.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         conv.convert_model(tmp_path / "m.keras", tmp_path / "d.npz", tmp_path / "o" / "m.tflite")
     assert os.listdir(tmp_path / "o") == []
