@@ -9,7 +9,6 @@ Prints how many outputs are bit-exact with tflite_micro and, with labels, top-1 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -21,18 +20,16 @@ from oracle import run_tflm  # noqa: E402
 from tinydeploy.hostrun import HostModel  # noqa: E402
 from tinydeploy.lower import lower  # noqa: E402
 from tinydeploy.planner import plan  # noqa: E402
+from tinydeploy.profile_inputs import load_input_set  # noqa: E402
 from tinydeploy.reader import load_model  # noqa: E402
 
 
-def load_bins(d: Path, shape) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
-    labels_csv = d / "y_labels.csv"
-    if labels_csv.exists():
-        rows = list(csv.reader(labels_csv.open()))
-        files, labels = [r[0] for r in rows], np.array([int(r[2]) for r in rows])
-    else:
-        files, labels = sorted(p.name for p in d.glob("*.bin")), None
-    x = np.stack([np.fromfile(d / f, dtype=np.int8).reshape(shape[1:]) for f in files])
-    return x, labels, files
+def load_bins(d: Path, shape) -> tuple[np.ndarray, np.ndarray | None]:
+    """Raw int8 .bin inputs (and y_labels.csv classes) as the profile command reads them."""
+    samples = load_input_set(d, "int8", shape, 1.0, 0)
+    labels = [s.label for s in samples]
+    return (np.stack([s.int8 for s in samples]),
+            None if None in labels else np.array(labels))
 
 
 def main() -> None:
@@ -49,7 +46,7 @@ def main() -> None:
     try:
         sets = []
         if a.inputs:
-            sets.append(("inputs " + str(a.inputs), *load_bins(a.inputs, shape)[:2]))
+            sets.append(("inputs " + str(a.inputs), *load_bins(a.inputs, shape)))
         if a.random:
             x = np.random.default_rng(0).integers(-128, 128, (a.random,) + tuple(shape[1:]),
                                                   dtype=np.int8)

@@ -25,16 +25,16 @@ from tinydeploy.lower import lower  # noqa: E402
 from tinydeploy.planner import plan  # noqa: E402
 from tinydeploy.reader import load_model  # noqa: E402
 from tinydeploy.resources import data_dir  # noqa: E402
+from tinydeploy.toolchain import COMMON_CFLAGS, cpu_flags  # noqa: E402
 from tinydeploy.writer import write_files  # noqa: E402
 
-M4 = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+M4 = cpu_flags("cortex-m4", fpu=True)
 
 
 def m4_sizes(program, pl, work: Path) -> dict:
     write_files(generate(program, pl, None), work)
     elf = work / "model.elf"
-    cmd = ["arm-none-eabi-gcc", *M4, "-std=c99", "-O2", "-ffp-contract=off",
-           "-ffunction-sections", "-fdata-sections", "-Wl,--gc-sections", "-nostartfiles",
+    cmd = ["arm-none-eabi-gcc", *M4, *COMMON_CFLAGS, "-Wl,--gc-sections", "-nostartfiles",
            "--specs=nosys.specs", "-Wl,-e,td_model_invoke", f"-I{work / 'model'}",
            f"-I{data_dir('firmware') / 'kernels'}", "-o", str(elf),
            *map(str, (work / "model").glob("*.c")), *map(str, kernel_sources()), "-lm"]

@@ -44,7 +44,7 @@ def main() -> None:
         r = build_firmware(path, board.name, Path(d) / "fw", a.benchmark_id)
         sets = []
         if a.inputs:
-            x, labels, _ = load_bins(a.inputs, shape)
+            x, labels = load_bins(a.inputs, shape)
             sets.append((f"{len(x)} inputs from {a.inputs.name}", x, labels))
         if a.random:
             x = np.random.default_rng(0).integers(-128, 128, (a.random,) + tuple(shape[1:]),

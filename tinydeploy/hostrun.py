@@ -2,8 +2,9 @@
 
 Contract: `HostModel(program, plan, tflite_bytes)` compiles once into a temporary
 directory; `run(inputs_int8)` feeds a batch-first int8 array and returns the int8 outputs
-(batch first, shaped like the model output). Compiler flags match the firmware's
-(-std=c99, warnings as errors, no FP contraction) so the arithmetic is the device's.
+(batch first, shaped like the model output). Compiler flags are the firmware's
+(toolchain.COMMON_CFLAGS: -std=c99, warnings as errors, no FP contraction), so the
+arithmetic is the device's.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from .errors import ToolError
 from .planner import Plan
 from .program import Program
 from .resources import data_dir
+from .toolchain import COMMON_CFLAGS
 from .writer import write_files
 
-CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off"]
 
 
 def kernel_sources() -> list[Path]:
@@ -37,7 +38,7 @@ def compile_host(src_dir: Path, exe: Path, extra_flags: list[str] | None = None)
     srcs = [str(p) for p in sorted((src_dir / "model").glob("*.c"))]
     srcs += [str(p) for p in kernel_sources()]
     srcs.append(str(data_dir("firmware") / "host" / "td_host_main.c"))
-    cmd = [cc, *CFLAGS, *(extra_flags or []), f"-I{src_dir / 'model'}", f"-I{kernels}",
+    cmd = [cc, *COMMON_CFLAGS, *(extra_flags or []), f"-I{src_dir / 'model'}", f"-I{kernels}",
            "-o", str(exe), *srcs, "-lm"]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:

@@ -78,9 +78,3 @@ class Graph:
 
     def consumers(self, tensor_index: int) -> list[Op]:
         return [op for op in self.ops if tensor_index in op.inputs]
-
-    def producer(self, tensor_index: int) -> Op | None:
-        for op in self.ops:
-            if tensor_index in op.outputs:
-                return op
-        return None

@@ -95,7 +95,7 @@ def logistic(low: LowerContext, op: Op) -> Layer:
     _check_unit_output(op, y)
     real = float(x.scale) * float(1 << (31 - 4))
     q, left = math.frexp(real)
-    mult = quant._round_away(q * (1 << 31))
+    mult = quant.round_half_away(q * (1 << 31))
     return _unary(op, "td_logistic_s8", "td_logistic_params_t",
                   dict(size=x.size, in_zp=x.zero_point, range_radius=quant.input_radius(4, left),
                        in_mult=mult, in_left_shift=left), inplace=True)

@@ -12,7 +12,7 @@ import numpy as np
 INT8_MIN, INT8_MAX = -128, 127
 
 
-def _round_away(x: float) -> int:
+def round_half_away(x: float) -> int:
     """std::round / roundf: halves away from zero."""
     return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
 
@@ -22,7 +22,7 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     if real == 0.0:
         return 0, 0
     q, shift = math.frexp(real)
-    q_fixed = _round_away(q * (1 << 31))
+    q_fixed = round_half_away(q * (1 << 31))
     if q_fixed == (1 << 31):
         q_fixed //= 2
         shift += 1
@@ -44,7 +44,7 @@ def quantize_multiplier_gt_one(real: float) -> tuple[int, int]:
 def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
     """CalculateActivationRangeQuantized for int8 outputs (f / scale in float32)."""
     def q(f: float) -> int:
-        return zero_point + _round_away(float(np.float32(f) / np.float32(scale)))
+        return zero_point + round_half_away(float(np.float32(f) / np.float32(scale)))
     if activation == "NONE":
         return INT8_MIN, INT8_MAX
     if activation == "RELU":

@@ -14,8 +14,8 @@ _CPU = {
     "cortex-m33": ("-mcpu=cortex-m33", "-mfpu=fpv5-sp-d16"),
 }
 
-# -ffp-contract=off: a fused multiply-add would change float results (MEAN-free now, but the
-# harness dequantizes in float and must print what the host computes).
+# -ffp-contract=off: a fused multiply-add would change float results, and the harness's
+# dequantization must print exactly what the host computes.
 COMMON_CFLAGS = ["-std=c99", "-O2", "-ffp-contract=off", "-ffunction-sections",
                  "-fdata-sections", "-Wall", "-Wextra", "-Werror"]
 

@@ -17,6 +17,7 @@ import protocol_cases as pc
 from tflite_builder import build, fc_softmax_model, tensor
 from tinydeploy.codegen import generate
 from tinydeploy.dut import DeviceError, Dut
+from tinydeploy.toolchain import COMMON_CFLAGS
 from tinydeploy.lower import lower
 from tinydeploy.planner import plan
 from tinydeploy.reader import load_model
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.host_c
 ROOT = Path(__file__).resolve().parents[2]
 FW = ROOT / "firmware"
 HARNESS = sorted((FW / "harness").glob("*.c"))
-CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off"]
+CFLAGS = COMMON_CFLAGS
 ARM_FLAGS = ["-std=c99", "-Os", "-mcpu=cortex-m0", "-mthumb", "-Wall", "-Wextra", "-Werror",
              "-ffp-contract=off"]
 
