@@ -17,11 +17,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from oracle import run_tflm  # noqa: E402
-from tinydeploy.hostrun import HostModel  # noqa: E402
-from tinydeploy.lower import lower  # noqa: E402
-from tinydeploy.planner import plan  # noqa: E402
-from tinydeploy.profile_inputs import load_input_set  # noqa: E402
-from tinydeploy.reader import load_model  # noqa: E402
+from tinydeploy.compiler.hostrun import HostModel  # noqa: E402
+from tinydeploy.compiler.lower import lower  # noqa: E402
+from tinydeploy.compiler.planner import plan  # noqa: E402
+from tinydeploy.measure.inputs import load_input_set  # noqa: E402
+from tinydeploy.compiler.reader import load_model  # noqa: E402
 
 
 def load_bins(d: Path, shape) -> tuple[np.ndarray, np.ndarray | None]:

@@ -19,13 +19,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from oracle import tflm_arena_bytes  # noqa: E402
-from tinydeploy.codegen import generate  # noqa: E402
-from tinydeploy.hostrun import kernel_sources  # noqa: E402
-from tinydeploy.lower import lower  # noqa: E402
-from tinydeploy.planner import plan  # noqa: E402
-from tinydeploy.reader import load_model  # noqa: E402
+from tinydeploy.compiler.codegen import generate  # noqa: E402
+from tinydeploy.compiler.hostrun import kernel_sources  # noqa: E402
+from tinydeploy.compiler.lower import lower  # noqa: E402
+from tinydeploy.compiler.planner import plan  # noqa: E402
+from tinydeploy.compiler.reader import load_model  # noqa: E402
 from tinydeploy.resources import data_dir  # noqa: E402
-from tinydeploy.toolchain import COMMON_CFLAGS, cpu_flags  # noqa: E402
+from tinydeploy.target.toolchain import COMMON_CFLAGS, cpu_flags  # noqa: E402
 from tinydeploy.writer import write_files  # noqa: E402
 
 M4 = cpu_flags("cortex-m4", fpu=True)

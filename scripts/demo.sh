@@ -21,7 +21,7 @@ cp "$out/digits_opt.report.json" "$out/optimize.json"
 echo "== 3/7 convert the optimized model to a fully int8 .tflite (QAT ranges, no calibration)"
 "$td" convert "$out/digits_opt.h5" --data "$out/digits.npz" -o "$out/digits.tflite" --json \
     > "$out/convert.json"
-"$VENV/bin/python" -c "import json,sys; from tinydeploy.convert import format_report; print(format_report(json.load(open(sys.argv[1]))))" "$out/convert.json"
+"$VENV/bin/python" -c "import json,sys; from tinydeploy.train.convert import format_report; print(format_report(json.load(open(sys.argv[1]))))" "$out/convert.json"
 echo "== 4/7 inspect: layers, MACs, planned arena"
 "$td" inspect "$out/digits.tflite"
 echo "== 5/7 predict: the generated C compiled for this host, on the held-out digits"

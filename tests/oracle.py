@@ -43,7 +43,7 @@ def _arena_size(buf: bytes) -> int:
     large activations and tiny weights."""
     act = 0
     try:
-        from tinydeploy.reader import parse
+        from tinydeploy.compiler.reader import parse
         g = parse(buf)
         act = sum(t.nbytes for t in g.tensors if not t.is_const)
     except Exception:

@@ -1,7 +1,7 @@
 """Reusable checks of the serial protocol (docs/protocol.md) against any device: the host
 build (tests/host_c/test_protocol.py) and emulated or real boards.
 
-Every check takes a connected `tinydeploy.dut.Dut` plus what the device is expected to hold
+Every check takes a connected `tinydeploy.measure.dut.Dut` plus what the device is expected to hold
 and fails with an AssertionError (or the Dut's DeviceError) on any deviation. Expected
 values are computed here from the .tflite with TFLite Micro (tests/oracle.py) and numpy,
 doing in float32 exactly what the firmware does, so results compare as text.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oracle import run_tflm
-from tinydeploy.reader import load_model
+from tinydeploy.compiler.reader import load_model
 
 FW_VERSION = "ULPMark for tinyML Firmware V0.0.1"
 

@@ -9,7 +9,7 @@ Public API
     convert(model, ...)         full-int8 conversion of any Keras model -> bytes
 
 TensorFlow is imported lazily: a cache hit in `tflite_path` and `random_inputs` need only
-numpy and tinydeploy.reader.
+numpy and tinydeploy.compiler.reader.
 
 Converter facts found with TF 2.21 (they are what the `ops` sets below encode):
 * The batch dimension decides what dilated convs become. With a fixed batch
@@ -707,7 +707,7 @@ def tflite_path(name: str) -> Path:
 # --------------------------------------------------------------------------- inputs
 
 def _input_spec(path: Path):
-    from tinydeploy.reader import parse
+    from tinydeploy.compiler.reader import parse
     g = parse(Path(path).read_bytes(), name=Path(path).stem)
     t = g.tensors[g.inputs[0]]
     if t.quant is not None:

@@ -86,7 +86,7 @@ def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, 
              no_baseline, samples, as_json):
     """Prune, cluster and/or quantization-aware train a Keras model, convert it to int8 and
     report what each stage bought (accuracy, sparsity, size, arena, flash)."""
-    from .optimize import format_optimize_report, optimize_model
+    from .train.optimize import format_optimize_report, optimize_model
     report = optimize_model(
         model, data, output, prune=prune, prune_structure=prune_structure, qat=qat,
         cluster=cluster, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
@@ -109,7 +109,7 @@ def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, 
 @_friendly
 def convert(model, data, output, samples, as_json):
     """Convert a Keras model (.keras, .h5, SavedModel dir) to a fully int8 .tflite."""
-    from .convert import convert_model, format_report
+    from .train.convert import convert_model, format_report
     report = convert_model(model, data, output, samples=samples,
                            progress=None if as_json else _progress)
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
@@ -121,7 +121,7 @@ def convert(model, data, output, samples, as_json):
 @_friendly
 def inspect(model, as_json):
     """Per-layer ops, shapes, MACs and weights; totals; planned arena bytes."""
-    from .inspection import format_inspect, inspect_model
+    from .compiler.inspection import format_inspect, inspect_model
     report = inspect_model(model)
     click.echo(json.dumps(report, indent=2) if as_json else format_inspect(report))
 
@@ -139,7 +139,7 @@ def inspect(model, as_json):
 @_friendly
 def predict(model, inputs, labels, output, as_json):
     """Run the generated C, compiled for this host, on every input (exact device arithmetic)."""
-    from .predict import predict as run_predict
+    from .compiler.predict import predict as run_predict
     r = run_predict(model, inputs, labels, output)
     summary = {k: v for k, v in r.items() if k != "outputs"}
     if as_json:
@@ -157,7 +157,7 @@ def predict(model, inputs, labels, output, as_json):
 @_friendly
 def boards(as_json):
     """List the supported boards: core, clock, flash, RAM, framework, emulated or real."""
-    from .boards import list_boards
+    from .target.boards import list_boards
     rows = [dict(name=b.name, core=b.core, fpu=b.fpu, clock_mhz=b.clock_hz / 1e6,
                  flash_bytes=b.flash.size, ram_bytes=b.ram.size, framework=b.framework,
                  emulated=b.emulated, mcu=b.mcu, description=b.description)
@@ -185,9 +185,9 @@ def boards(as_json):
 @_friendly
 def build(model, board, output, benchmark_id, as_json):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
-    from .boards import load_board
-    from .build import build_firmware
-    from .sizes import format_size_report
+    from .target.boards import load_board
+    from .target.build import build_firmware
+    from .target.sizes import format_size_report
     r = build_firmware(model, board, output, benchmark_id,
                        progress=None if as_json else _progress)
     if as_json:
@@ -224,8 +224,8 @@ def build(model, board, output, benchmark_id, as_json):
 def flash(build_dir, board, port, runner, runner_args, serial, stop_, as_json):
     """Flash BUILD_DIR (written by `tinydeploy build`; default .) onto its board, or start it
     in QEMU for an emulated board and print the serial URL to use."""
-    from .flash import flash as run_flash
-    from .flash import stop
+    from .target.flash import flash as run_flash
+    from .target.flash import stop
     if stop_:
         r = stop(build_dir)
         click.echo(json.dumps(r, indent=2) if as_json else r["message"])
@@ -261,7 +261,7 @@ def _profile_options(fn):
 
 
 def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
-    from .profile import format_profile
+    from .measure.profile import format_profile
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
@@ -285,7 +285,7 @@ def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
 @_friendly
 def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_json):
     """Measure a device over the serial port: latency, per-layer cost, output check, energy."""
-    from .profile import profile_device
+    from .measure.profile import profile_device
     r = profile_device(port, board=board, inputs=inputs, runs=runs, warmup=warmup,
                        validate=validate, ppk2=ppk2, baudrate=baud, limit=limit,
                        progress=None if as_json else _progress)
@@ -306,9 +306,9 @@ def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_j
 def run(model, board, output, benchmark_id, port, runner, inputs, runs, warmup, limit, ppk2,
         as_json):
     """Build, flash (or boot in QEMU) and profile in one command."""
-    from .run import run_pipeline
-    from .sizes import format_size_report
-    from .boards import load_board
+    from .measure.run import run_pipeline
+    from .target.sizes import format_size_report
+    from .target.boards import load_board
     r = run_pipeline(model, board, out_dir=output, benchmark_id=benchmark_id, inputs=inputs,
                      runs=runs, warmup=warmup, port=port, runner=runner, ppk2=ppk2,
                      limit=limit, progress=None if as_json else _progress)

@@ -6,11 +6,11 @@ import pytest
 
 from oracle import run_tflm
 from tflite_builder import fc_softmax_model
-from tinydeploy.codegen import generate
-from tinydeploy.hostrun import HostModel
-from tinydeploy.lower import lower
-from tinydeploy.planner import plan
-from tinydeploy.reader import load_model
+from tinydeploy.compiler.codegen import generate
+from tinydeploy.compiler.hostrun import HostModel
+from tinydeploy.compiler.lower import lower
+from tinydeploy.compiler.planner import plan
+from tinydeploy.compiler.reader import load_model
 
 pytestmark = pytest.mark.host_c
 

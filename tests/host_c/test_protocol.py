@@ -1,5 +1,5 @@
 """The serial harness on the host: firmware/harness + firmware/ports/host + a generated
-model, driven over a pseudo-terminal by tinydeploy.dut exactly as QEMU's `-serial pty`
+model, driven over a pseudo-terminal by tinydeploy.measure.dut exactly as QEMU's `-serial pty`
 would be. The protocol checks themselves live in tests/protocol_cases.py."""
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ import pytest
 
 import protocol_cases as pc
 from tflite_builder import build, fc_softmax_model, tensor
-from tinydeploy.codegen import generate
-from tinydeploy.dut import DeviceError, Dut
-from tinydeploy.toolchain import COMMON_CFLAGS
-from tinydeploy.lower import lower
-from tinydeploy.planner import plan
-from tinydeploy.reader import load_model
+from tinydeploy.compiler.codegen import generate
+from tinydeploy.measure.dut import DeviceError, Dut
+from tinydeploy.target.toolchain import COMMON_CFLAGS
+from tinydeploy.compiler.lower import lower
+from tinydeploy.compiler.planner import plan
+from tinydeploy.compiler.reader import load_model
 from tinydeploy.writer import write_files
 
 pytestmark = pytest.mark.host_c

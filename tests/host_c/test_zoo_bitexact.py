@@ -10,10 +10,10 @@ import pytest
 
 import zoo
 from oracle import run_ref, run_tflm
-from tinydeploy.hostrun import HostModel
-from tinydeploy.lower import lower
-from tinydeploy.planner import plan
-from tinydeploy.reader import load_model
+from tinydeploy.compiler.hostrun import HostModel
+from tinydeploy.compiler.lower import lower
+from tinydeploy.compiler.planner import plan
+from tinydeploy.compiler.reader import load_model
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
 

@@ -5,7 +5,7 @@ hw marker is deselected there."""
 import pytest
 
 import protocol_cases as pc
-from tinydeploy.dut import Dut
+from tinydeploy.measure.dut import Dut
 
 pytestmark = pytest.mark.hw
 

@@ -5,10 +5,10 @@ import pytest
 
 import protocol_cases as pc
 from tflite_builder import fc_softmax_model
-from tinydeploy.boards import list_boards
-from tinydeploy.build import build_firmware
-from tinydeploy.dut import Dut
-from tinydeploy.qemu import start_qemu
+from tinydeploy.target.boards import list_boards
+from tinydeploy.target.build import build_firmware
+from tinydeploy.measure.dut import Dut
+from tinydeploy.target.qemu import start_qemu
 
 pytestmark = pytest.mark.qemu
 

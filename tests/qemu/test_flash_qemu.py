@@ -6,10 +6,10 @@ import os
 import pytest
 
 from tflite_builder import fc_softmax_model
-from tinydeploy.build import build_firmware
-from tinydeploy.dut import Dut
-from tinydeploy.flash import STATE_FILE, flash, running, stop
-from tinydeploy.runners import FlashError
+from tinydeploy.target.build import build_firmware
+from tinydeploy.measure.dut import Dut
+from tinydeploy.target.flash import STATE_FILE, flash, running, stop
+from tinydeploy.target.runners import FlashError
 
 pytestmark = pytest.mark.qemu
 

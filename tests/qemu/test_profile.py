@@ -13,10 +13,10 @@ import pytest
 
 from oracle import run_tflm
 from tflite_builder import fc_softmax_model
-from tinydeploy.boards import load_board
-from tinydeploy.build import build_firmware
-from tinydeploy.profile import profile_device
-from tinydeploy.qemu import start_qemu
+from tinydeploy.target.boards import load_board
+from tinydeploy.target.build import build_firmware
+from tinydeploy.measure.profile import profile_device
+from tinydeploy.target.qemu import start_qemu
 
 pytestmark = pytest.mark.qemu
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs/schema/profile.schema.json")

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinydeploy import convert as conv
-from tinydeploy import tfenv
+from tinydeploy.train import convert as conv
+from tinydeploy.train import tfenv
 from tinydeploy.data import load_arrays
 from tinydeploy.errors import DataError, ModelError
 
@@ -274,7 +274,7 @@ def test_write_failure_leaves_no_partial_file(tf, tmp_path, monkeypatch):
 
 
 def test_importing_convert_does_not_import_tensorflow():
-    code = "import sys, tinydeploy.convert; print('tensorflow' in sys.modules)"
+    code = "import sys, tinydeploy.train.convert; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"

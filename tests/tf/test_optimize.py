@@ -61,7 +61,7 @@ def cnn(work, digits):
 @pytest.fixture(scope="module")
 def pqat(work, digits, cnn):
     """prune 50% + QAT (PQAT) with the PTQ baseline; the report and the progress lines."""
-    from tinydeploy.optimize import optimize_model
+    from tinydeploy.train.optimize import optimize_model
     messages = []
     report = optimize_model(cnn, digits[0], work / "out" / "tiny_opt.h5", prune=0.5, qat=True,
                             epochs=3, progress=messages.append)
@@ -70,7 +70,7 @@ def pqat(work, digits, cnn):
 
 def _weights(tflite_path):
     """{op index: (op kind, int8 weights)} for the weighted ops of a .tflite."""
-    from tinydeploy.reader import load_model
+    from tinydeploy.compiler.reader import load_model
     g = load_model(tflite_path)
     return {op.index: (op.kind, g.t(op.inputs[1]).data) for op in g.ops
             if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")}
@@ -99,7 +99,7 @@ def test_prune_qat_report_and_files(pqat, work):
     # progress per epoch, per stage
     assert "prune epoch 1/3" in " ".join(messages) and "PQAT epoch 3/3" in " ".join(messages)
 
-    from tinydeploy.optimize import format_optimize_report
+    from tinydeploy.train.optimize import format_optimize_report
     text = format_optimize_report(report)
     assert "stage" in text and "PQAT" in text and "int8 weights of" in text
 
@@ -130,8 +130,8 @@ def test_int8_accuracy_close_to_float(pqat):
 def test_optimized_model_converts_and_predicts_bit_exact(pqat, digits, work):
     from oracle import run_tflm
 
-    from tinydeploy.convert import convert_model
-    from tinydeploy.predict import predict
+    from tinydeploy.train.convert import convert_model
+    from tinydeploy.compiler.predict import predict
     report, _ = pqat
     np.save(work / "x_test.npy", digits[1]["x_test"])
     np.save(work / "y_test.npy", digits[1]["y_test"])
@@ -145,8 +145,8 @@ def test_optimized_model_converts_and_predicts_bit_exact(pqat, digits, work):
 
 
 def _quantized_inputs(tflite_path, x):
-    from tinydeploy.predict import quantize_inputs
-    from tinydeploy.reader import load_model
+    from tinydeploy.compiler.predict import quantize_inputs
+    from tinydeploy.compiler.reader import load_model
     g = load_model(tflite_path)
     t = g.t(g.inputs[0])
     return quantize_inputs(x, t.shape, t.scale, t.zero_point)
@@ -155,7 +155,7 @@ def _quantized_inputs(tflite_path, x):
 # ---------------------------------------------------------------- M:N and clustering
 
 def test_prune_structure_2_4_holds_in_every_group(cnn, digits, work):
-    from tinydeploy.optimize import optimize_model
+    from tinydeploy.train.optimize import optimize_model
     with pytest.raises(ModelError) as info:  # the first conv has 1 input channel
         optimize_model(cnn, digits[0], work / "s.h5", prune_structure="2:4", qat=True)
     msg = str(info.value)
@@ -175,7 +175,7 @@ def test_prune_structure_2_4_holds_in_every_group(cnn, digits, work):
 
 
 def test_cluster_with_cqat_leaves_at_most_n_values(cnn, digits, work):
-    from tinydeploy.optimize import optimize_model
+    from tinydeploy.train.optimize import optimize_model
     report = optimize_model(cnn, digits[0], work / "c4.h5", cluster=4, qat=True, epochs=1,
                             baseline=False)
     by = {s["label"]: s for s in report["stages"]}
@@ -208,7 +208,7 @@ def _keras3_with_rescaling_and_slice(path):
 
 
 def test_unsupported_layers_are_listed_with_the_fallback(digits, work):
-    from tinydeploy.optimize import optimize_model
+    from tinydeploy.train.optimize import optimize_model
     model = _keras3_with_rescaling_and_slice(work / "odd.keras")
     with pytest.raises(ModelError) as info:
         optimize_model(model, digits[0], work / "odd.h5", prune=0.5, qat=True)
@@ -239,7 +239,7 @@ def test_custom_keras3_layer_is_named(digits, work):
     model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), Twice(),
                               keras.layers.Dense(10, activation="softmax")])
     model.save(work / "custom.keras")
-    from tinydeploy.optimize import optimize_model
+    from tinydeploy.train.optimize import optimize_model
     with pytest.raises(ModelError, match=r"cannot rebuild 1 layer\(s\) of the Keras 3 model in "
                                          r"tf_keras.*twice \(Twice: custom layer\)"):
         optimize_model(work / "custom.keras", digits[0], work / "c.h5", qat=True)
@@ -260,8 +260,8 @@ def _mlp_tf_keras(path):
 
 
 def test_tf_keras_h5_with_inferred_loss_and_keras_output(digits, work):
-    from tinydeploy.convert import convert_model
-    from tinydeploy.optimize import optimize_model
+    from tinydeploy.train.convert import convert_model
+    from tinydeploy.train.optimize import optimize_model
     model = _mlp_tf_keras(work / "mlp.h5")
     report = optimize_model(model, digits[0], work / "mlp_opt.keras", prune=0.6, epochs=2,
                             baseline=False)
@@ -277,11 +277,11 @@ def test_tf_keras_h5_with_inferred_loss_and_keras_output(digits, work):
 
 
 def test_seeded_runs_are_reproducible(digits, work):
-    from tinydeploy.optimize import optimize_model
+    from tinydeploy.train.optimize import optimize_model
     model = _mlp_tf_keras(work / "mlp2.h5")
     runs = [optimize_model(model, digits[0], work / f"r{i}.h5", prune=0.5, qat=True,
                            epochs=1, seed=3, baseline=False) for i in (1, 2)]
-    from tinydeploy.reader import load_model
+    from tinydeploy.compiler.reader import load_model
     a, b = (load_model(r["tflite"]) for r in runs)  # names may differ (Keras name counters)
     assert [op.kind for op in a.ops] == [op.kind for op in b.ops]
     for ta, tb in zip(a.tensors, b.tensors, strict=True):
@@ -297,7 +297,7 @@ def test_seeded_runs_are_reproducible(digits, work):
 
 
 def test_data_from_a_function_returning_a_dataset(digits, work):
-    from tinydeploy.optimize import optimize_model
+    from tinydeploy.train.optimize import optimize_model
     (work / "mydata.py").write_text(
         "import numpy as np\n"
         "import tensorflow as tf\n"
@@ -328,7 +328,7 @@ def test_data_from_a_function_returning_a_dataset(digits, work):
     (dict(qat=True, loss="categorical_crossentropy"), DataError, r"does not fit labels"),
 ])
 def test_option_and_data_errors_are_one_line(digits, cnn, work, kwargs, error, match):
-    from tinydeploy.optimize import optimize_model
+    from tinydeploy.train.optimize import optimize_model
     np.save(work / "x.npy", digits[1]["x_test"])
     data = kwargs.pop("data", digits[0])
     data = work / data if str(data).endswith(".npy") else data
@@ -341,7 +341,7 @@ def test_option_and_data_errors_are_one_line(digits, cnn, work, kwargs, error, m
 def test_saved_model_without_keras_metadata_is_refused(cnn, digits, work):
     import keras
     keras.saving.load_model(cnn).export(work / "exported", verbose=False)
-    from tinydeploy.optimize import optimize_model
+    from tinydeploy.train.optimize import optimize_model
     with pytest.raises(ModelError, match="has no Keras layers.*pass its .keras or .h5"):
         optimize_model(work / "exported", digits[0], work / "x.h5", qat=True)
 
@@ -369,7 +369,7 @@ def test_cli_optimize_command(cnn, digits, work):
 
 
 def test_importing_optimize_does_not_import_tensorflow():
-    code = "import sys, tinydeploy.optimize; print('tensorflow' in sys.modules)"
+    code = "import sys, tinydeploy.train.optimize; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"

@@ -13,7 +13,7 @@ if _TESTS not in sys.path:
 
 import oracle  # noqa: E402
 import zoo  # noqa: E402
-from tinydeploy.reader import parse  # noqa: E402
+from tinydeploy.compiler.reader import parse  # noqa: E402
 
 pytestmark = pytest.mark.tf
 

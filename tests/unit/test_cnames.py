@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from tinydeploy.cnames import c_comment, c_string
+from tinydeploy.compiler.cnames import c_comment, c_string
 
 pytestmark = pytest.mark.unit
 

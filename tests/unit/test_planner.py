@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from tflite_builder import build, tensor
-from tinydeploy.lower import lower
-from tinydeploy.planner import lifetimes, plan
-from tinydeploy.reader import load_model
+from tinydeploy.compiler.lower import lower
+from tinydeploy.compiler.planner import lifetimes, plan
+from tinydeploy.compiler.reader import load_model
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ import tty
 
 import pytest
 
-from tinydeploy.ppk2 import PPK2Error, measure_energy, window_energy
+from tinydeploy.measure.ppk2 import PPK2Error, measure_energy, window_energy
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from tinydeploy import quant
+from tinydeploy.compiler import quant
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ import pytest
 
 from tflite_builder import build, fc_softmax_model, tensor
 from tinydeploy.errors import ModelError
-from tinydeploy.reader import load_model
+from tinydeploy.compiler.reader import load_model
 
 pytestmark = pytest.mark.unit
 

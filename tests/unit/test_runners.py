@@ -12,13 +12,13 @@ from types import SimpleNamespace
 import pytest
 from serial.tools.list_ports_common import ListPortInfo
 
-import tinydeploy.flash as flash_mod
-from tinydeploy.boards import list_boards
+import tinydeploy.target.flash as flash_mod
+from tinydeploy.target.boards import list_boards
 from tinydeploy.errors import ToolError
-from tinydeploy.flash import STATE_FILE, flash, relevant_line, running, stop
-from tinydeploy.ports import PortError, find_port, touch_1200, wait_for_bootloader
+from tinydeploy.target.flash import STATE_FILE, flash, relevant_line, running, stop
+from tinydeploy.target.ports import PortError, find_port, touch_1200, wait_for_bootloader
 from tinydeploy.resources import data_dir
-from tinydeploy.runners import (RUNNERS, FlashError, find_tool, get_runner, read_build_dir,
+from tinydeploy.target.runners import (RUNNERS, FlashError, find_tool, get_runner, read_build_dir,
                                 runner_argv)
 
 pytestmark = pytest.mark.unit
@@ -568,7 +568,7 @@ def test_an_unreadable_record_is_cleared(tmp_path):
 
 
 def test_runner_table_is_complete():
-    from tinydeploy.boards import RUNNERS as BOARD_RUNNERS
+    from tinydeploy.target.boards import RUNNERS as BOARD_RUNNERS
     assert set(RUNNERS) == set(BOARD_RUNNERS)
     assert get_runner("bossac").touch_1200 and not get_runner("arduino-cli").touch_1200
     assert os.path.basename(find_tool(RUNNERS["qemu"])) == "qemu-system-arm"

@@ -1,0 +1,413 @@
+"""Host side of the device serial protocol (MLPerf Tiny / EEMBC; see docs/protocol.md).
+
+Contract: `Dut(port)` wraps an open pyserial port (`serial.Serial` or
+`serial.serial_for_url`). `command(cmd)` sends `cmd%` and returns the protocol lines of the
+reply, up to and including `m-ready`. It never waits longer than its timeout: a timeout, a
+closed or vanished port, or (with check=True) an `e-[...]` reply raises `DeviceError`, a
+one-line `TinyDeployError`. Lines that are not protocol lines (boot noise, partial lines)
+are kept in `Dut.garbage` and otherwise ignored. The typed helpers (`name`, `info`, `load`,
+`infer`, ...) parse their replies strictly and raise `DeviceError` on anything unexpected.
+No TensorFlow here.
+"""
+from __future__ import annotations
+
+import collections
+import re
+import time
+
+import serial
+
+from ..errors import TinyDeployError
+
+READY = "m-ready"
+DB_CHUNK = 31                    # bytes per `db` command, as the official runner sends
+UNITS = ("us", "instructions")   # what td_port_timer() may count
+_POLL_S = 0.05                   # read slice: bounds how late a timeout can be noticed
+_MAX_PARTIAL = 1 << 16           # a "line" longer than this is noise, not protocol
+
+_NAME = re.compile(r"^m-name-dut-\[(.*)\]$")
+_PROFILE = re.compile(r"^m-profile-\[(.*)\]$")
+_MODEL = re.compile(r"^m-model-\[(.*)\]$")
+_LAP = re.compile(r"^m-lap-us-(\d+)$")
+_RESULTS = re.compile(r"^m-results-\[(.*)\]$")
+_BUFFER = re.compile(r"^m-buffer-([0-9a-f]{2}(?:-[0-9a-f]{2}){0,7})$")
+_TD = re.compile(r"^m-td-([a-z0-9-]+?)-\[(.*)\]$")
+_ERROR = re.compile(r"^e-\[(.*)\]$")
+_LEADING_NOISE = re.compile(r"^[^\x21-\x7e]+")
+
+
+class DeviceError(TinyDeployError):
+    """The device did not answer as the protocol says: timeout, lost port, `e-` reply or a
+    malformed line. `lines` holds the reply lines received so far."""
+
+    def __init__(self, message: str, lines=()):
+        super().__init__(" ".join(message.split()))      # always one line
+        self.lines = list(lines)
+
+
+def _short(cmd: str, limit: int = 40) -> str:
+    return cmd if len(cmd) <= limit else cmd[:limit] + "..."
+
+
+class Dut:
+    """A device under test on an open serial port (see the module docstring)."""
+
+    def __init__(self, port, timeout: float = 5.0):
+        self.port = port
+        self.timeout = timeout
+        self.garbage: collections.deque[str] = collections.deque(maxlen=1000)
+        self._buf = bytearray()
+        self._unit: str | None = None
+        try:
+            # Short blocking reads: every wait is bounded by our own deadlines, and a
+            # non-blocking port (timeout 0) would make the read loop spin.
+            if port.timeout != _POLL_S:
+                port.timeout = _POLL_S
+        except (serial.SerialException, OSError, ValueError) as e:
+            raise DeviceError(f"cannot configure serial port {self.port_name}: {e}") from None
+
+    @classmethod
+    def open(cls, url: str, baudrate: int = 115200, timeout: float = 5.0) -> "Dut":
+        """Open a port by path or pyserial URL (e.g. /dev/ttyACM0, /dev/pts/3, loop://)."""
+        try:
+            port = serial.serial_for_url(url, baudrate=baudrate, timeout=_POLL_S)
+        except (serial.SerialException, OSError, ValueError) as e:
+            raise DeviceError(f"cannot open serial port {url}: {e}") from None
+        return cls(port, timeout)
+
+    @property
+    def port_name(self) -> str:
+        return str(getattr(self.port, "port", None) or getattr(self.port, "name", "") or "port")
+
+    def close(self) -> None:
+        try:
+            self.port.close()
+        except (serial.SerialException, OSError):
+            pass
+
+    def __enter__(self) -> "Dut":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- transport ---------------------------------------------------------------------
+
+    def _lost(self, what: str, e: Exception) -> DeviceError:
+        return DeviceError(f"serial port {self.port_name} closed or vanished during "
+                           f"'{_short(what)}': {e}")
+
+    def send_raw(self, data: bytes, what: str = "raw bytes") -> None:
+        """Write bytes as they are (tests use it for garbage and partial commands)."""
+        try:
+            self.port.write(data)
+            self.port.flush()
+        except (serial.SerialException, OSError) as e:
+            raise self._lost(what, e) from None
+
+    def _read_some(self, what: str) -> bytes:
+        try:
+            waiting = self.port.in_waiting
+            return self.port.read(max(1, waiting))
+        except (serial.SerialException, OSError) as e:
+            raise self._lost(what, e) from None
+
+    def _drain(self, what: str) -> None:
+        """Move bytes already waiting (late or unsolicited output) into `garbage`."""
+        try:
+            waiting = self.port.in_waiting
+            if waiting:
+                self._buf += self.port.read(waiting)
+        except (serial.SerialException, OSError) as e:
+            raise self._lost(what, e) from None
+        for raw in bytes(self._buf).split(b"\n"):
+            text = raw.decode("ascii", "replace").strip("\r")
+            if text:
+                self.garbage.append(text)
+        self._buf.clear()
+
+    def _classify(self, raw: bytes) -> str | None:
+        """A protocol line ('m-...' or 'e-...'), or None for noise (recorded)."""
+        text = raw.decode("ascii", "replace").rstrip("\r")
+        core = _LEADING_NOISE.sub("", text)
+        if core.startswith(("m-", "e-")):
+            return core
+        if text:
+            self.garbage.append(text)
+        # A partial line glued to the terminator still ends the reply, as hosts expect.
+        return READY if core.endswith(READY) else None
+
+    def read_reply(self, timeout: float | None = None, what: str = "reply") -> list[str]:
+        """Protocol lines up to and including the next m-ready."""
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        lines: list[str] = []
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl >= 0:
+                raw = bytes(self._buf[:nl])
+                del self._buf[:nl + 1]
+                line = self._classify(raw)
+                if line is not None:
+                    lines.append(line)
+                    if line == READY:
+                        return lines
+                continue
+            if len(self._buf) > _MAX_PARTIAL:
+                self.garbage.append(self._buf[:200].decode("ascii", "replace") + "...")
+                self._buf.clear()
+            if time.monotonic() >= deadline:
+                last = f"; last line: {lines[-1]!r}" if lines else "; nothing received"
+                raise DeviceError(f"no m-ready from {self.port_name} within {limit:g} s "
+                                  f"after '{_short(what)}'{last}", lines)
+            try:
+                self._buf += self._read_some(what)
+            except DeviceError as e:
+                raise DeviceError(str(e), lines) from None
+
+    def command(self, cmd: str, timeout: float | None = None, check: bool = True) -> list[str]:
+        """Send `cmd%`; return the reply lines including m-ready. check=True raises
+        DeviceError on an `e-` line."""
+        if "%" in cmd:
+            raise ValueError(f"a command cannot contain '%': {cmd!r}")
+        try:
+            data = cmd.encode("ascii")
+        except UnicodeEncodeError:
+            raise ValueError(f"commands are ASCII: {cmd!r}") from None
+        self._drain(cmd)
+        self.send_raw(data + b"%", cmd)
+        lines = self.read_reply(timeout, cmd)
+        if check:
+            for line in lines:
+                if line.startswith("e-"):
+                    m = _ERROR.match(line)
+                    text = m.group(1) if m else line[2:]
+                    raise DeviceError(f"device refused '{_short(cmd)}': {text}", lines)
+        return lines
+
+    def wait_ready(self, timeout: float | None = None) -> list[str]:
+        """Lines of the boot banner, up to and including m-ready. Open the port before the
+        device boots: pyserial discards pending input when it opens a port."""
+        return self.read_reply(timeout, "boot")
+
+    def sync(self, timeout: float | None = None) -> list[str]:
+        """Send a bare '%' and return the reply up to m-ready: ends a half-sent command
+        (the reply is then that command's e-[...]) and proves the device listens, as the
+        official runner does before a session. Best effort after a timed-out command,
+        whose late reply may still be arriving."""
+        self._drain("sync")
+        self.send_raw(b"%", "sync")
+        return self.read_reply(timeout, "sync")
+
+    # ---- parsing helpers -----------------------------------------------------------------
+
+    @staticmethod
+    def _one(lines: list[str], pattern: re.Pattern, cmd: str) -> re.Match:
+        found = [m for m in map(pattern.match, lines) if m]
+        if len(found) != 1:
+            raise DeviceError(f"unexpected reply to '{cmd}': {lines[:-1]}", lines)
+        return found[0]
+
+    @staticmethod
+    def _only(lines: list[str], expected: list[str], cmd: str) -> None:
+        if lines[:-1] != expected:
+            raise DeviceError(f"unexpected reply to '{_short(cmd)}': {lines[:-1]} "
+                              f"(expected {expected})", lines)
+
+    @staticmethod
+    def _floats(text: str, cmd: str, lines) -> list[float]:
+        try:
+            return [float(v) for v in text.split(",")] if text else []
+        except ValueError:
+            raise DeviceError(f"malformed results in reply to '{cmd}': [{text}]", lines) from None
+
+    # ---- standard commands ---------------------------------------------------------------
+
+    def name(self) -> str:
+        return self._one(self.command("name"), _NAME, "name").group(1)
+
+    def profile(self) -> dict:
+        """{"profile": firmware profile string, "model": benchmark id}"""
+        lines = self.command("profile")
+        return {"profile": self._one(lines, _PROFILE, "profile").group(1),
+                "model": self._one(lines, _MODEL, "profile").group(1)}
+
+    def timestamp(self) -> int | None:
+        """The device timer now; None in energy mode (the timestamp is a pin pulse)."""
+        lines = self.command("timestamp")
+        if lines == [READY]:
+            return None
+        return int(self._one(lines, _LAP, "timestamp").group(1))
+
+    def load(self, data: bytes, timeout: float | None = None) -> None:
+        """`db load N`, then `db <hex>` in chunks of 31 bytes; checks m-load-done."""
+        data = bytes(data)
+        if not data:
+            raise ValueError("nothing to load")
+        self._only(self.command(f"db load {len(data)}", timeout),
+                   [f"m-[Expecting {len(data)} bytes]"], "db load")
+        for i in range(0, len(data), DB_CHUNK):
+            cmd = "db " + data[i:i + DB_CHUNK].hex()
+            last = i + DB_CHUNK >= len(data)
+            self._only(self.command(cmd, timeout), ["m-load-done"] if last else [], cmd)
+
+    def buffer(self) -> bytes:
+        """The loaded bytes (`db print`)."""
+        lines = self.command("db print")
+        out = bytearray()
+        for line in lines[:-1]:
+            m = _BUFFER.match(line)
+            if not m:
+                raise DeviceError(f"malformed line in reply to 'db print': {line!r}", lines)
+            out += bytes.fromhex(m.group(1).replace("-", ""))
+        return bytes(out)
+
+    def infer(self, n: int = 1, warmup: int = 10, timeout: float = 60.0) -> dict:
+        """`infer n warmup`. Returns t0, t1 (None in energy mode), elapsed = t1 - t0 (mod
+        2^32), latency = elapsed / n, unit (the device timer's unit), results."""
+        if n < 1 or warmup < 0:
+            raise ValueError("infer needs n >= 1 and warmup >= 0")
+        unit = self.timer_unit()
+        cmd = f"infer {n} {warmup}"
+        lines = self.command(cmd, timeout)
+        body = lines[:-1]
+        head = [f"m-warmup-start-{warmup}", "m-warmup-done", f"m-infer-start-{n}"]
+        laps = [_LAP.match(x) for x in body[3:5]]
+        energy = not (len(laps) == 2 and all(laps))
+        tail = body[3:] if energy else body[5:]
+        ok = body[:3] == head and len(tail) == 2 and tail[0] == "m-infer-done"
+        res = _RESULTS.match(tail[1]) if ok else None
+        if res is None:
+            raise DeviceError(f"unexpected reply to '{cmd}': {body}", lines)
+        t0 = t1 = elapsed = latency = None
+        if not energy:
+            t0, t1 = int(laps[0].group(1)), int(laps[1].group(1))
+            elapsed = (t1 - t0) % (1 << 32)
+            latency = elapsed / n
+        return {"n": n, "warmup": warmup, "t0": t0, "t1": t1, "elapsed": elapsed,
+                "latency": latency, "unit": unit,
+                "results": self._floats(res.group(1), cmd, lines)}
+
+    def results(self) -> list[float]:
+        lines = self.command("results")
+        return self._floats(self._one(lines, _RESULTS, "results").group(1), "results", lines)
+
+    # ---- tinydeploy additions ------------------------------------------------------------
+
+    def _td_lines(self, cmd: str) -> tuple[list[tuple[str, str]], list[str]]:
+        lines = self.command(cmd)
+        pairs = []
+        for line in lines[:-1]:
+            m = _TD.match(line)
+            if not m:
+                raise DeviceError(f"malformed line in reply to '{cmd}': {line!r}", lines)
+            pairs.append((m.group(1), m.group(2)))
+        return pairs, lines
+
+    @staticmethod
+    def _tensor(value: str, lines) -> dict:
+        parts = value.split(",", 5)
+        try:
+            if len(parts) != 6:
+                raise ValueError
+            index, shape, nbytes, scale, zp, name = parts
+            return {"index": int(index),
+                    "shape": tuple(int(d) for d in shape.split("x")) if shape else (),
+                    "bytes": int(nbytes), "scale": float(scale), "zero_point": int(zp),
+                    "name": name}
+        except ValueError:
+            raise DeviceError(f"malformed tensor line in td-info: [{value}]", lines) from None
+
+    def info(self) -> dict:
+        """Parsed `td-info`: model, hash, build, board, benchmark, timer_unit, input_mode,
+        results_mode, inputs/outputs (index, shape, bytes, scale, zero_point, name),
+        arena_bytes, layers, db_bytes, profiling (bool), input_restore."""
+        pairs, lines = self._td_lines("td-info")
+        info: dict = {"inputs": [], "outputs": []}
+        for key, value in pairs:
+            k = key.replace("-", "_")
+            if key in ("input", "output"):
+                info[k + "s"].append(self._tensor(value, lines))
+            elif key in ("arena-bytes", "layers", "db-bytes"):
+                try:
+                    info[k] = int(value)
+                except ValueError:
+                    raise DeviceError(f"malformed td-info line: {key} [{value}]", lines) from None
+            elif key == "profiling":
+                info[k] = value == "on"
+            else:
+                info[k] = value
+        missing = [k for k in ("model", "timer_unit", "layers", "db_bytes") if k not in info]
+        if missing or not info["inputs"] or not info["outputs"]:
+            raise DeviceError(f"incomplete td-info reply (missing {missing or 'tensors'})", lines)
+        if info["timer_unit"] not in UNITS:
+            raise DeviceError(f"device reports an unknown timer unit '{info['timer_unit']}'",
+                              lines)
+        self._unit = info["timer_unit"]
+        return info
+
+    def timer_unit(self) -> str:
+        """What the device timer counts: 'us' or 'instructions'. Firmware without td-info
+        follows the standard, whose timer counts microseconds."""
+        if self._unit is None:
+            try:
+                self.info()
+            except DeviceError as e:
+                if "Unknown command" not in str(e):
+                    raise
+                self._unit = "us"
+        return self._unit
+
+    def layers(self) -> list[dict]:
+        """Per-layer times of the last inference: index, op, tflite_index, macs, time (in
+        timer_unit())."""
+        pairs, lines = self._td_lines("td-layers")
+        out, total = [], None
+        try:
+            for key, value in pairs:
+                if key == "layer":
+                    i, op, tfl, macs, t = value.split(",")
+                    out.append({"index": int(i), "op": op, "tflite_index": int(tfl),
+                                "macs": int(macs), "time": int(t)})
+                elif key == "layers-total":
+                    total = int(value)
+                elif key == "timer-unit":
+                    self._unit = value
+                else:
+                    raise ValueError
+        except ValueError:
+            raise DeviceError(f"malformed reply to 'td-layers': {lines[:-1]}", lines) from None
+        if ([r["index"] for r in out] != list(range(len(out))) or total is None
+                or sum(r["time"] for r in out) % (1 << 32) != total):
+            raise DeviceError(f"inconsistent reply to 'td-layers': {lines[:-1]}", lines)
+        return out
+
+    def outputs(self) -> list[bytes]:
+        """Raw int8 bytes of every output tensor after the last inference (`td-out`)."""
+        pairs, lines = self._td_lines("td-out")
+        outs: list[bytearray] = []
+        sizes: list[int] = []
+        try:
+            for key, value in pairs:
+                if key == "out":
+                    k, n = (int(v) for v in value.split(","))
+                    if k != len(outs):
+                        raise ValueError
+                    outs.append(bytearray())
+                    sizes.append(n)
+                elif key == "out-hex" and outs:
+                    outs[-1] += bytes.fromhex(value)
+                else:
+                    raise ValueError
+        except ValueError:
+            raise DeviceError(f"malformed reply to 'td-out': {lines[:-1]}", lines) from None
+        if not outs or [len(o) for o in outs] != sizes:
+            raise DeviceError(f"incomplete reply to 'td-out': {lines[:-1]}", lines)
+        return [bytes(o) for o in outs]
+
+    def output(self, index: int = 0) -> bytes:
+        """Raw int8 bytes of output `index` after the last inference."""
+        outs = self.outputs()
+        if not 0 <= index < len(outs):
+            raise DeviceError(f"the device has {len(outs)} outputs, not {index + 1}")
+        return outs[index]

@@ -1,0 +1,99 @@
+"""Render a self-contained firmware project for a board: {relative_path: text}.
+
+Contract: `render_project(program, plan, board, tflite_bytes, benchmark_id)` returns every
+file of the project: the generated model, the hand-written firmware sources the board
+needs (kernels, harness, its port, startup), the board header and linker script, and the
+build files (a Makefile for bare-metal boards; platformio.ini plus an Arduino sketch for
+Arduino boards). Nothing in it refers to tinydeploy's install location.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .boards import Board
+from ..compiler.cnames import c_string
+from ..compiler.codegen import generate
+from ..compiler.planner import Plan
+from ..compiler.program import Program
+from ..resources import data_dir
+from .toolchain import COMMON_CFLAGS, cpu_flags
+
+# MLPerf Tiny benchmark ids and what the official runner sends / expects for each.
+BENCHMARKS = {
+    "kws01": ("TD_INPUT_INT8", "TD_RESULTS_SCORES"),
+    "vww01": ("TD_INPUT_UINT8_OFFSET", "TD_RESULTS_SCORES"),
+    "ic01": ("TD_INPUT_UINT8_OFFSET", "TD_RESULTS_SCORES"),
+    "ad01": ("TD_INPUT_FLOAT32", "TD_RESULTS_MSE"),
+}
+
+
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(str(data_dir("templates"))),
+                       undefined=StrictUndefined, keep_trailing_newline=True,
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def _firmware_files(board: Board) -> dict[str, str]:
+    """Hand-written sources this board needs, keyed by their path under firmware/."""
+    fw = data_dir("firmware")
+    dirs = ["kernels", "harness", f"ports/{board.port}"]
+    if board.framework == "baremetal":
+        dirs.append("startup")
+    files = {"td_port.h": (fw / "td_port.h").read_text()}
+    for d in dirs:
+        for p in sorted((fw / d).iterdir()):
+            if p.suffix in (".c", ".h", ".cpp"):
+                files[f"{d}/{p.name}"] = p.read_text()
+    return files
+
+
+def board_data(board: Board, program: Program, benchmark_id: str, build_id: str) -> dict:
+    input_mode, results_mode = BENCHMARKS.get(benchmark_id, ("TD_INPUT_INT8", "TD_RESULTS_SCORES"))
+    return dict(board_name=board.name, clock_hz=board.clock_hz, baud=board.baud,
+                timer_unit="instructions" if board.emulated else "us",
+                instr_per_tick=board.instr_per_tick, port_defines=sorted(board.port_defines.items()),
+                benchmark_id=c_string(benchmark_id, 32),
+                input_mode=input_mode, results_mode=results_mode, build_id=build_id,
+                core=board.core, model_name=c_string(program.graph.name),
+                qemu_machine=board.qemu_machine)
+
+
+def render_project(program: Program, plan: Plan, board: Board, tflite_bytes: bytes,
+                   benchmark_id: str | None = None) -> dict[str, str]:
+    """All files of the firmware project (see module docstring)."""
+    env = _env()
+    bench = benchmark_id or program.graph.name
+    build_id = hashlib.sha256(tflite_bytes + board.name.encode() + bench.encode()).hexdigest()[:12]
+    data = board_data(board, program, bench, build_id)
+    model = generate(program, plan, tflite_bytes)
+    fw = _firmware_files(board)
+    if board.framework == "arduino":
+        return _arduino(env, board, data, model, fw)
+    files = dict(model)
+    files.update({f"firmware/{k}": v for k, v in fw.items()})
+    files["board/td_board.h"] = env.get_template("project/board/td_board.h.j2").render(**data)
+    files["board/td_linker.ld"] = env.get_template("project/board/td_linker.ld.j2").render(
+        flash_origin=board.flash.origin, flash_size=board.flash.size,
+        ram_origin=board.ram.origin, ram_size=board.ram.size, stack_bytes=board.stack_bytes)
+    sources = sorted(k for k in files if k.endswith(".c") and k != "model/td_model_tflite.c")
+    files["Makefile"] = env.get_template("project/Makefile.j2").render(
+        **data, cpu_flags=" ".join(cpu_flags(board.core, board.fpu)),
+        cflags=" ".join(COMMON_CFLAGS), sources=sources)
+    files["README.md"] = env.get_template("project/README.md.j2").render(**data)
+    return files
+
+
+def _arduino(env, board: Board, data: dict, model: dict, fw: dict) -> dict[str, str]:
+    """Arduino sketch layout (td_app/td_app.ino + td_app/src/, flat so includes resolve) and
+    a platformio.ini that builds the same folder."""
+    files = {}
+    for path, text in list(model.items()) + list(fw.items()):
+        files[f"td_app/src/{path.rsplit('/', 1)[-1]}"] = text
+    files["td_app/src/td_board.h"] = env.get_template("project/board/td_board.h.j2").render(**data)
+    files["td_app/td_app.ino"] = env.get_template("arduino/td_app/td_app.ino.j2").render(
+        **data, fqbn=board.arduino["fqbn"])
+    files["platformio.ini"] = env.get_template("arduino/platformio.ini.j2").render(
+        **data, pio_board=board.arduino["pio_board"], pio_platform=board.arduino["pio_platform"])
+    return files
