@@ -16,12 +16,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from oracle import run_tflm  # noqa: E402
 from tinydeploy.compiler.hostrun import HostModel  # noqa: E402
 from tinydeploy.compiler.lower import lower  # noqa: E402
 from tinydeploy.compiler.planner import plan  # noqa: E402
-from tinydeploy.measure.inputs import load_input_set  # noqa: E402
 from tinydeploy.compiler.reader import load_model  # noqa: E402
+from tinydeploy.measure.inputs import load_input_set  # noqa: E402
+
+from oracle import run_tflm  # noqa: E402
 
 
 def load_bins(d: Path, shape) -> tuple[np.ndarray, np.ndarray | None]:

@@ -10,7 +10,6 @@ code (kernels actually used + td_model_invoke).
 """
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from oracle import tflm_arena_bytes  # noqa: E402
+from tinydeploy.compiler.cnames import symbol_kind  # noqa: E402
 from tinydeploy.compiler.codegen import generate  # noqa: E402
 from tinydeploy.compiler.hostrun import kernel_sources  # noqa: E402
 from tinydeploy.compiler.lower import lower  # noqa: E402
@@ -27,6 +26,8 @@ from tinydeploy.compiler.reader import load_model  # noqa: E402
 from tinydeploy.resources import data_dir  # noqa: E402
 from tinydeploy.target.toolchain import COMMON_CFLAGS, cpu_flags  # noqa: E402
 from tinydeploy.writer import write_files  # noqa: E402
+
+from oracle import tflm_arena_bytes  # noqa: E402
 
 M4 = cpu_flags("cortex-m4", fpu=True)
 
@@ -49,9 +50,9 @@ def m4_sizes(program, pl, work: Path) -> dict:
         size, kind, name = int(parts[1], 16), parts[2].lower(), parts[3]
         if name == "td_arena":
             sizes["arena"] += size
-        elif re.fullmatch(r"td_l\d+_p", name):
+        elif symbol_kind(name) == "params":
             sizes["params"] += size
-        elif re.fullmatch(r"td_l\d+_\w+", name) or name in ("td_model_layers",):
+        elif symbol_kind(name) == "const" or name in ("td_model_layers",):
             sizes["constants"] += size
         elif kind == "t":
             sizes["code"] += size

@@ -19,12 +19,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from bench_bitexact import load_bins  # noqa: E402
-from oracle import run_tflm  # noqa: E402
+from tinydeploy.compiler.reader import load_model  # noqa: E402
+from tinydeploy.measure.dut import Dut  # noqa: E402
 from tinydeploy.target.boards import load_board  # noqa: E402
 from tinydeploy.target.build import build_firmware  # noqa: E402
-from tinydeploy.measure.dut import Dut  # noqa: E402
 from tinydeploy.target.qemu import start_qemu  # noqa: E402
-from tinydeploy.compiler.reader import load_model  # noqa: E402
+
+from oracle import run_tflm  # noqa: E402
 
 
 def main() -> None:

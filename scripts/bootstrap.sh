@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what tinydeploy needs on a fresh Debian/Ubuntu machine, then nothing more.
-# Idempotent: each step checks before it installs. Used by `make demo` and `make test`.
+# Idempotent: each step checks before it installs. Used by scripts/demo.sh and scripts/test.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oracle import run_tflm
 from tinydeploy.compiler.reader import load_model
+
+from oracle import run_tflm
 
 FW_VERSION = "ULPMark for tinyML Firmware V0.0.1"
 

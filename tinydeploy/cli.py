@@ -117,12 +117,16 @@ def convert(model, data, output, samples, as_json):
 
 @main.command()
 @click.argument("model", type=click.Path())
+@click.option("--plan", "with_plan", is_flag=True,
+              help="Also print the memory plan (tensor, bytes, first/last layer, offset) and "
+                   "check that no two buffers live at the same time overlap.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_friendly
-def inspect(model, as_json):
+def inspect(model, with_plan, as_json):
     """Per-layer ops, shapes, MACs and weights; totals; planned arena bytes."""
+    from .compiler.compiled import compile_model
     from .compiler.inspection import format_inspect, inspect_model
-    report = inspect_model(model)
+    report = inspect_model(compile_model(model), with_plan=with_plan)
     click.echo(json.dumps(report, indent=2) if as_json else format_inspect(report))
 
 
@@ -139,8 +143,9 @@ def inspect(model, as_json):
 @_friendly
 def predict(model, inputs, labels, output, as_json):
     """Run the generated C, compiled for this host, on every input (exact device arithmetic)."""
+    from .compiler.compiled import compile_model
     from .compiler.predict import predict as run_predict
-    r = run_predict(model, inputs, labels, output)
+    r = run_predict(compile_model(model), inputs, labels, output)
     summary = {k: v for k, v in r.items() if k != "outputs"}
     if as_json:
         click.echo(json.dumps(summary, indent=2))
@@ -185,10 +190,13 @@ def boards(as_json):
 @_friendly
 def build(model, board, output, benchmark_id, as_json):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
+    from .compiler.compiled import compile_model
     from .target.boards import load_board
     from .target.build import build_firmware
     from .target.sizes import format_size_report
-    r = build_firmware(model, board, output, benchmark_id,
+    compiled = compile_model(model)
+    board = load_board(board)
+    r = build_firmware(compiled, board, output, benchmark_id,
                        progress=None if as_json else _progress)
     if as_json:
         click.echo(json.dumps(r, indent=2))
@@ -197,7 +205,7 @@ def build(model, board, output, benchmark_id, as_json):
     for key in ("elf", "bin", "hex", "image"):
         if r.get(key):
             click.echo(f"{key:<8} {r[key]}")
-    click.echo(format_size_report(r["size"], load_board(board)))
+    click.echo(format_size_report(r["size"], board))
 
 
 @main.command()
@@ -285,10 +293,13 @@ def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
 @_friendly
 def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_json):
     """Measure a device over the serial port: latency, per-layer cost, output check, energy."""
+    from .compiler.compiled import compile_model
     from .measure.profile import profile_device
-    r = profile_device(port, board=board, inputs=inputs, runs=runs, warmup=warmup,
-                       validate=validate, ppk2=ppk2, baudrate=baud, limit=limit,
-                       progress=None if as_json else _progress)
+    from .target.boards import load_board
+    r = profile_device(port, board=load_board(board) if board else None, inputs=inputs,
+                       runs=runs, warmup=warmup,
+                       validate=compile_model(validate) if validate else None, ppk2=ppk2,
+                       baudrate=baud, limit=limit, progress=None if as_json else _progress)
     _emit_profile(r, as_json)
 
 
@@ -306,13 +317,15 @@ def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_j
 def run(model, board, output, benchmark_id, port, runner, inputs, runs, warmup, limit, ppk2,
         as_json):
     """Build, flash (or boot in QEMU) and profile in one command."""
+    from .compiler.compiled import compile_model
     from .measure.run import run_pipeline
-    from .target.sizes import format_size_report
     from .target.boards import load_board
-    r = run_pipeline(model, board, out_dir=output, benchmark_id=benchmark_id, inputs=inputs,
+    from .target.sizes import format_size_report
+    board = load_board(board)
+    r = run_pipeline(compile_model(model), board, out_dir=output, benchmark_id=benchmark_id, inputs=inputs,
                      runs=runs, warmup=warmup, port=port, runner=runner, ppk2=ppk2,
                      limit=limit, progress=None if as_json else _progress)
-    size = "" if as_json else format_size_report(r["build"]["size"], load_board(board))
+    size = "" if as_json else format_size_report(r["build"]["size"], board)
     _emit_profile(r, as_json, size)
 
 

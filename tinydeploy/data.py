@@ -42,7 +42,7 @@ def load_arrays(path) -> tuple[np.ndarray, np.ndarray | None, str]:
             raise DataError(f"{p.name} is not {kind} (corrupt or wrong extension); {_HOW}")
     if ext == ".npy":
         x = _read(p, lambda: np.load(p, allow_pickle=False))
-        return _check(x, None, p.name, p.name, None)
+        return check_arrays(x, None, p.name, p.name, None)
     if ext != ".npz":
         raise DataError(f"{p.name}: unknown data file type '{p.suffix or '(none)'}'; "
                         f"use .npz or .npy ({_HOW})")
@@ -50,9 +50,9 @@ def load_arrays(path) -> tuple[np.ndarray, np.ndarray | None, str]:
         keys = list(npz.files)
         for xk, yk in _PAIRS:
             if xk in keys:
-                x = _read(p, lambda: npz[xk])
-                y = _read(p, lambda: npz[yk]) if yk in keys else None
-                return _check(x, y, f"{p.name}:{xk}", f"{p.name}:{xk}", f"{p.name}:{yk}")
+                x = _read(p, lambda k=xk: npz[k])
+                y = _read(p, lambda k=yk: npz[k]) if yk in keys else None
+                return check_arrays(x, y, f"{p.name}:{xk}", f"{p.name}:{xk}", f"{p.name}:{yk}")
     found = ", ".join(keys) if keys else "no arrays"
     raise DataError(f"{p.name} has none of the keys x, x_train, x_val, x_test "
                     f"(found: {found}); {_HOW}")
@@ -72,7 +72,7 @@ def _read(p: Path, load):
                         f"({type(exc).__name__}: {exc}); {_HOW}") from None
 
 
-def _check(x, y, desc, xname, yname):
+def check_arrays(x, y, desc, xname, yname):
     """Validate dtypes and lengths; return (x, y, desc)."""
     for arr, name in ((x, xname), (y, yname)):
         if arr is None:
@@ -87,3 +87,12 @@ def _check(x, y, desc, xname, yname):
         raise DataError(f"{xname} has {len(x)} samples but {yname} has {len(y)} labels; "
                         "they must have the same length")
     return x, y, desc
+
+
+def top1(outputs: np.ndarray, labels: np.ndarray) -> float:
+    """Top-1 accuracy of outputs [N, ...] against class ids or one-hot labels."""
+    pred = outputs.reshape(outputs.shape[0], -1).argmax(axis=1)
+    y = labels.argmax(axis=1) if labels.ndim == 2 and labels.shape[1] > 1 else labels.reshape(-1)
+    if y.shape[0] != pred.shape[0]:
+        raise DataError(f"{y.shape[0]} labels for {pred.shape[0]} inputs")
+    return float(np.mean(pred == y.astype(np.int64)))

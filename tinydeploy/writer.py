@@ -3,8 +3,10 @@ directory renamed over the target, so a failed run never leaves a partial file."
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -25,6 +27,30 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def write_npy_atomic(path: str | Path, arr) -> Path:
+    """Save one numpy array as .npy atomically."""
+    import numpy as np
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    return write_bytes_atomic(path, buf.getvalue())
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside `path` (same suffix) for writers that need a file name, such
+    as Keras' model.save; renamed over `path` when the block succeeds, removed otherwise."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.stem}.{secrets.token_hex(4)}.part{path.suffix}"
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def write_files(files: dict[str, str], out_dir: str | Path) -> list[Path]:

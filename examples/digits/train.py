@@ -10,8 +10,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main(out_dir: str) -> None:
-    import numpy as np
     import keras
+    import numpy as np
     from sklearn.datasets import load_digits
 
     out = Path(out_dir)

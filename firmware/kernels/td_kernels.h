@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#define TD_KERNELS_VERSION 1
 #define TD_MAX_DIMS 6
 
 typedef struct {

@@ -75,3 +75,13 @@ def test_predict_shape_mismatch_is_clear_and_writes_nothing(tmp_path, fc_model):
     r = td("predict", fc_model, "--inputs", tmp_path / "x.npy", "-o", out)
     assert r.returncode == 1 and "[16]" in r.stderr and "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_inspect_plan(fc_model):
+    r = td("inspect", fc_model, "--plan")
+    assert r.returncode == 0, r.stderr
+    assert "memory plan" in r.stdout and "offset" in r.stdout
+    j = json.loads(td("inspect", fc_model, "--plan", "--json").stdout)
+    assert {row["first"] for row in j["plan"]} >= {"input"}
+    assert all(set(row) == {"tensor", "name", "bytes", "first", "last", "offset"}
+               for row in j["plan"])

@@ -4,13 +4,14 @@ import re
 import numpy as np
 import pytest
 
-from oracle import run_tflm
-from tflite_builder import fc_softmax_model
 from tinydeploy.compiler.codegen import generate
 from tinydeploy.compiler.hostrun import HostModel
 from tinydeploy.compiler.lower import lower
 from tinydeploy.compiler.planner import plan
 from tinydeploy.compiler.reader import load_model
+
+from oracle import run_tflm
+from tflite_builder import fc_softmax_model
 
 pytestmark = pytest.mark.host_c
 
@@ -85,3 +86,28 @@ def test_sanitizers_find_nothing(fc_model):
         np.testing.assert_array_equal(hm.run(x), run_tflm(fc_model, x).reshape(32, 5))
     finally:
         hm.close()
+
+
+def test_generated_model_does_not_compile_against_other_kernels(fc_model, tmp_path):
+    """td_model.c checks TD_KERNELS_VERSION: kernels of another version are an #error."""
+    import shutil
+    import subprocess
+
+    from tinydeploy.compiler.codegen import COMMON_CFLAGS
+    from tinydeploy.resources import data_dir
+    from tinydeploy.writer import write_files
+    program = lower(load_model(fc_model))
+    write_files(generate(program, plan(program)), tmp_path)
+    kernels = tmp_path / "kernels"
+    shutil.copytree(data_dir("firmware") / "kernels", kernels)
+
+    def cc():
+        return subprocess.run(["cc", *COMMON_CFLAGS, f"-I{tmp_path / 'model'}", f"-I{kernels}",
+                               "-c", str(tmp_path / "model" / "td_model.c"), "-o",
+                               str(tmp_path / "m.o")], capture_output=True, text=True)
+    assert cc().returncode == 0
+    h = kernels / "td_kernels.h"
+    h.write_text(re.sub(r"#define TD_KERNELS_VERSION \d+", "#define TD_KERNELS_VERSION 999",
+                        h.read_text()))
+    r = cc()
+    assert r.returncode != 0 and "generated for td_kernels.h version" in r.stderr

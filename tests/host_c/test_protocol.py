@@ -13,15 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import protocol_cases as pc
-from tflite_builder import build, fc_softmax_model, tensor
 from tinydeploy.compiler.codegen import generate
-from tinydeploy.measure.dut import DeviceError, Dut
-from tinydeploy.target.toolchain import COMMON_CFLAGS
 from tinydeploy.compiler.lower import lower
 from tinydeploy.compiler.planner import plan
 from tinydeploy.compiler.reader import load_model
+from tinydeploy.measure.dut import DeviceError, Dut
+from tinydeploy.target.toolchain import COMMON_CFLAGS
 from tinydeploy.writer import write_files
+
+import protocol_cases as pc
+from tflite_builder import build, fc_softmax_model, tensor
 
 pytestmark = pytest.mark.host_c
 

@@ -8,12 +8,13 @@ RELU6 whose output is quantized differently from its input."""
 import numpy as np
 import pytest
 
-import zoo
-from oracle import run_ref, run_tflm
 from tinydeploy.compiler.hostrun import HostModel
 from tinydeploy.compiler.lower import lower
 from tinydeploy.compiler.planner import plan
 from tinydeploy.compiler.reader import load_model
+
+import zoo
+from oracle import run_ref, run_tflm
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
 

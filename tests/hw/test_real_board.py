@@ -4,8 +4,9 @@
 hw marker is deselected there."""
 import pytest
 
-import protocol_cases as pc
 from tinydeploy.measure.dut import Dut
+
+import protocol_cases as pc
 
 pytestmark = pytest.mark.hw
 

@@ -3,12 +3,13 @@ emulated board, booted in QEMU, driven over a real serial connection (pyserial o
 TCP chardev), outputs bit-exact with TFLite Micro. Every QEMU is stopped by its pid."""
 import pytest
 
-import protocol_cases as pc
-from tflite_builder import fc_softmax_model
+from tinydeploy.measure.dut import Dut
 from tinydeploy.target.boards import list_boards
 from tinydeploy.target.build import build_firmware
-from tinydeploy.measure.dut import Dut
 from tinydeploy.target.qemu import start_qemu
+
+import protocol_cases as pc
+from tflite_builder import fc_softmax_model
 
 pytestmark = pytest.mark.qemu
 
@@ -93,6 +94,7 @@ ZOO_ON_BOARDS = ["mul_se", "quantize_requant", "pad_asym", "conv_dilated_s2b"]
 def test_zoo_models_bit_exact_on_every_core(board, tmp_path, boot):
     """Every core's compiler (M0 soft-float to M7 double FPU) gives the host's exact bytes."""
     import numpy as np
+
     import zoo
     from oracle import run_ref, run_tflm
     for name in ZOO_ON_BOARDS:

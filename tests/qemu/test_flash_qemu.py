@@ -5,11 +5,12 @@ import os
 
 import pytest
 
-from tflite_builder import fc_softmax_model
-from tinydeploy.target.build import build_firmware
 from tinydeploy.measure.dut import Dut
+from tinydeploy.target.build import build_firmware
 from tinydeploy.target.flash import STATE_FILE, flash, running, stop
 from tinydeploy.target.runners import FlashError
+
+from tflite_builder import fc_softmax_model
 
 pytestmark = pytest.mark.qemu
 

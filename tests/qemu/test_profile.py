@@ -11,12 +11,13 @@ import jsonschema
 import numpy as np
 import pytest
 
-from oracle import run_tflm
-from tflite_builder import fc_softmax_model
+from tinydeploy.measure.profile import profile_device
 from tinydeploy.target.boards import load_board
 from tinydeploy.target.build import build_firmware
-from tinydeploy.measure.profile import profile_device
 from tinydeploy.target.qemu import start_qemu
+
+from oracle import run_tflm
+from tflite_builder import fc_softmax_model
 
 pytestmark = pytest.mark.qemu
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs/schema/profile.schema.json")
@@ -166,3 +167,40 @@ def test_profile_cli_unreachable_port_is_one_line(tmp_path):
                         str(tmp_path / "ttyNOPE")], capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines()[-1].startswith("error:")
+
+
+def test_run_loads_the_model_and_the_board_once(dense, tmp_path, monkeypatch):
+    """`tinydeploy run` reads, lowers and plans the model once and loads the board once:
+    every module's reference to the loading functions is wrapped with a counter."""
+    from click.testing import CliRunner
+
+    import tinydeploy
+    from tinydeploy.cli import main
+    from tinydeploy.compiler import compiled, lower, planner, reader
+    from tinydeploy.target import boards
+
+    calls = {"read_tflite": 0, "load_model": 0, "lower": 0, "plan": 0, "load_board": 0}
+    originals = {"read_tflite": reader.read_tflite, "load_model": reader.load_model,
+                 "lower": lower.lower, "plan": planner.plan, "load_board": boards.load_board}
+
+    def counting(name):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return originals[name](*args, **kwargs)
+        return wrapper
+
+    wrappers = {name: counting(name) for name in originals}
+    for mod in [m for n, m in list(sys.modules.items())
+                if n.startswith("tinydeploy.") and m is not None] + [compiled]:
+        for name, fn in originals.items():
+            if getattr(mod, name, None) is fn:
+                monkeypatch.setattr(mod, name, wrappers[name])
+    assert tinydeploy.compiler.compiled.lower is wrappers["lower"]
+    model, inputs, _ = dense
+    r = CliRunner().invoke(main, ["run", str(model), "--board", BOARD.name, "--inputs",
+                                  str(inputs), "--runs", "2", "-o", str(tmp_path / "fw"),
+                                  "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["profile"]["validation"]["bit_exact"] == 30
+    assert calls == {"read_tflite": 1, "load_model": 0, "lower": 1, "plan": 1,
+                     "load_board": 1}

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinydeploy.train import convert as conv
-from tinydeploy.train import tfenv
 from tinydeploy.data import load_arrays
 from tinydeploy.errors import DataError, ModelError
+from tinydeploy.train import convert as conv
+from tinydeploy.train import tfenv
 
 pytestmark = pytest.mark.tf
 
@@ -54,7 +54,7 @@ def _tf_keras_cnn():
 
 def _tflite_info(tf, path):
     """(input dtype, output dtype, input shape, op names) of a .tflite file."""
-    interp = conv._interpreter(tf, Path(path).read_bytes())
+    interp = conv.interpreter(tf, Path(path).read_bytes())
     d_in, d_out = interp.get_input_details()[0], interp.get_output_details()[0]
     ops = {op["op_name"] for op in interp._get_ops_details()}
     return d_in["dtype"], d_out["dtype"], list(d_in["shape"]), ops

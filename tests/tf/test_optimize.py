@@ -128,10 +128,10 @@ def test_int8_accuracy_close_to_float(pqat):
 
 
 def test_optimized_model_converts_and_predicts_bit_exact(pqat, digits, work):
-    from oracle import run_tflm
-
-    from tinydeploy.train.convert import convert_model
     from tinydeploy.compiler.predict import predict
+    from tinydeploy.train.convert import convert_model
+
+    from oracle import run_tflm
     report, _ = pqat
     np.save(work / "x_test.npy", digits[1]["x_test"])
     np.save(work / "y_test.npy", digits[1]["y_test"])
@@ -145,7 +145,7 @@ def test_optimized_model_converts_and_predicts_bit_exact(pqat, digits, work):
 
 
 def _quantized_inputs(tflite_path, x):
-    from tinydeploy.compiler.predict import quantize_inputs
+    from tinydeploy.compiler.quant import quantize_inputs
     from tinydeploy.compiler.reader import load_model
     g = load_model(tflite_path)
     t = g.t(g.inputs[0])

@@ -11,9 +11,10 @@ _TESTS = str(Path(__file__).resolve().parents[1])
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
+from tinydeploy.compiler.reader import parse  # noqa: E402
+
 import oracle  # noqa: E402
 import zoo  # noqa: E402
-from tinydeploy.compiler.reader import parse  # noqa: E402
 
 pytestmark = pytest.mark.tf
 

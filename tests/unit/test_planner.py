@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
-from tflite_builder import build, tensor
 from tinydeploy.compiler.lower import lower
 from tinydeploy.compiler.planner import lifetimes, plan
 from tinydeploy.compiler.reader import load_model
+
+from tflite_builder import build, tensor
 
 pytestmark = pytest.mark.unit
 
@@ -70,3 +71,38 @@ def test_graph_input_is_never_overwritten_in_place(tmp_path):
     p.write_bytes(build(t, [("RELU", [0], [1])], [0], [1]))
     pl = plan(lower(load_model(p)))
     assert pl.offsets[0] != pl.offsets[1] and pl.arena_bytes == 16
+
+
+def test_lower_leaves_the_graph_it_is_given_unchanged(tmp_path):
+    g = load_model(_chain_model(tmp_path))
+    ops, tensors = list(g.ops), list(g.tensors)
+    data = [None if t.data is None else t.data.copy() for t in g.tensors]
+    program = lower(g)
+    assert g.ops == ops and g.tensors == tensors
+    assert all((a is None and t.data is None) or np.array_equal(a, t.data)
+               for a, t in zip(data, g.tensors))
+    assert program.graph is not g
+
+
+def test_check_accepts_the_plan_and_rejects_overlapping_live_buffers(tmp_path):
+    from tinydeploy.compiler.planner import PlanError, check, overlaps
+    pl = plan(lower(load_model(_chain_model(tmp_path))))
+    check(pl)
+    assert overlaps(pl) == []
+    a, b = next((a, b) for a in pl.buffers for b in pl.buffers
+                if a is not b and not (a.last < b.first or b.last < a.first))
+    b.offset = a.offset
+    with pytest.raises(PlanError, match=f"tensor {min(a.tensor, b.tensor)} .* overlap"):
+        check(pl)
+
+
+def test_inspect_plan_rows_cover_every_buffer(tmp_path):
+    from tinydeploy.compiler.compiled import compile_model
+    from tinydeploy.compiler.inspection import format_inspect, inspect_model
+    c = compile_model(_chain_model(tmp_path))
+    r = inspect_model(c, with_plan=True)
+    assert sorted(row["tensor"] for row in r["plan"]) == sorted(b.tensor for b in c.plan.buffers)
+    x = next(row for row in r["plan"] if row["name"] == "x")
+    assert x["first"] == "input" and x["bytes"] == 16
+    assert any(row["last"] == "output" for row in r["plan"])
+    assert "memory plan" in format_inspect(r)

@@ -2,9 +2,10 @@
 import numpy as np
 import pytest
 
-from tflite_builder import build, fc_softmax_model, tensor
-from tinydeploy.errors import ModelError
 from tinydeploy.compiler.reader import load_model
+from tinydeploy.errors import ModelError
+
+from tflite_builder import build, fc_softmax_model, tensor
 
 pytestmark = pytest.mark.unit
 

@@ -13,13 +13,19 @@ import pytest
 from serial.tools.list_ports_common import ListPortInfo
 
 import tinydeploy.target.flash as flash_mod
-from tinydeploy.target.boards import list_boards
 from tinydeploy.errors import ToolError
+from tinydeploy.resources import data_dir
+from tinydeploy.target.boards import list_boards
 from tinydeploy.target.flash import STATE_FILE, flash, relevant_line, running, stop
 from tinydeploy.target.ports import PortError, find_port, touch_1200, wait_for_bootloader
-from tinydeploy.resources import data_dir
-from tinydeploy.target.runners import (RUNNERS, FlashError, find_tool, get_runner, read_build_dir,
-                                runner_argv)
+from tinydeploy.target.runners import (
+    RUNNERS,
+    FlashError,
+    find_tool,
+    get_runner,
+    read_build_dir,
+    runner_argv,
+)
 
 pytestmark = pytest.mark.unit
 

@@ -19,3 +19,23 @@ def c_string(text: str, limit: int = 64) -> str:
     s = _SAFE_LITERAL.sub("_", text)
     s = s.replace("/*", "_*").replace("*/", "*_")
     return s[:limit]
+
+
+# Generated per-layer symbols: td_l{layer}_{what}. `what` is "p" for the parameter block
+# and names a constant array otherwise (w, b, mult, shift, in1, inner, ...).
+PARAMS_SUFFIX = "p"
+_LAYER_SYMBOL = re.compile(r"td_l(\d+)_(\w+)")
+
+
+def layer_symbol(layer: int, what: str) -> str:
+    """The C identifier of a layer's parameter block or constant array."""
+    return f"td_l{layer}_{what}"
+
+
+def symbol_kind(name: str) -> str | None:
+    """'params' for a layer's parameter block, 'const' for a layer's constant array, None
+    for any other symbol (how size reports and benchmarks read an ELF's symbol table)."""
+    m = _LAYER_SYMBOL.fullmatch(name)
+    if m is None:
+        return None
+    return "params" if m.group(2) == PARAMS_SUFFIX else "const"

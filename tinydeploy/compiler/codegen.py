@@ -11,26 +11,18 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .cnames import c_comment, c_string
+from ..resources import template_env
+from .cnames import PARAMS_SUFFIX, c_comment, c_string, layer_symbol
+from .params import KERNELS_VERSION, MAX_DIMS
 from .planner import Plan
-from .program import Program
-from ..resources import data_dir
-
-MAX_DIMS = 6
+from .program import ConstArg, ListArg, Program, TensorArg
 
 # Flags every compile of the generated C uses, on the host and on the device.
 # -ffp-contract=off: a fused multiply-add would change float results, and the harness's
 # dequantization must print exactly what the host computes.
 COMMON_CFLAGS = ["-std=c99", "-O2", "-ffp-contract=off", "-ffunction-sections",
                  "-fdata-sections", "-Wall", "-Wextra", "-Werror"]
-
-
-def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(data_dir("templates"))),
-                       undefined=StrictUndefined, keep_trailing_newline=True,
-                       trim_blocks=True, lstrip_blocks=True)
 
 
 def _c_value(v) -> str:
@@ -51,11 +43,20 @@ def _array_text(values: np.ndarray, per_line: int = 24) -> str:
                      for i in range(0, len(vals), per_line))
 
 
-def _tensor_expr(kind_t, plan: Plan) -> str:
-    kind, ref = kind_t
-    if kind == "t":
-        return f"(td_arena + {plan.offsets[ref]})"
-    return ref
+def _buffer(ti: int) -> str:
+    """The name generated C uses for activation tensor `ti` in the arena."""
+    return f"TD_T{ti}"
+
+
+def _arg_expr(arg) -> str:
+    if isinstance(arg, TensorArg):
+        return _buffer(arg.tensor)
+    assert isinstance(arg, ConstArg), arg
+    return arg.name
+
+
+def _shape_text(shape) -> str:
+    return "x".join(map(str, shape)) or "scalar"
 
 
 def _tensor_info(program: Program, plan: Plan, ti: int) -> dict:
@@ -64,7 +65,21 @@ def _tensor_info(program: Program, plan: Plan, ti: int) -> dict:
     return dict(name=c_string(t.name), ndim=len(t.shape), dims=", ".join(map(str, dims)),
                 bytes=t.nbytes, scale=float(np.float32(t.scale)).hex() + "f",
                 scale_comment=f"{t.scale:.9g}", zero_point=t.zero_point,
-                offset=plan.offsets[ti])
+                offset=plan.offsets[ti], buffer=_buffer(ti))
+
+
+def _buffers(program: Program, plan: Plan) -> list[dict]:
+    """Every activation tensor the generated C refers to, by name, with its arena offset."""
+    g = program.graph
+    used = set(g.inputs) | set(g.outputs)
+    for layer in program.layers:
+        if layer.kernel:
+            used.update(layer.inputs)
+            used.add(layer.output)
+    return [dict(name=_buffer(ti), offset=plan.offsets[ti],
+                 comment=f"{c_comment(g.t(ti).name, 40)}: {_shape_text(g.t(ti).shape)}, "
+                         f"{g.t(ti).nbytes} B")
+            for ti in sorted(used)]
 
 
 def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict:
@@ -75,28 +90,30 @@ def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict
     for k, layer in enumerate(kernels):
         for c in layer.consts:
             consts.append(dict(name=c.name, ctype=c.ctype, count=int(c.values.size),
-                               text=_array_text(c.values)))
-        args = []
+                               text=_array_text(c.values),
+                               comment=f"layer {layer.index} {layer.op}: "
+                                       f"{_shape_text(c.shape or (c.values.size,))}"))
+        args, lists = [], []
         for a in layer.args:
-            if a[0] == "list":
-                args.append("td_l%d_ins" % layer.index)
+            if isinstance(a, ListArg):
+                name = layer_symbol(layer.index, "ins")
+                args.append(name)
+                lists.append(dict(name=name, ptrs=[_arg_expr(x) for x in a.items]))
             else:
-                args.append(_tensor_expr(a, plan))
-        lists = [dict(name="td_l%d_ins" % layer.index,
-                      ptrs=[_tensor_expr(x, plan) for x in a[1]])
-                 for a in layer.args if a[0] == "list"]
+                args.append(_arg_expr(a))
         src = ", ".join(c_comment(g.t(t).name, 40) for t in layer.inputs) or "const"
         layers.append(dict(
             k=k, index=layer.index, op=layer.op, kernel=layer.kernel, ptype=layer.ptype,
-            pname=f"td_l{layer.index}_p",
+            pname=layer_symbol(layer.index, PARAMS_SUFFIX),
             fields=[(name, _c_value(v)) for name, v in layer.params.items()],
-            args=args, lists=lists, out=f"(td_arena + {plan.offsets[layer.output]})",
+            args=args, lists=lists, out=_buffer(layer.output),
             comment=f"{src} -> {c_comment(g.t(layer.output).name, 40)}",
             macs=layer.macs))
     digest = hashlib.sha256(tflite_bytes).hexdigest()[:16] if tflite_bytes else "none"
     return dict(
         model_name=c_string(g.name), model_hash=digest, arena_bytes=max(plan.arena_bytes, 1),
         planned_arena=plan.arena_bytes, macs=program.macs, layers=layers, consts=consts,
+        buffers=_buffers(program, plan), kernels_version=KERNELS_VERSION,
         inputs=[_tensor_info(program, plan, t) for t in g.inputs],
         outputs=[_tensor_info(program, plan, t) for t in g.outputs],
         max_dims=MAX_DIMS,
@@ -107,7 +124,7 @@ def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict
 
 def generate(program: Program, plan: Plan, tflite_bytes: bytes | None = None) -> dict[str, str]:
     """Render the model's C files (see module docstring)."""
-    env = _env()
+    env = template_env()
     data = model_data(program, plan, tflite_bytes)
     files = {}
     for name in ("td_model.h", "td_model.c", "td_model_data.h", "td_model_data.c"):

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .codegen import COMMON_CFLAGS, generate
 from ..errors import ToolError
-from .planner import Plan
-from .program import Program
 from ..resources import data_dir
 from ..writer import write_files
-
+from .codegen import COMMON_CFLAGS, generate
+from .planner import Plan
+from .program import Program
 
 
 def kernel_sources() -> list[Path]:

@@ -1,18 +1,42 @@
-"""`tinydeploy inspect`: per-layer shapes, MACs and weight bytes, and the planned arena."""
+"""`tinydeploy inspect`: per-layer shapes, MACs and weight bytes, and the planned arena.
+
+`inspect_model(model, with_plan=True)` adds the memory plan: one row per arena buffer
+(tensor, bytes, first and last layer it is live in, offset), checked for overlaps between
+buffers that are live at the same time (planner.check: PlanError if any)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from .lower import lower
-from .planner import plan
-from .reader import load_model
+from .cnames import c_comment
+from .compiled import Compiled, as_compiled
+from .planner import check
 
 
-def inspect_model(path: str | Path) -> dict:
-    """A JSON-able report: macs, weights_bytes, arena_bytes, const_bytes and layers."""
-    g = load_model(path)
-    program = lower(g)
-    p = plan(program)
+def _layer_name(program, pos: int) -> str:
+    """A plan position as a .tflite layer: -1 is the graph input, len(layers) the output."""
+    if pos < 0:
+        return "input"
+    if pos >= len(program.layers):
+        return "output"
+    return str(program.layers[pos].index)
+
+
+def plan_rows(c: Compiled) -> list[dict]:
+    """The memory plan, one row per arena buffer, by offset; raises PlanError on overlap."""
+    check(c.plan)
+    g = c.program.graph
+    return [dict(tensor=b.tensor, name=g.t(b.tensor).name, bytes=b.size,
+                 first=_layer_name(c.program, b.first), last=_layer_name(c.program, b.last),
+                 offset=b.offset)
+            for b in sorted(c.plan.buffers, key=lambda b: (b.offset, b.first))]
+
+
+def inspect_model(model: Compiled | str | Path, with_plan: bool = False) -> dict:
+    """A JSON-able report: macs, weights_bytes, arena_bytes, const_bytes and layers (and
+    the memory plan with `with_plan`)."""
+    c = as_compiled(model)
+    g, program, p = c.graph, c.program, c.plan
+    path = c.path if c.path is not None else c.name
     layers = []
     for layer in program.layers:
         layers.append(dict(
@@ -29,7 +53,7 @@ def inspect_model(path: str | Path) -> dict:
                            zero_point=g.t(g.inputs[0]).zero_point),
                 output=dict(shape=list(g.t(g.outputs[0]).shape), scale=g.t(g.outputs[0]).scale,
                             zero_point=g.t(g.outputs[0]).zero_point),
-                layers=layers)
+                layers=layers, **({"plan": plan_rows(c)} if with_plan else {}))
 
 
 def format_inspect(r: dict) -> str:
@@ -37,7 +61,7 @@ def format_inspect(r: dict) -> str:
         return "x".join(map(str, s)) or "scalar"
     rows = [("#", "op", "input", "output", "MACs", "weights B")]
     for l in r["layers"]:
-        op = l["op"] + (" (+%d folded)" % len(l["fused"]) if l["fused"] else "")
+        op = l["op"] + (f" (+{len(l['fused'])} folded)" if l["fused"] else "")
         rows.append((str(l["index"]), op, ", ".join(shp(s) for s in l["inputs"]),
                      shp(l["output"]), f"{l['macs']:,}", f"{l['weights_bytes']:,}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -51,4 +75,19 @@ def format_inspect(r: dict) -> str:
               f"weights  {r['weights_bytes']:,} B in the .tflite; "
               f"{r['const_bytes']:,} B of constants in the generated C",
               f"arena    {r['arena_bytes']:,} B planned (static, all activations)"]
+    if "plan" in r:
+        lines += ["", format_plan(r["plan"])]
     return "\n".join(lines)
+
+
+def format_plan(rows: list[dict]) -> str:
+    """The memory plan as a table: offset, bytes, live range in layers, tensor."""
+    table = [("offset", "bytes", "first", "last", "tensor")]
+    for b in rows:
+        table.append((f"{b['offset']:,}", f"{b['bytes']:,}", b["first"], b["last"],
+                      f"{b['tensor']} {c_comment(b['name'], 60)}"))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = ["  ".join(c.rjust(w) if i < 4 else c for i, (c, w) in enumerate(zip(row, widths)))
+             .rstrip() for row in table]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(["memory plan (no two buffers live at the same time overlap):"] + lines)

@@ -6,12 +6,15 @@ single arena such that no two tensors that are live at the same time overlap. Al
 graph outputs until the end. A layer whose kernel works in place (Layer.inplace) writes
 its output over an input that dies at that layer, when the sizes match and the input is not
 a graph input (the harness runs several inferences on one loaded input). Several placement
-orders are tried; the smallest arena wins.
+orders are tried; the smallest arena wins. `overlaps(plan)` lists the pairs of buffers that
+are live at the same time and share bytes (none, for a plan made here); `check(plan)`
+raises PlanError if there is any.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import TinyDeployError
 from .program import Program
 
 ALIGN = 4  # Cortex-M word loads need 4-byte alignment; nothing in the kernels needs more
@@ -31,6 +34,10 @@ class Plan:
     arena_bytes: int
     offsets: dict[int, int]      # every activation tensor (aliases included) -> arena offset
     buffers: list[Buffer]
+
+
+class PlanError(TinyDeployError):
+    """Two buffers that are live at the same time share arena bytes."""
 
 
 def _align(n: int) -> int:
@@ -113,3 +120,30 @@ def plan(program: Program) -> Plan:
         b.offset = best_offsets[b.tensor]
     offsets = {t: best_offsets[rt] for t, rt in roots.items()}
     return Plan(best or 0, offsets, buffers)
+
+
+def _live_together(a: Buffer, b: Buffer) -> bool:
+    return not (a.last < b.first or b.last < a.first)
+
+
+def overlaps(p: Plan) -> list[tuple[Buffer, Buffer]]:
+    """Pairs of buffers live at the same time whose byte ranges intersect."""
+    found = []
+    for i, a in enumerate(p.buffers):
+        for b in p.buffers[i + 1:]:
+            if (_live_together(a, b) and a.offset < b.offset + b.size
+                    and b.offset < a.offset + a.size):
+                found.append((a, b))
+    return found
+
+
+def check(p: Plan) -> None:
+    """Raise PlanError naming the first overlapping pair, if any (see module docstring)."""
+    bad = overlaps(p)
+    if bad:
+        a, b = bad[0]
+        raise PlanError(
+            f"memory plan is wrong: tensor {a.tensor} [{a.offset}, {a.offset + a.size}) and "
+            f"tensor {b.tensor} [{b.offset}, {b.offset + b.size}) are live together (layers "
+            f"{a.first}..{a.last} and {b.first}..{b.last}) and overlap"
+            + (f"; {len(bad) - 1} more pair(s)" if len(bad) > 1 else ""))

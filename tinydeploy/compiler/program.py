@@ -1,13 +1,21 @@
-"""The lowered program: kernel calls with baked constants, ready for planning and codegen."""
+"""The lowered program: kernel calls with baked constants, ready for planning and codegen.
+
+A Layer is one kernel call: its C function, its parameter block (a params.Params
+dataclass, one per C struct), its data arguments (TensorArg: an arena tensor; ConstArg: a
+constant array; ListArg: a pointer array of either), the activation tensors it reads and
+writes and the constant arrays it owns. Aliasing layers (RESHAPE-like) have no kernel.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import quant
 from ..errors import ModelError
+from . import quant
+from .cnames import layer_symbol
 from .ir import Graph, Op, Tensor
+from .params import IN_PLACE_KERNELS, Params
 
 
 @dataclass
@@ -15,28 +23,48 @@ class Const:
     name: str            # C identifier, unique in the model
     ctype: str           # "int8_t" or "int32_t"
     values: np.ndarray   # flat
+    shape: tuple[int, ...] = ()   # the shape it had in the model (for the C comment)
 
     @property
     def nbytes(self) -> int:
         return int(self.values.size) * (1 if self.ctype == "int8_t" else 4)
 
 
+@dataclass(frozen=True)
+class TensorArg:
+    tensor: int          # an activation tensor in the arena
+
+
+@dataclass(frozen=True)
+class ConstArg:
+    name: str            # a constant array
+
+
+@dataclass(frozen=True)
+class ListArg:
+    items: tuple         # TensorArg | ConstArg, passed as one `const int8_t *const[]`
+
+
 @dataclass
 class Layer:
     index: int                     # operator index in the .tflite (first op of a fused pattern)
     op: str
-    kernel: str | None             # C function; None for aliases
-    ptype: str | None              # C parameter struct type
-    params: dict                   # struct field -> int | float | list | const name | None
-    args: list                     # kernel data args: ("t", tensor) / ("c", const name) / ("list", [args])
-    inputs: list[int]              # activation tensors read
     output: int
+    inputs: list[int]              # activation tensors read
+    kernel: str | None = None      # C function; None for aliases
+    params: Params | None = None   # the C parameter block
+    args: list = field(default_factory=list)   # kernel data args: TensorArg / ConstArg / ListArg
     consts: list[Const] = field(default_factory=list)
     macs: int = 0
     weight_bytes: int = 0          # int8 weights + int32 bias as stored in the .tflite
     alias_of: int | None = None    # RESHAPE-like: output shares the input's memory
     fused: list[int] = field(default_factory=list)   # further .tflite op indices folded in
     inplace: list[int] = field(default_factory=list)  # inputs the kernel may overwrite with its output
+
+    @property
+    def ptype(self) -> str | None:
+        """The C parameter struct type."""
+        return self.params.C_TYPE if self.params is not None else None
 
 
 @dataclass
@@ -64,16 +92,17 @@ class LowerContext:
         self.g = g
 
     def const(self, consts: list, op: Op, what: str, ctype: str, values) -> str:
-        c = Const(f"td_l{op.index}_{what}", ctype, np.asarray(values).reshape(-1))
+        arr = np.asarray(values)
+        c = Const(layer_symbol(op.index, what), ctype, arr.reshape(-1), tuple(arr.shape))
         consts.append(c)
         return c.name
 
-    def data_arg(self, consts: list, op: Op, ti: int, what: str) -> tuple:
+    def data_arg(self, consts: list, op: Op, ti: int, what: str) -> TensorArg | ConstArg:
         """An input as a kernel argument: an arena tensor, or an int8 constant array."""
         t = self.g.t(ti)
         if t.is_const:
-            return ("c", self.const(consts, op, what, "int8_t", t.data.astype(np.int8)))
-        return ("t", ti)
+            return ConstArg(self.const(consts, op, what, "int8_t", t.data.astype(np.int8)))
+        return TensorArg(ti)
 
     def act(self, op: Op, out: Tensor) -> tuple[int, int]:
         try:
@@ -81,3 +110,16 @@ class LowerContext:
                                           out.zero_point)
         except ValueError as exc:
             raise ModelError(f"layer {op.index} {op.kind}: {exc}") from None
+
+    def unary(self, op: Op, kernel: str, params: Params) -> Layer:
+        """A kernel with one activation input and one output."""
+        return Layer(index=op.index, op=op.kind, kernel=kernel, params=params,
+                     args=[TensorArg(op.inputs[0])], inputs=[op.inputs[0]],
+                     output=op.outputs[0])
+
+    def in_place_inputs(self, layer: Layer) -> list[int]:
+        """Inputs the layer's kernel may overwrite (IN_PLACE_KERNELS, same size)."""
+        if layer.kernel not in IN_PLACE_KERNELS:
+            return []
+        size = self.g.t(layer.output).size
+        return [t for t in layer.inputs if self.g.t(t).size == size]

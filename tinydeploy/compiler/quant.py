@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from ..errors import DataError
+
 INT8_MIN, INT8_MAX = -128, 127
 
 
@@ -73,3 +75,24 @@ def input_radius(integer_bits: int, left_shift: int, total_bits: int = 31) -> in
     max_rescaled = (1.0 * ((1 << integer_bits) - 1) * (1 << (total_bits - integer_bits))
                     / (1 << left_shift))
     return int(math.floor(max_rescaled))
+
+
+def quantize_inputs(x: np.ndarray, shape: tuple, scale: float, zero_point: int) -> np.ndarray:
+    """int8 arrays pass through; anything else is real-valued and quantized as TFLite does
+    (x / scale in float32, rounded half away from zero, plus the zero point, clamped)."""
+    per_sample = tuple(shape[1:])
+    size = int(np.prod(per_sample, dtype=np.int64))
+    if x.shape == per_sample:
+        x = x[None]
+    if x.ndim >= 1 and x.size == x.shape[0] * size:
+        x = x.reshape((x.shape[0],) + per_sample)
+    else:
+        raise DataError(f"inputs have shape {list(x.shape)}; the model takes "
+                        f"{list(per_sample)} per sample (give [N, {', '.join(map(str, per_sample))}])")
+    if x.dtype == np.int8:
+        return x
+    if not np.issubdtype(x.dtype, np.number):
+        raise DataError(f"inputs have dtype {x.dtype}; give int8 or real-valued arrays")
+    q = x.astype(np.float32) / np.float32(scale)
+    q = np.sign(q) * np.floor(np.abs(q) + np.float32(0.5))
+    return np.clip(q + zero_point, -128, 127).astype(np.int8)

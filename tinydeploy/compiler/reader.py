@@ -14,6 +14,7 @@ from tflite.utils import BUILTIN_OPCODE2NAME
 
 from ..errors import ModelError
 from .ir import Graph, Op, Quant, Tensor
+from .validate import validate
 
 _TYPES = {
     tflite.TensorType.FLOAT32: "float32", tflite.TensorType.FLOAT16: "float16",
@@ -160,17 +161,21 @@ def _parse(buf: bytes, name: str) -> Graph:
     return Graph(gname, tensors, ops, inputs, outputs)
 
 
-def load_model(path: str | Path) -> Graph:
-    """Read and validate a .tflite file; see module docstring."""
-    from .lower import validate  # validation needs the table of ops we have kernels for
+def read_tflite(path: str | Path) -> bytes:
+    """The bytes of a .tflite file, or a one-line ModelError (missing, a directory)."""
     p = Path(path)
     try:
-        buf = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise ModelError(f"{p}: no such file") from None
     except IsADirectoryError:
         raise ModelError(f"{p}: is a directory, expected a .tflite file") from None
-    g = parse(buf, name=p.stem)
+
+
+def load_model(path: str | Path) -> Graph:
+    """Read and validate a .tflite file; see module docstring."""
+    p = Path(path)
+    g = parse(read_tflite(p), name=p.stem)
     g.name = p.stem
     validate(g, where=str(p))
     return g

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compiler.quant import quantize_inputs
 from ..data import load_arrays
 from ..errors import DataError
-from ..compiler.predict import quantize_inputs
 
 
 @dataclass

@@ -15,27 +15,24 @@ from pathlib import Path
 
 import numpy as np
 
-from ..target.boards import load_board
+from ..compiler.compiled import Compiled, as_compiled
+from ..errors import TinyDeployError
+from ..target.benchmarks import benchmark
+from ..target.boards import Board, as_board
 from .dut import DeviceError, Dut
 from .energy import estimate_energy
-from ..errors import TinyDeployError
 from .inputs import load_input_set
 
 SCHEMA = "tinydeploy-profile/1"
-_MODES = {"kws01": "int8", "vww01": "uint8-offset", "ic01": "uint8-offset", "ad01": "float32"}
 
 
 class _HostReference:
     """The model's generated C compiled for the host: exact device arithmetic."""
 
-    def __init__(self, model_path):
+    def __init__(self, compiled: Compiled):
         from ..compiler.hostrun import HostModel
-        from ..compiler.lower import lower
-        from ..compiler.planner import plan
-        from ..compiler.reader import load_model
-        self.graph = load_model(model_path)
-        program = lower(self.graph)
-        self.host = HostModel(program, plan(program), Path(model_path).read_bytes())
+        self.graph = compiled.graph
+        self.host = HostModel(compiled.program, compiled.plan, compiled.tflite_bytes)
 
     def run(self, x: np.ndarray) -> np.ndarray:
         return self.host.run(x)
@@ -50,17 +47,17 @@ def _empty_report(url: str) -> dict:
             "energy": None, "garbage_lines": 0}
 
 
-def profile_device(url: str, *, board: str | None = None, inputs=None, runs: int = 10,
-                   warmup: int = 1, validate=None, ppk2: str | None = None,
+def profile_device(url: str, *, board: Board | str | None = None, inputs=None, runs: int = 10,
+                   warmup: int = 1, validate: Compiled | str | Path | None = None, ppk2: str | None = None,
                    baudrate: int = 115200, timeout: float = 60.0, limit: int | None = None,
                    progress=None, dut: Dut | None = None) -> dict:
     """Profile the device at `url` (see module docstring)."""
     say = progress or (lambda msg: None)
     if runs < 1:
         raise TinyDeployError("--runs must be at least 1")
-    b = load_board(board) if board else None
+    b = as_board(board) if board else None
     report = _empty_report(url)
-    ref = _HostReference(validate) if validate else None
+    ref = _HostReference(as_compiled(validate)) if validate else None
     own = dut is None
     try:
         if own:
@@ -104,7 +101,7 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
     dev["info"] = info
     unit = info["timer_unit"] if info else "us"
     dev["timer_unit"] = unit
-    mode = info["input_mode"] if info else _MODES.get(dev["model_id"], "int8")
+    mode = info["input_mode"] if info else benchmark(dev["model_id"]).input_mode
     g = ref.graph if ref else None
     t_in = g.t(g.inputs[0]) if g else None
     if info:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 
-from ..target.boards import load_board
+from ..compiler.compiled import Compiled, as_compiled
+from ..target.boards import Board, as_board
 from ..target.build import build_firmware
-from .profile import profile_device
 from ..target.qemu import start_qemu
+from .profile import profile_device
 
 
 def _sketch_port(board, say, timeout: float = 15.0) -> str:
@@ -29,14 +30,17 @@ def _sketch_port(board, say, timeout: float = 15.0) -> str:
             time.sleep(0.5)
 
 
-def run_pipeline(model, board_name: str, *, out_dir=None, benchmark_id=None, inputs=None,
-                 runs: int = 10, warmup: int = 1, port=None, runner=None, ppk2=None,
-                 limit=None, progress=None) -> dict:
+def run_pipeline(model: Compiled | str, board: Board | str, *, out_dir=None, benchmark_id=None,
+                 inputs=None, runs: int = 10, warmup: int = 1, port=None, runner=None,
+                 ppk2=None, limit=None, progress=None) -> dict:
+    """See the module docstring. The model is compiled and the board loaded once (here,
+    if the caller passed a path and a name) and the objects are handed to every stage."""
     say = progress or (lambda msg: None)
-    board = load_board(board_name)
+    compiled = as_compiled(model)
+    board = as_board(board)
     say(f"build for {board.name}")
-    b = build_firmware(model, board.name, out_dir, benchmark_id, progress=say)
-    common = dict(board=board.name, inputs=inputs, runs=runs, warmup=warmup, validate=model,
+    b = build_firmware(compiled, board, out_dir, benchmark_id, progress=say)
+    common = dict(board=board, inputs=inputs, runs=runs, warmup=warmup, validate=compiled,
                   ppk2=ppk2, limit=limit, progress=say)
     if board.emulated:
         say(f"boot in QEMU ({board.qemu_machine})")

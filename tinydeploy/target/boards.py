@@ -206,5 +206,11 @@ def load_board(name_or_path: str) -> Board:
                      "(or give the path of a board .toml file)")
 
 
+def as_board(board: Board | str) -> Board:
+    """`board` itself if it is a Board, else load_board(board): library entry points take
+    either, so the command line resolves a name once and passes the Board down."""
+    return board if isinstance(board, Board) else load_board(board)
+
+
 def list_boards() -> list[Board]:
     return [load_board(f.stem) for f in board_files()]

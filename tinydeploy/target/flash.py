@@ -23,31 +23,31 @@ import shutil
 import signal
 import subprocess
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
-from .boards import Board, load_board
 from ..errors import ToolError
+from ..writer import write_bytes_atomic
+from .boards import Board, load_board
 from .ports import comports, find_port, permission_hint, touch_1200
 from .qemu import start_qemu
-from .runners import (BuildDir, FlashError, check_arduino_cli_output, check_runner, find_image,
-                      find_tool, get_runner, image_for, read_build_dir, runner_args)
+from .runners import (
+    BuildDir,
+    FlashError,
+    check_arduino_cli_output,
+    check_runner,
+    find_image,
+    find_tool,
+    get_runner,
+    image_for,
+    read_build_dir,
+    runner_args,
+)
+from .toolchain import relevant_line
 
 STATE_FILE = ".td-qemu.json"
 FLASH_TIMEOUT_S = 300
-_KEYS = ("error", "fail", "fatal", "no device", "not found", "unable", "cannot", "can't",
-         "could not", "couldn't", "timed out", "timeout", "denied", "no such", "no connected",
-         "not connected")
-
-
-def relevant_line(output: str) -> str:
-    """The line of a tool's output that says what went wrong (else its last line)."""
-    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    for ln in lines:
-        if any(k in ln.lower() for k in _KEYS):
-            return ln[:300]
-    return lines[-1][:300] if lines else "(no output)"
 
 
 def flash(build_dir, board: Board | str | None = None, port: str | None = None,
@@ -191,12 +191,10 @@ def _start_emulated(bd: BuildDir, board: Board, serial: str, say) -> dict:
     say(f"starting QEMU ({board.qemu_machine}) with {elf}")
     inst = start_qemu(board, elf, serial, detach=True)
     rec = dict(pid=inst.pid, url=inst.url, board=board.name, elf=str(elf), serial=serial,
-               started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               started=datetime.now(UTC).isoformat(timespec="seconds"),
                argv=list(inst.argv), log=str(inst.log))
     try:
-        tmp = state.with_name(STATE_FILE + ".tmp")
-        tmp.write_text(json.dumps(rec, indent=2) + "\n")
-        tmp.replace(state)
+        write_bytes_atomic(state, (json.dumps(rec, indent=2) + "\n").encode())
     except OSError as e:
         _terminate(inst.pid, _argv0(rec), 5.0)
         raise FlashError(f"cannot record the QEMU pid in {state}: {e}; QEMU stopped") from None

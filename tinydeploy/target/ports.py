@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
-from .boards import Board
 from ..errors import TinyDeployError
+from .boards import Board
 
 
 class PortError(TinyDeployError):

@@ -1,6 +1,6 @@
 """Render a self-contained firmware project for a board: {relative_path: text}.
 
-Contract: `render_project(program, plan, board, tflite_bytes, benchmark_id)` returns every
+Contract: `render_project(compiled, board, benchmark_id)` returns every
 file of the project: the generated model, the hand-written firmware sources the board
 needs (kernels, harness, its port, startup), the board header and linker script, and the
 build files (a Makefile for bare-metal boards; platformio.ini plus an Arduino sketch for
@@ -10,29 +10,14 @@ from __future__ import annotations
 
 import hashlib
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-from .boards import Board
 from ..compiler.cnames import c_string
 from ..compiler.codegen import generate
-from ..compiler.planner import Plan
+from ..compiler.compiled import Compiled
 from ..compiler.program import Program
-from ..resources import data_dir
+from ..resources import data_dir, template_env
+from .benchmarks import benchmark
+from .boards import Board
 from .toolchain import COMMON_CFLAGS, cpu_flags
-
-# MLPerf Tiny benchmark ids and what the official runner sends / expects for each.
-BENCHMARKS = {
-    "kws01": ("TD_INPUT_INT8", "TD_RESULTS_SCORES"),
-    "vww01": ("TD_INPUT_UINT8_OFFSET", "TD_RESULTS_SCORES"),
-    "ic01": ("TD_INPUT_UINT8_OFFSET", "TD_RESULTS_SCORES"),
-    "ad01": ("TD_INPUT_FLOAT32", "TD_RESULTS_MSE"),
-}
-
-
-def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(data_dir("templates"))),
-                       undefined=StrictUndefined, keep_trailing_newline=True,
-                       trim_blocks=True, lstrip_blocks=True)
 
 
 def _firmware_files(board: Board) -> dict[str, str]:
@@ -50,24 +35,25 @@ def _firmware_files(board: Board) -> dict[str, str]:
 
 
 def board_data(board: Board, program: Program, benchmark_id: str, build_id: str) -> dict:
-    input_mode, results_mode = BENCHMARKS.get(benchmark_id, ("TD_INPUT_INT8", "TD_RESULTS_SCORES"))
+    bench = benchmark(benchmark_id)
     return dict(board_name=board.name, clock_hz=board.clock_hz, baud=board.baud,
                 timer_unit="instructions" if board.emulated else "us",
                 instr_per_tick=board.instr_per_tick, port_defines=sorted(board.port_defines.items()),
                 benchmark_id=c_string(benchmark_id, 32),
-                input_mode=input_mode, results_mode=results_mode, build_id=build_id,
+                input_mode=bench.c_input, results_mode=bench.c_results, build_id=build_id,
                 core=board.core, model_name=c_string(program.graph.name),
                 qemu_machine=board.qemu_machine)
 
 
-def render_project(program: Program, plan: Plan, board: Board, tflite_bytes: bytes,
+def render_project(compiled: Compiled, board: Board,
                    benchmark_id: str | None = None) -> dict[str, str]:
     """All files of the firmware project (see module docstring)."""
-    env = _env()
+    env = template_env()
+    program, tflite_bytes = compiled.program, compiled.tflite_bytes
     bench = benchmark_id or program.graph.name
     build_id = hashlib.sha256(tflite_bytes + board.name.encode() + bench.encode()).hexdigest()[:12]
     data = board_data(board, program, bench, build_id)
-    model = generate(program, plan, tflite_bytes)
+    model = generate(program, compiled.plan, tflite_bytes)
     fw = _firmware_files(board)
     if board.framework == "arduino":
         return _arduino(env, board, data, model, fw)

@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .boards import Board
 from ..errors import ToolError
+from .boards import Board
 from .toolchain import require
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from .boards import Board
 from ..errors import TinyDeployError, ToolError
+from .boards import Board
 from .qemu import qemu_argv
 
 

@@ -2,16 +2,14 @@
 other; RAM split into arena, stack and other; against the board's capacity."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
+from ..compiler.cnames import symbol_kind
 from .boards import Board
-
-_CONST = re.compile(r"td_l\d+_(?!p$)\w+")   # generated constant arrays (weights, biases, tables)
 
 
 def _scan(path: Path) -> dict:
@@ -40,7 +38,7 @@ def _scan(path: Path) -> dict:
             for sym in sec.iter_symbols():
                 if sym["st_info"]["type"] != "STT_OBJECT":
                     continue
-                if _CONST.fullmatch(sym.name):
+                if symbol_kind(sym.name) == "const":  # weights, biases, tables
                     out["weights"] += sym["st_size"]
                 elif sym.name == "td_arena":
                     out["arena"] += sym["st_size"]

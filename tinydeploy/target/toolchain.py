@@ -28,6 +28,24 @@ def cpu_flags(core: str, fpu: bool) -> list[str]:
     return [cpu, "-mthumb", "-mfloat-abi=soft"]
 
 
+# Words that mark the line of a flash tool's output saying what went wrong.
+FLASH_TOOL_KEYS = ("error", "fail", "fatal", "no device", "not found", "unable", "cannot",
+                   "can't", "could not", "couldn't", "timed out", "timeout", "denied",
+                   "no such", "no connected", "not connected")
+# ... and of a compiler's or linker's output.
+COMPILER_KEYS = ("error", "overflow")
+
+
+def relevant_line(output: str, keys: tuple[str, ...] = FLASH_TOOL_KEYS) -> str:
+    """The first line of a tool's output that says what went wrong (a line holding one of
+    `keys`), else its last non-empty line; at most 300 characters."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    for ln in lines:
+        if any(k in ln.lower() for k in keys):
+            return ln[:300]
+    return lines[-1][:300] if lines else "(no output)"
+
+
 def require(tool: str, package: str) -> str:
     """Path of an external tool, or a ToolError naming the Debian package that provides it."""
     path = shutil.which(tool)

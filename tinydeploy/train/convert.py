@@ -19,16 +19,16 @@ import functools
 import re
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from ..data import load_arrays
 from ..errors import DataError, ModelError, TinyDeployError
+from ..writer import write_bytes_atomic
 from .keras_load import load_model, model_kind
 from .tfenv import import_tf, native_stderr
-from ..writer import write_bytes_atomic
 
 MAX_EVAL = 1000
 
@@ -70,10 +70,10 @@ def convert_model(model_path, data_path, out_path, *, samples: int = 200, seed: 
 
         make = functools.partial(model.converter, tf, (1, *shape), work)
         tfl, calibration = _convert(tf, make, model.qat, cal_x, desc, model_path.name, say)
-        interp = _interpreter(tf, tfl)
+        interp = interpreter(tf, tfl)
         if acc.labels is not None:
             say("evaluating int8 with the reference interpreter")
-            acc.finish(_run_int8(interp, acc.x))
+            acc.finish(run_int8(interp, acc.x))
 
         in_d, out_d = interp.get_input_details()[0], interp.get_output_details()[0]
         say(f"writing {out}")
@@ -233,7 +233,7 @@ def _class_ids(y: np.ndarray, classes: int, desc: str) -> np.ndarray:
     return ids
 
 
-def _interpreter(tf, tfl: bytes):
+def interpreter(tf, tfl: bytes):
     """TFLite's reference kernels: they round like TFLite Micro; the optimized ones do not."""
     with warnings.catch_warnings():  # "tf.lite.Interpreter is deprecated" is not our problem
         warnings.filterwarnings("ignore", message=r".*tf\.lite\.Interpreter is deprecated")
@@ -244,7 +244,7 @@ def _interpreter(tf, tfl: bytes):
     return interp
 
 
-def _run_int8(interp, x: np.ndarray) -> np.ndarray:
+def run_int8(interp, x: np.ndarray) -> np.ndarray:
     d_in, d_out = interp.get_input_details()[0], interp.get_output_details()[0]
     scale, zp = d_in["quantization"]
     v = x / scale

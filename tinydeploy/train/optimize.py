@@ -21,21 +21,18 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import secrets
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from ..errors import DataError, ModelError, TinyDeployError
+from .report import format_optimize_report, kernel_sparsity, measure_int8, summary_line
 from .training_data import Data, Task, load_data
-from .report import (format_optimize_report, kernel_sparsity, measure_int8,
-                              summary_line)
 
 __all__ = ["optimize_model", "format_optimize_report"]
 
@@ -62,9 +59,9 @@ def optimize_model(model_path, data, out_path, *, prune: float | None = None,
     model_path = Path(model_path)
     out, tfl_path, json_path = _out_paths(Path(out_path), qat)
     from ..writer import write_bytes_atomic
-    from .tfenv import import_tf
     from . import tfmot_compat as tc
     from .keras3_rebuild import load_for_tfmot
+    from .tfenv import import_tf
     tf = import_tf()
     tfmot = tc.import_tfmot()
     import tf_keras
@@ -265,21 +262,15 @@ def _out_paths(out: Path, qat: bool):
 
 
 def _save_atomic(model, path: Path) -> None:
+    from ..writer import atomic_path
     from .tfenv import native_stderr
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.stem}.{secrets.token_hex(4)}.part{path.suffix}"
-    try:
-        with native_stderr(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "HDF5 is legacy"
-            try:
-                model.save(tmp)
-            except (ValueError, TypeError, NotImplementedError) as exc:
-                raise ModelError(f"cannot save the optimized model as {path.name}: "
-                                 f"{(str(exc).splitlines() or [''])[0][:200]}") from None
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, native_stderr(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "HDF5 is legacy"
+        try:
+            model.save(tmp)
+        except (ValueError, TypeError, NotImplementedError) as exc:
+            raise ModelError(f"cannot save the optimized model as {path.name}: "
+                             f"{(str(exc).splitlines() or [''])[0][:200]}") from None
 
 
 def _cal(conv_report: dict, d) -> str:

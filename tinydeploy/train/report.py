@@ -15,10 +15,10 @@ import re
 
 import numpy as np
 
-from ..target.build import RUNTIME_FLASH
-from ..errors import ModelError, ToolError
-from ..compiler.predict import quantize_inputs
+from ..compiler.quant import quantize_inputs
 from ..compiler.reader import parse
+from ..errors import ModelError, ToolError
+from ..target.fit import flash_estimate
 
 WEIGHTED_OPS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0,
                 "TRANSPOSE_CONV": 0}  # op -> output-channel axis of its int8 weights
@@ -34,23 +34,21 @@ def measure_int8(tf, tfl: bytes, x: np.ndarray, score, names=()) -> dict:
     res = dict(size_bytes=len(tfl), gzip_bytes=len(gzip.compress(tfl, 9, mtime=0)),
                arena_bytes=None, flash_bytes=None, const_bytes=None)
     try:
+        from ..compiler.compiled import compile_graph
         from ..compiler.hostrun import HostModel
-        from ..compiler.lower import lower, validate
-        from ..compiler.planner import plan
-        validate(g)
-        program = lower(g)
-        pl = plan(program)
+        c = compile_graph(g, tfl)
+        program, pl = c.program, c.plan
         host = HostModel(program, pl, tfl)
         try:
             out = host.run(xq)
         finally:
             host.close()
         res.update(arena_bytes=pl.arena_bytes, const_bytes=program.const_bytes,
-                   flash_bytes=program.const_bytes + RUNTIME_FLASH,
+                   flash_bytes=flash_estimate(program),
                    scored_by="generated C on the host (tinydeploy predict arithmetic)")
     except (ModelError, ToolError) as exc:
-        from .convert import _interpreter, _run_int8
-        out = _run_int8(_interpreter(tf, tfl), np.asarray(x, np.float32))
+        from .convert import interpreter, run_int8
+        out = run_int8(interpreter(tf, tfl), np.asarray(x, np.float32))
         res["scored_by"] = f"TFLite reference kernels (tinydeploy cannot run it: {exc})"
     real = (out.reshape(len(xq), -1).astype(np.float32) - t_out.zero_point) * t_out.scale
     res.update(score(real))

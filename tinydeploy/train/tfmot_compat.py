@@ -52,8 +52,9 @@ def import_tfmot():
 
 def _registries(tfmot):
     from tensorflow_model_optimization.python.core.clustering.keras import clustering_registry
-    from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import \
-        default_8bit_quantize_registry as q8
+    from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
+        default_8bit_quantize_registry as q8,
+    )
     from tensorflow_model_optimization.python.core.sparsity.keras import prune_registry
     return (prune_registry.PruneRegistry, clustering_registry.ClusteringRegistry,
             q8.Default8BitQuantizeRegistry())

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import _check, load_arrays
+from ..data import check_arrays, load_arrays
 from ..errors import DataError, TinyDeployError
 
 __all__ = ["Data", "Task", "load_data", "MAX_EVAL"]
@@ -48,7 +48,7 @@ def load_data(spec, model, split: float, seed: int) -> Data:
     def pair(xk, yk):
         if xk not in arrays:
             return None
-        x, y, _ = _check(arrays[xk], arrays.get(yk), name, f"{name}:{xk}", f"{name}:{yk}")
+        x, y, _ = check_arrays(arrays[xk], arrays.get(yk), name, f"{name}:{xk}", f"{name}:{yk}")
         _match_shape(model.input_shape[1:], x.shape[1:], f"{name}:{xk}", "the model")
         return (x.astype(np.float32, copy=False), y) if y is not None else None
 
@@ -195,7 +195,8 @@ class Task:
             self.loss = tfk.losses.get(ident)
         except (ValueError, TypeError) as exc:
             raise TinyDeployError(f"unknown loss {ident!r} ({str(exc).splitlines()[0][:120]}); "
-                                  "give a Keras loss name like sparse_categorical_crossentropy")
+                                  "give a Keras loss name like sparse_categorical_crossentropy"
+                                  ) from None
         self.desc = f"{_loss_name(ident)} ({src})"
         if metrics is None and compiled:
             metrics = [m for m in _flat(compiled.get("metrics")) if isinstance(m, str)] or None
@@ -214,7 +215,7 @@ class Task:
                             f"({(str(exc).splitlines() or [''])[0][:150]}); give --loss") from None
 
     def score(self, pred, y=None) -> dict:
-        from ..compiler.predict import top1
+        from ..data import top1
         full = y is None
         y = self.y_eval if full else y
         pred = np.asarray(pred, np.float32).reshape(len(pred), -1)

@@ -1,0 +1,67 @@
+"""CONV_2D and DEPTHWISE_CONV_2D -> td_conv2d_s8 / td_depthwise_conv2d_s8 (td_conv_params_t).
+
+Per-channel requantization multipliers and shifts are computed here (TFLite Micro's
+Prepare), the leading padding with ComputePaddingWithOffset, the filter window from the
+op's options or, for a folded dilated pattern (dilated.py), from the views it carries.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import ModelError
+from .. import quant
+from ..ir import Op
+from ..params import ConvParams
+from ..program import Const, Layer, LowerContext, TensorArg
+from .window import conv_padding as _conv_padding
+
+
+def conv(low: LowerContext, op: Op) -> Layer:
+    g = low.g
+    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    b = g.t(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
+    o = op.options
+    depthwise = op.kind == "DEPTHWISE_CONV_2D"
+    # A folded Conv1D carries its 4-D views; the tensors themselves are 3-D.
+    n, ih, iw, ic = o.get("in_shape", x.shape)
+    _, oh, ow, oc = o.get("out_shape", y.shape)
+    if depthwise:
+        _, kh, kw, woc = w.shape
+        filter_in_c, depth_mult = 1, oc // ic
+    else:
+        woc, kh, kw, filter_in_c = w.shape
+        depth_mult = 1
+        if ic % filter_in_c or oc % (ic // filter_in_c):
+            raise ModelError(f"layer {op.index} CONV_2D: input depth {ic} is not a multiple "
+                             f"of the filter depth {filter_in_c}")
+    if woc != oc:
+        raise ModelError(f"layer {op.index} {op.kind}: weights have {woc} output channels, "
+                         f"output has {oc}")
+    if np.any(w.quant.zero_point != 0):
+        raise ModelError(f"layer {op.index} {op.kind}: weights must be symmetric (zero "
+                         "point 0) as TFLite's int8 spec requires")
+    sh, sw, dh, dw = o["stride_h"], o["stride_w"], o["dilation_h"], o["dilation_w"]
+    if "explicit_pad" in o:
+        ph, pw = o["explicit_pad"]
+    else:
+        ph = _conv_padding(o["padding"], sh, dh, ih, kh, oh)
+        pw = _conv_padding(o["padding"], sw, dw, iw, kw, ow)
+    mult, shift = quant.per_channel_multipliers(x.scale, w.quant.scale, y.scale, oc)
+    consts: list[Const] = []
+    act_min, act_max = low.act(op, y)
+    params = ConvParams(batches=n, in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc,
+                  k_h=kh, k_w=kw, stride_h=sh, stride_w=sw, dil_h=dh, dil_w=dw,
+                  pad_h=ph, pad_w=pw, filter_in_c=filter_in_c, depth_mult=depth_mult,
+                  in_offset=-x.zero_point, out_offset=y.zero_point,
+                  act_min=act_min, act_max=act_max,
+                  weights=low.const(consts, op, "w", "int8_t", w.data.astype(np.int8)),
+                  bias=low.const(consts, op, "b", "int32_t", b.data.astype(np.int32))
+                  if b is not None else None,
+                  mult=low.const(consts, op, "mult", "int32_t", mult),
+                  shift=low.const(consts, op, "shift", "int32_t", shift))
+    macs = n * oh * ow * oc * kh * kw * filter_in_c
+    kernel = "td_depthwise_conv2d_s8" if depthwise else "td_conv2d_s8"
+    return Layer(index=op.index, op=op.kind, kernel=kernel, params=params,
+                 args=[TensorArg(op.inputs[0])], inputs=[op.inputs[0]], output=op.outputs[0],
+                 consts=consts, macs=macs,
+                 weight_bytes=w.nbytes + (b.nbytes if b is not None else 0))

@@ -1,0 +1,45 @@
+"""FULLY_CONNECTED -> td_fully_connected_s8 (td_fc_params_t): constant weights, per-tensor
+or per-channel requantization, any number of leading (batch) dimensions."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import ModelError
+from .. import quant
+from ..ir import Op
+from ..params import FcParams
+from ..program import Const, Layer, LowerContext, TensorArg
+
+
+def fully_connected(low: LowerContext, op: Op) -> Layer:
+    g = low.g
+    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    b = g.t(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
+    if op.options.get("weights_format", 0) != 0:
+        raise ModelError(f"layer {op.index} FULLY_CONNECTED: shuffled weights format is "
+                         "not supported; convert without it")
+    if not w.is_const:
+        raise ModelError(f"layer {op.index} FULLY_CONNECTED: weights are not constant "
+                         "(a matmul of two activations) and are not supported")
+    out_n, depth = w.shape
+    batches = x.size // depth
+    per_channel = w.quant.per_channel
+    if per_channel:
+        mult, shift = quant.per_channel_multipliers(x.scale, w.quant.scale, y.scale, out_n)
+    else:
+        m, s = quant.quantize_multiplier(float(x.scale) * float(w.quant.scale[0]) / float(y.scale))
+        mult, shift = [m], [s]
+    consts: list[Const] = []
+    act_min, act_max = low.act(op, y)
+    params = FcParams(batches=batches, in_depth=depth, out_n=out_n, in_offset=-x.zero_point,
+                  w_offset=-int(w.quant.zero_point[0]), out_offset=y.zero_point,
+                  act_min=act_min, act_max=act_max, per_channel=int(per_channel),
+                  weights=low.const(consts, op, "w", "int8_t", w.data.astype(np.int8)),
+                  bias=low.const(consts, op, "b", "int32_t", b.data.astype(np.int32))
+                  if b is not None else None,
+                  mult=low.const(consts, op, "mult", "int32_t", mult),
+                  shift=low.const(consts, op, "shift", "int32_t", shift))
+    return Layer(index=op.index, op=op.kind, kernel="td_fully_connected_s8", params=params,
+                 args=[TensorArg(op.inputs[0])], inputs=[op.inputs[0]], output=op.outputs[0],
+                 consts=consts, macs=batches * out_n * depth,
+                 weight_bytes=w.nbytes + (b.nbytes if b is not None else 0))

@@ -1,0 +1,25 @@
+"""QUANTIZE (int8 -> int8), RELU and RELU6 -> td_requantize_s8 (td_requant_params_t)."""
+from __future__ import annotations
+
+from .. import quant
+from ..ir import Op
+from ..params import RequantParams
+from ..program import Layer, LowerContext
+
+
+def requantize(low: LowerContext, op: Op) -> Layer:
+    """QUANTIZE (int8 -> int8), RELU and RELU6: out_zp + MBQM(x - in_zp), clamped.
+
+    RELU6 follows TFLite's reference kernel, not TFLite Micro: TFLite Micro clamps in the
+    input's quantization and ignores a different output scale, which is far from the float
+    model when the converter gives RELU6 its own output range (see docs/architecture.md).
+    Where the scales agree both give the same bytes.
+    """
+    x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])
+    mult, shift = quant.quantize_multiplier(float(x.scale) / float(y.scale))
+    lo, hi = quant.INT8_MIN, quant.INT8_MAX
+    if op.kind in ("RELU", "RELU6"):
+        lo, hi = quant.activation_range(op.kind, y.scale, y.zero_point)
+    return low.unary(op, "td_requantize_s8", RequantParams(
+                  size=x.size, in_zp=x.zero_point, out_zp=y.zero_point, mult=mult,
+                       shift=shift, act_min=lo, act_max=hi))

@@ -1,0 +1,189 @@
+"""The typed contract between the lowered program and the C kernels (td_kernels.h).
+
+One dataclass per C parameter struct, with the struct's fields in the struct's order (a
+unit test parses td_kernels.h and checks them, so a field the C has and the lowering
+forgets cannot be zero-filled silently by a designated initializer). Values are ints,
+float, lists (C arrays) or the name of a constant array (pointer fields; None is NULL).
+
+KERNELS_VERSION is the version of td_kernels.h the generated C is written for: the header
+defines TD_KERNELS_VERSION and td_model.c refuses to compile against any other. Raise both
+together when a struct or a kernel signature changes.
+
+IN_PLACE_KERNELS is the one statement of which kernels may write their output over an
+input of the same size (the planner then may give both one buffer).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+KERNELS_VERSION = 1
+MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor info holds
+
+# Kernels that read element i (softmax: row i) of a same-sized input before writing
+# element i of the output.
+IN_PLACE_KERNELS = frozenset({"td_add_s8", "td_mul_s8", "td_softmax_s8", "td_logistic_s8",
+                              "td_requantize_s8"})
+
+
+@dataclass
+class Params:
+    C_TYPE: ClassVar[str]
+
+    def items(self) -> list[tuple[str, object]]:
+        """(field, value) in the C struct's order."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self)]
+
+
+@dataclass
+class ConvParams(Params):
+    C_TYPE: ClassVar[str] = "td_conv_params_t"
+    batches: int
+    in_h: int
+    in_w: int
+    in_c: int
+    out_h: int
+    out_w: int
+    out_c: int
+    k_h: int
+    k_w: int
+    stride_h: int
+    stride_w: int
+    dil_h: int
+    dil_w: int
+    pad_h: int
+    pad_w: int
+    filter_in_c: int
+    depth_mult: int
+    in_offset: int
+    out_offset: int
+    act_min: int
+    act_max: int
+    weights: str
+    bias: str | None
+    mult: str
+    shift: str
+
+
+@dataclass
+class FcParams(Params):
+    C_TYPE: ClassVar[str] = "td_fc_params_t"
+    batches: int
+    in_depth: int
+    out_n: int
+    in_offset: int
+    w_offset: int
+    out_offset: int
+    act_min: int
+    act_max: int
+    per_channel: int
+    weights: str
+    bias: str | None
+    mult: str
+    shift: str
+
+
+@dataclass
+class PoolParams(Params):
+    C_TYPE: ClassVar[str] = "td_pool_params_t"
+    batches: int
+    in_h: int
+    in_w: int
+    c: int
+    out_h: int
+    out_w: int
+    k_h: int
+    k_w: int
+    stride_h: int
+    stride_w: int
+    pad_h: int
+    pad_w: int
+    act_min: int
+    act_max: int
+
+
+@dataclass
+class BinaryParams(Params):
+    C_TYPE: ClassVar[str] = "td_binary_params_t"
+    size: int
+    ndim: int
+    dims: list[int]
+    strides1: list[int]
+    strides2: list[int]
+    in1_offset: int
+    in2_offset: int
+    out_offset: int
+    left_shift: int
+    in1_mult: int
+    in1_shift: int
+    in2_mult: int
+    in2_shift: int
+    out_mult: int
+    out_shift: int
+    act_min: int
+    act_max: int
+
+
+@dataclass
+class SoftmaxParams(Params):
+    C_TYPE: ClassVar[str] = "td_softmax_params_t"
+    outer: int
+    depth: int
+    in_mult: int
+    in_left_shift: int
+    diff_min: int
+
+
+@dataclass
+class LogisticParams(Params):
+    C_TYPE: ClassVar[str] = "td_logistic_params_t"
+    size: int
+    in_zp: int
+    range_radius: int
+    in_mult: int
+    in_left_shift: int
+
+
+@dataclass
+class MeanParams(Params):
+    C_TYPE: ClassVar[str] = "td_mean_params_t"
+    outer: int
+    reduce: int
+    inner: int
+    in_zp: int
+    out_zp: int
+    mult: int
+    shift: int
+
+
+@dataclass
+class PadParams(Params):
+    C_TYPE: ClassVar[str] = "td_pad_params_t"
+    in_dims: list[int]
+    out_dims: list[int]
+    before: list[int]
+    value: int
+
+
+@dataclass
+class ConcatParams(Params):
+    C_TYPE: ClassVar[str] = "td_concat_params_t"
+    outer: int
+    n_inputs: int
+    in_inner: str
+
+
+@dataclass
+class RequantParams(Params):
+    C_TYPE: ClassVar[str] = "td_requant_params_t"
+    size: int
+    in_zp: int
+    out_zp: int
+    mult: int
+    shift: int
+    act_min: int
+    act_max: int
+
+
+ALL_PARAMS = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
+              MeanParams, PadParams, ConcatParams, RequantParams)

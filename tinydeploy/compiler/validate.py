@@ -1,0 +1,56 @@
+"""Which models the compiler takes: the ops it has kernels for, int8 activations throughout.
+
+Contract: `validate(graph, where)` returns None for a graph the lowering can take and
+otherwise raises ModelError with one line naming the layer and tensor at fault and what to
+do. SUPPORTED_OPS is the one table of op names the compiler accepts (ALIAS_OPS among them:
+ops that only rename memory); lower/ has one lowering per op family for them.
+"""
+from __future__ import annotations
+
+from ..errors import ModelError
+from .ir import Graph
+
+ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
+SUPPORTED_OPS = {
+    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
+    "ADD", "MUL", "SOFTMAX", "MEAN", "PAD", "PADV2", "CONCATENATION", "QUANTIZE",
+    "LOGISTIC", "RELU", "RELU6", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
+} | ALIAS_OPS
+# Inputs that are shape/axis/padding descriptors, not data: int32/int64 constants allowed.
+_DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
+                      "SPACE_TO_BATCH_ND": {1, 2}, "BATCH_TO_SPACE_ND": {1, 2},
+                      "EXPAND_DIMS": {1}}
+
+
+def validate(g: Graph, where: str = "model") -> None:
+    """Raise ModelError unless every op has a kernel and every activation is int8."""
+    unsupported = [f"layer {op.index} {op.kind}" for op in g.ops if op.kind not in SUPPORTED_OPS]
+    if unsupported:
+        raise ModelError(f"{where}: unsupported op(s): {', '.join(unsupported)}; tinydeploy "
+                         f"supports {', '.join(sorted(SUPPORTED_OPS))}")
+    for op in g.ops:
+        skip = _DESCRIPTOR_INPUTS.get(op.kind, set())
+        for pos, ti in enumerate(op.inputs + op.outputs):
+            if ti < 0 or (pos < len(op.inputs) and pos in skip):
+                continue
+            t = g.t(ti)
+            if t.dtype == "int8" or (t.is_const and t.dtype == "int32"):
+                continue
+            if t.dtype in ("float32", "float16"):
+                hybrid = any(g.t(x).dtype == "int8" and g.t(x).is_const for x in op.inputs if x >= 0)
+                kind = "hybrid (dynamic-range) quantized" if hybrid else "not fully int8"
+                raise ModelError(
+                    f"{where}: model is {kind}: tensor '{t.name}' of layer {op.index} "
+                    f"{op.kind} is {t.dtype}; convert with full-integer quantization and int8 "
+                    "input/output (`tinydeploy convert` does this)")
+            raise ModelError(f"{where}: tensor '{t.name}' of layer {op.index} {op.kind} is "
+                             f"{t.dtype}; tinydeploy supports int8 activations only")
+    for ti in g.inputs + g.outputs:
+        if g.t(ti).dtype != "int8":
+            raise ModelError(f"{where}: model input/output '{g.t(ti).name}' is "
+                             f"{g.t(ti).dtype}; convert with int8 input and output")
+    for op in g.ops:
+        for ti in op.inputs + op.outputs:
+            if ti >= 0 and not g.t(ti).is_const and g.t(ti).quant is None:
+                raise ModelError(f"{where}: tensor '{g.t(ti).name}' of layer {op.index} has no "
+                                 "quantization parameters; the model is not fully int8")
