@@ -1,0 +1,30 @@
+"""Bit-exactness of td_requantize_s8 (firmware/kernels/): the zoo models that cover it, generated C
+compiled on the host against the oracle (tests/bitexact.py says which)."""
+import pytest
+
+from bitexact import (
+    DOCUMENTED_EXCEPTIONS,
+    SANITIZED,
+    check_bit_exact,
+    check_clean_under_asan_and_ubsan,
+    check_documented_exception_differs_from_tflite_micro,
+    models,
+)
+
+pytestmark = [pytest.mark.tf, pytest.mark.host_c]
+STEM = "requantize_s8"
+
+
+@pytest.mark.parametrize("name", models(STEM))
+def test_bit_exact(name):
+    check_bit_exact(name)
+
+
+@pytest.mark.parametrize("name", models(STEM, DOCUMENTED_EXCEPTIONS))
+def test_documented_exceptions_really_differ_from_tflite_micro(name):
+    check_documented_exception_differs_from_tflite_micro(name)
+
+
+@pytest.mark.parametrize("name", models(STEM, SANITIZED))
+def test_kernels_clean_under_asan_and_ubsan(name):
+    check_clean_under_asan_and_ubsan(name)
