@@ -103,7 +103,8 @@ def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict
                 args.append(_arg_expr(a))
         src = ", ".join(c_comment(g.t(t).name, 40) for t in layer.inputs) or "const"
         layers.append(dict(
-            k=k, index=layer.index, op=layer.op, kernel=layer.kernel, ptype=layer.ptype,
+            k=k, row=layer_symbol(layer.index, "row").upper(), index=layer.index, op=layer.op,
+            kernel=layer.kernel, ptype=layer.ptype,
             pname=layer_symbol(layer.index, PARAMS_SUFFIX),
             fields=[(name, _c_value(v)) for name, v in layer.params.items()],
             args=args, lists=lists, out=_buffer(layer.output),
