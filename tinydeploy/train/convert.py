@@ -57,7 +57,7 @@ def convert_model(model_path, data_path, out_path, *, samples: int = 200, seed: 
     with tempfile.TemporaryDirectory(prefix="tinydeploy-") as work:
         say("loading model")
         model = load_model(tf, model_path, kind)
-        shape = _match_shape(model.input_shape, x.shape[1:], desc, model_path.name)
+        shape = match_shape(model.input_shape, x.shape[1:], desc, model_path.name)
         x = x.astype(np.float32, copy=False)
         rng = np.random.default_rng(seed)
         cal_x = x[np.sort(rng.choice(len(x), min(samples, len(x)), replace=False))]
@@ -107,7 +107,7 @@ def format_report(report: dict) -> str:
 
 # ---------------------------------------------------------------- converting
 
-def _match_shape(model_shape, data_shape, desc: str, name: str) -> tuple:
+def match_shape(model_shape, data_shape, desc: str, name: str) -> tuple:
     """The per-sample input shape (model dims, unknown ones taken from the data)."""
     data_shape = tuple(int(d) for d in data_shape)
     if model_shape is None:
@@ -210,7 +210,7 @@ class _Accuracy:
         if float_out.ndim != 2 or float_out.shape[1] < 2:
             self.note = f"model output {float_out.shape[1:]} is not a class-score vector"
             return
-        self.labels = _class_ids(y, float_out.shape[1], desc)
+        self.labels = class_ids(y, float_out.shape[1], desc)
         self.x, self.n, self.note = x, len(x), None
         self.float_acc = float(np.mean(np.argmax(float_out, axis=1) == self.labels))
 
@@ -218,7 +218,7 @@ class _Accuracy:
         self.int8_acc = float(np.mean(np.argmax(int8_out, axis=1) == self.labels))
 
 
-def _class_ids(y: np.ndarray, classes: int, desc: str) -> np.ndarray:
+def class_ids(y: np.ndarray, classes: int, desc: str) -> np.ndarray:
     """Int class ids from [N] / [N, 1] ids or [N, C] one-hot labels."""
     if y.ndim == 2 and y.shape[1] == classes and classes > 1:
         return np.argmax(y, axis=1)

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import ModelError
-from .keras_load import _first_line, _load_error, model_kind
+from .keras_load import first_line, load_error, model_kind
 from .tfenv import native_stderr
 
 
@@ -41,7 +41,7 @@ def load_for_tfmot(tf, tfmot, path: Path):
             kind = "tf_keras"
         except Exception as exc:
             if kind != "h5":
-                raise _load_error(path, "tf_keras", exc) from None
+                raise load_error(path, "tf_keras", exc) from None
             model = None
     if kind in ("keras3", "h5"):
         import keras
@@ -49,7 +49,7 @@ def load_for_tfmot(tf, tfmot, path: Path):
             with native_stderr():
                 m3 = keras.saving.load_model(path, compile=False)
         except Exception as exc:
-            raise _load_error(path, "Keras 3", exc) from None
+            raise load_error(path, "Keras 3", exc) from None
         model, kind = translate(tf_keras, m3), "keras3"
         notes.append("Keras 3 model rebuilt as tf_keras for tfmot (same layers and weights)")
     if any(type(lay).__name__.startswith(("Quantize", "PruneLowMagnitude", "Cluster"))
@@ -139,7 +139,7 @@ def translate(tfk, m3):
                 layers[id(op)].set_weights(op.get_weights())
             except ValueError as exc:
                 raise ModelError(f"layer {op.name} ({type(op).__name__}): weights do not fit "
-                                 f"its tf_keras twin ({_first_line(exc)})") from None
+                                 f"its tf_keras twin ({first_line(exc)})") from None
     return model
 
 
@@ -176,4 +176,4 @@ def _translate_layer(tfk, layer):
     try:
         return cls.from_config({k: v for k, v in cfg.items() if k in ok}), None
     except Exception as exc:  # noqa: BLE001 - reported per layer
-        return None, _first_line(exc)
+        return None, first_line(exc)

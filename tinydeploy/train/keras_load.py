@@ -93,7 +93,7 @@ def _load_keras3(tf, p: Path) -> LoadedModel:
     try:
         m = keras.saving.load_model(p, compile=False)
     except Exception as exc:
-        raise _load_error(p, "Keras 3", exc) from None
+        raise load_error(p, "Keras 3", exc) from None
     return _keras_model(tf, m, "keras3", _keras3_converter)
 
 
@@ -115,7 +115,7 @@ def _load_tf_keras(tf, p: Path) -> LoadedModel:
         with scope:
             m = tf_keras.models.load_model(p, compile=False)
     except Exception as exc:
-        raise _load_error(p, "tf_keras", exc) from None
+        raise load_error(p, "tf_keras", exc) from None
     return _keras_model(tf, m, "tf_keras", _concrete_converter)
 
 
@@ -134,7 +134,7 @@ def _load_saved_model(tf, p: Path) -> LoadedModel:
     try:
         loaded = tf.saved_model.load(str(p))
     except Exception as exc:
-        raise ModelError(f"{p.name}: cannot load the SavedModel: {_first_line(exc)}") from None
+        raise ModelError(f"{p.name}: cannot load the SavedModel: {first_line(exc)}") from None
     sigs = dict(loaded.signatures)
     if not sigs:
         raise ModelError(f"{p.name}: SavedModel has no signatures; export it with "
@@ -208,7 +208,7 @@ def _keras3_converter(tf, m, shape, work):
         archive.write_out(export_dir, verbose=False)
     except Exception as exc:
         raise ModelError(f"cannot export the Keras 3 model for conversion: "
-                         f"{_first_line(exc)}") from None
+                         f"{first_line(exc)}") from None
     return tf.lite.TFLiteConverter.from_saved_model(export_dir)
 
 
@@ -225,7 +225,7 @@ def _has_fake_quant(graph_def) -> bool:
     return any(n.op in _FAKE_QUANT_OPS for n in nodes)
 
 
-def _load_error(p: Path, loader: str, exc: BaseException) -> ModelError:
+def load_error(p: Path, loader: str, exc: BaseException) -> ModelError:
     """A ModelError naming the custom class Keras could not find, else the first error line."""
     text = _chain_text(exc)
     m = (re.search(r"Could not locate (?:class|function) '([^']+)'", text)
@@ -239,9 +239,9 @@ def _load_error(p: Path, loader: str, exc: BaseException) -> ModelError:
         return ModelError(f"{p.name}: this QAT (tfmot) model cannot be reloaded from .keras; "
                           "save it as .h5 or a SavedModel directory instead")
     if "not found" in text.lower() or "file signature" in text.lower():
-        return ModelError(f"{p.name}: not a valid {loader} model file ({_first_line(exc)}); "
+        return ModelError(f"{p.name}: not a valid {loader} model file ({first_line(exc)}); "
                           "re-save it from Keras")
-    return ModelError(f"{p.name}: cannot load with {loader}: {_first_line(exc)}")
+    return ModelError(f"{p.name}: cannot load with {loader}: {first_line(exc)}")
 
 
 def _batched(fn, x: np.ndarray, batch: int | None) -> np.ndarray:
@@ -249,7 +249,7 @@ def _batched(fn, x: np.ndarray, batch: int | None) -> np.ndarray:
     return np.concatenate([np.asarray(fn(x[i:i + batch])) for i in range(0, len(x), batch)])
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     return (lines[0] if lines else type(exc).__name__)[:300]
 

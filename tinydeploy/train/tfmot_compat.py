@@ -17,7 +17,7 @@ import re
 import warnings
 
 from ..errors import ModelError
-from .keras_load import _first_line
+from .keras_load import first_line
 from .tfenv import native_stderr
 
 TECHNIQUES = {"prune": "prune", "structure": "prune with M:N structure", "cluster": "cluster",
@@ -158,7 +158,7 @@ def _qat_unsupported(tfmot, model) -> list[str]:
         except RuntimeError as exc:
             m = re.match(r"Layer (.+?):<class", str(exc))
             if not m or m.group(1) in skip:
-                raise ModelError(f"tfmot cannot quantize this model: {_first_line(exc)}") from None
+                raise ModelError(f"tfmot cannot quantize this model: {first_line(exc)}") from None
             skip.add(m.group(1))
     raise ModelError("tfmot cannot quantize this model")
 
@@ -170,7 +170,7 @@ def _apply(tfmot, annotated, scheme, model):
             warnings.simplefilter("ignore")
             return qk.quantize_apply(annotated, scheme) if scheme else qk.quantize_apply(annotated)
     except ValueError as exc:
-        raise ModelError(f"tfmot cannot quantize this model: {_first_line(exc)}") from None
+        raise ModelError(f"tfmot cannot quantize this model: {first_line(exc)}") from None
 
 
 def _custom_scope(tfmot, model):
@@ -201,7 +201,7 @@ def _clone(model, wrap, what: str):
     try:
         return tf_keras.models.clone_model(model, clone_function=wrap)
     except (ValueError, TypeError, RuntimeError) as exc:
-        raise ModelError(f"tfmot cannot {what} this model: {_first_line(exc)}") from None
+        raise ModelError(f"tfmot cannot {what} this model: {first_line(exc)}") from None
 
 
 def cluster_wrap(tfmot, model, clusters: int, preserve_sparsity: bool):

@@ -41,7 +41,7 @@ class Data:
 
 
 def load_data(spec, model, split: float, seed: int) -> Data:
-    from .convert import _match_shape
+    from .convert import match_shape
     rank = len(model.input_shape) - 1
     arrays, name = _read_spec(spec, rank)
 
@@ -49,7 +49,7 @@ def load_data(spec, model, split: float, seed: int) -> Data:
         if xk not in arrays:
             return None
         x, y, _ = check_arrays(arrays[xk], arrays.get(yk), name, f"{name}:{xk}", f"{name}:{yk}")
-        _match_shape(model.input_shape[1:], x.shape[1:], f"{name}:{xk}", "the model")
+        match_shape(model.input_shape[1:], x.shape[1:], f"{name}:{xk}", "the model")
         return (x.astype(np.float32, copy=False), y) if y is not None else None
 
     train = pair("x_train", "y_train") or pair("x", "y")
@@ -164,7 +164,7 @@ class Task:
     """Loss and metrics (given, from the compile state, or inferred) and the scoring."""
 
     def __init__(self, tfk, model, d: Data, loss, metrics, compiled):
-        from .convert import _class_ids
+        from .convert import class_ids
         classes = int(np.prod(model.output_shape[1:]))
         y = d.y_train
         integral = y.dtype.kind in "biu" or bool(np.all(np.mod(y, 1) == 0))
@@ -201,7 +201,7 @@ class Task:
         if metrics is None and compiled:
             metrics = [m for m in _flat(compiled.get("metrics")) if isinstance(m, str)] or None
         self.metrics = list(metrics) if metrics else (["accuracy"] if onehot or ids else ["mae"])
-        self.ids = _class_ids(d.y_eval, classes, d.desc["eval"]) if onehot or ids else None
+        self.ids = class_ids(d.y_eval, classes, d.desc["eval"]) if onehot or ids else None
         self.y_eval = d.y_eval
 
     def check(self, model, d: Data) -> None:

@@ -30,5 +30,5 @@ def mean(low: LowerContext, op: Op) -> Layer:
     fold = min(reduce.bit_length() - 1, 32, 31 + shift)
     mult = (mult << fold) // reduce
     return low.unary(op, "td_mean_s8", MeanParams(
-                  outer=outer, reduce=reduce, inner=inner, in_zp=x.zero_point,
-                       out_zp=y.zero_point, mult=mult, shift=shift - fold))
+        outer=outer, reduce=reduce, inner=inner, in_zp=x.zero_point,
+        out_zp=y.zero_point, mult=mult, shift=shift - fold))

@@ -32,4 +32,4 @@ def pad(low: LowerContext, op: Op) -> Layer:
             raise ModelError(f"layer {op.index} PADV2: constant value must be constant")
         value = int(cv.reshape(-1)[0])
     return low.unary(op, "td_pad_s8", PadParams(
-                  in_dims=in_dims, out_dims=out_dims, before=before, value=value))
+        in_dims=in_dims, out_dims=out_dims, before=before, value=value))

@@ -21,5 +21,5 @@ def requantize(low: LowerContext, op: Op) -> Layer:
     if op.kind in ("RELU", "RELU6"):
         lo, hi = quant.activation_range(op.kind, y.scale, y.zero_point)
     return low.unary(op, "td_requantize_s8", RequantParams(
-                  size=x.size, in_zp=x.zero_point, out_zp=y.zero_point, mult=mult,
-                       shift=shift, act_min=lo, act_max=hi))
+        size=x.size, in_zp=x.zero_point, out_zp=y.zero_point, mult=mult,
+        shift=shift, act_min=lo, act_max=hi))

@@ -28,8 +28,8 @@ def softmax(low: LowerContext, op: Op) -> Layer:
     mult, left = quant.quantize_multiplier_gt_one(real)
     depth = x.shape[-1]
     return low.unary(op, "td_softmax_s8", SoftmaxParams(
-                  outer=x.size // depth, depth=depth, in_mult=mult, in_left_shift=left,
-                       diff_min=-quant.input_radius(5, left)))
+        outer=x.size // depth, depth=depth, in_mult=mult, in_left_shift=left,
+        diff_min=-quant.input_radius(5, left)))
 
 
 def logistic(low: LowerContext, op: Op) -> Layer:
@@ -39,5 +39,5 @@ def logistic(low: LowerContext, op: Op) -> Layer:
     q, left = math.frexp(real)
     mult = quant.round_half_away(q * (1 << 31))
     return low.unary(op, "td_logistic_s8", LogisticParams(
-                  size=x.size, in_zp=x.zero_point, range_radius=quant.input_radius(4, left),
-                       in_mult=mult, in_left_shift=left))
+        size=x.size, in_zp=x.zero_point, range_radius=quant.input_radius(4, left),
+        in_mult=mult, in_left_shift=left))
