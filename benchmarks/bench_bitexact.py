@@ -16,10 +16,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from tinydeploy.compiler.compiled import compile_model  # noqa: E402
 from tinydeploy.compiler.hostrun import HostModel  # noqa: E402
-from tinydeploy.compiler.lower import lower  # noqa: E402
-from tinydeploy.compiler.planner import plan  # noqa: E402
-from tinydeploy.compiler.reader import load_model  # noqa: E402
 from tinydeploy.measure.inputs import load_input_set  # noqa: E402
 
 from oracle import run_tflm  # noqa: E402
@@ -40,10 +38,10 @@ def main() -> None:
     ap.add_argument("--random", type=int, default=0)
     a = ap.parse_args()
     path = Path(a.model)
-    g = load_model(path)
-    program = lower(g)
+    c = compile_model(path)
+    g = c.graph
     shape = g.t(g.inputs[0]).shape
-    hm = HostModel(program, plan(program), path.read_bytes())
+    hm = HostModel(c.program, c.plan, c.tflite_bytes)
     try:
         sets = []
         if a.inputs:

@@ -19,10 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from tinydeploy.compiler.cnames import symbol_kind  # noqa: E402
 from tinydeploy.compiler.codegen import generate  # noqa: E402
+from tinydeploy.compiler.compiled import compile_model  # noqa: E402
 from tinydeploy.compiler.hostrun import kernel_sources  # noqa: E402
-from tinydeploy.compiler.lower import lower  # noqa: E402
-from tinydeploy.compiler.planner import plan  # noqa: E402
-from tinydeploy.compiler.reader import load_model  # noqa: E402
 from tinydeploy.resources import data_dir  # noqa: E402
 from tinydeploy.target.toolchain import COMMON_CFLAGS, cpu_flags  # noqa: E402
 from tinydeploy.writer import write_files  # noqa: E402
@@ -62,9 +60,8 @@ def m4_sizes(program, pl, work: Path) -> dict:
 def main(paths: list[str]) -> None:
     rows = []
     for path in paths:
-        g = load_model(path)
-        program = lower(g)
-        pl = plan(program)
+        c = compile_model(path)
+        program, pl = c.program, c.plan
         tflm = tflm_arena_bytes(Path(path))
         with tempfile.TemporaryDirectory() as d:
             sz = m4_sizes(program, pl, Path(d))

@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from bench_bitexact import load_bins  # noqa: E402
-from tinydeploy.compiler.reader import load_model  # noqa: E402
+from tinydeploy.compiler.compiled import compile_model  # noqa: E402
 from tinydeploy.measure.dut import Dut  # noqa: E402
 from tinydeploy.target.boards import load_board  # noqa: E402
 from tinydeploy.target.build import build_firmware  # noqa: E402
@@ -38,11 +38,12 @@ def main() -> None:
     ap.add_argument("--layers", action="store_true", help="print the per-layer split")
     a = ap.parse_args()
     path = Path(a.model)
-    g = load_model(path)
+    c = compile_model(path)
+    g = c.graph
     shape = g.t(g.inputs[0]).shape
     board = load_board(a.board)
     with tempfile.TemporaryDirectory() as d:
-        r = build_firmware(path, board.name, Path(d) / "fw", a.benchmark_id)
+        r = build_firmware(c, board, Path(d) / "fw", a.benchmark_id)
         sets = []
         if a.inputs:
             x, labels = load_bins(a.inputs, shape)

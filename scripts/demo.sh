@@ -22,8 +22,8 @@ echo "== 3/7 convert the optimized model to a fully int8 .tflite (QAT ranges, no
 "$td" convert "$out/digits_opt.h5" --data "$out/digits.npz" -o "$out/digits.tflite" --json \
     > "$out/convert.json"
 "$VENV/bin/python" -c "import json,sys; from tinydeploy.train.convert import format_report; print(format_report(json.load(open(sys.argv[1]))))" "$out/convert.json"
-echo "== 4/7 inspect: layers, MACs, planned arena"
-"$td" inspect "$out/digits.tflite"
+echo "== 4/7 inspect: layers, MACs, planned arena and its memory plan (checked for overlaps)"
+"$td" inspect --plan "$out/digits.tflite"
 echo "== 5/7 predict: the generated C compiled for this host, on the held-out digits"
 "$td" predict "$out/digits.tflite" --inputs "$out/x_test.npy" --labels "$out/y_test.npy" \
     -o "$out/digits_int8_outputs.npy" --json > "$out/predict.json"

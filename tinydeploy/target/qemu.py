@@ -5,7 +5,7 @@ Contract: `start_qemu(board, elf, serial="tcp")` returns a running QemuInstance 
 the process by its pid. With serial="tcp" QEMU waits for the connection before the guest
 starts, so the boot banner is never lost. QEMU runs with -icount shift=0: one instruction
 per virtual nanosecond, deterministic, which is what the firmware's instruction timer
-relies on (design.md section 4).
+relies on (docs/architecture.md, Firmware: timing).
 """
 from __future__ import annotations
 

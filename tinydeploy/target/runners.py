@@ -1,4 +1,4 @@
-"""Flash runners as argv builders (design.md section 3, lesson 9; Zephyr's runners).
+"""Flash runners as argv builders, tested without hardware (as Zephyr's west runners are).
 
 Contract: `RUNNERS[name]` describes one flashing tool: the executable, how to install it,
 which image it takes from a build directory, whether it needs a serial port or a 1200-baud
