@@ -14,8 +14,8 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .cnames import c_comment, c_string
-from .planner import Plan
-from .program import Program
+from .planner import Plan, scratch_key
+from .program import SCRATCH, Program
 from .resources import data_dir
 
 MAX_DIMS = 6
@@ -66,6 +66,7 @@ def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict
     g = program.graph
     layers, consts = [], []
     kernels = [layer for layer in program.layers if layer.kernel]
+    pos = {id(layer): i for i, layer in enumerate(program.layers)}
     for k, layer in enumerate(kernels):
         for c in layer.consts:
             consts.append(dict(name=c.name, ctype=c.ctype, count=int(c.values.size),
@@ -83,7 +84,9 @@ def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict
         layers.append(dict(
             k=k, index=layer.index, op=layer.op, kernel=layer.kernel, ptype=layer.ptype,
             pname=f"td_l{layer.index}_p",
-            fields=[(name, _c_value(v)) for name, v in layer.params.items()],
+            fields=[(name, f"(void *)(td_arena + {plan.offsets[scratch_key(pos[id(layer)])]})"
+                     if isinstance(v, str) and v == SCRATCH else _c_value(v))
+                    for name, v in layer.params.items()],
             args=args, lists=lists, out=f"(td_arena + {plan.offsets[layer.output]})",
             comment=f"{src} -> {c_comment(g.t(layer.output).name, 40)}",
             macs=layer.macs))

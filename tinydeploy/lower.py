@@ -15,6 +15,7 @@ from .errors import ModelError
 from .ir import Graph, Op
 from .program import Const, Layer, LowerContext, Program
 from . import lower_elementwise as ew
+from .lower_fast import ConvFast, conv_fast, depthwise_fast
 
 ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
 SUPPORTED_OPS = {
@@ -112,12 +113,17 @@ def conv(low: LowerContext, op: Op) -> Layer:
                   bias=low.const(consts, op, "b", "int32_t", b.data.astype(np.int32))
                   if b is not None else None,
                   mult=low.const(consts, op, "mult", "int32_t", mult),
-                  shift=low.const(consts, op, "shift", "int32_t", shift))
+                  shift=low.const(consts, op, "shift", "int32_t", shift),
+                  acc0=None, rq=None, scratch=None)
     macs = n * oh * ow * oc * kh * kw * filter_in_c
     kernel = "td_depthwise_conv2d_s8" if depthwise else "td_conv2d_s8"
-    return Layer(op.index, op.kind, kernel, "td_conv_params_t", params,
-                 [("t", op.inputs[0])], [op.inputs[0]], op.outputs[0], consts, macs,
-                 w.nbytes + (b.nbytes if b is not None else 0))
+    layer = Layer(op.index, op.kind, kernel, "td_conv_params_t", params,
+                  [("t", op.inputs[0])], [op.inputs[0]], op.outputs[0], consts, macs,
+                  w.nbytes + (b.nbytes if b is not None else 0))
+    fast = ConvFast(low, op, layer, w.data.astype(np.int8),
+                    b.data.astype(np.int32) if b is not None else None, mult, shift)
+    (depthwise_fast if depthwise else conv_fast)(fast)
+    return layer
 
 def fully_connected(low: LowerContext, op: Op) -> Layer:
     g = low.g

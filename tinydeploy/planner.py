@@ -5,8 +5,9 @@ single arena such that no two tensors that are live at the same time overlap. Al
 (RESHAPE-like layers) share their source's bytes. Graph inputs are live from the start,
 graph outputs until the end. A layer whose kernel works in place (Layer.inplace) writes
 its output over an input that dies at that layer, when the sizes match and the input is not
-a graph input (the harness runs several inferences on one loaded input). Several placement
-orders are tried; the smallest arena wins.
+a graph input (the harness runs several inferences on one loaded input). A kernel's scratch
+buffer (Layer.scratch bytes) is live during its layer only and keyed by scratch_key().
+Several placement orders are tried; the smallest arena wins.
 """
 from __future__ import annotations
 
@@ -76,7 +77,16 @@ def lifetimes(program: Program) -> tuple[list[Buffer], dict[int, int]]:
                 del first[o]
                 break
     buffers = [Buffer(t, _align(g.t(t).nbytes), first[t], last[t]) for t in first]
-    return buffers, {t: r(t) for t in list(root) + list(first)}
+    buffers += [Buffer(scratch_key(i), _align(layer.scratch), i, i)
+                for i, layer in enumerate(program.layers) if layer.scratch]
+    keys = list(root) + list(first) + [b.tensor for b in buffers if b.tensor < 0]
+    return buffers, {t: r(t) for t in keys}
+
+
+def scratch_key(layer_pos: int) -> int:
+    """Plan.offsets key of the scratch buffer of the layer at this position in the program
+    (negative, so it never collides with a tensor index)."""
+    return -1 - layer_pos
 
 
 def _place(buffers: list[Buffer], order: list[Buffer]) -> int:

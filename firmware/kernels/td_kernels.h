@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "td_fixedpoint.h"
+
 #define TD_MAX_DIMS 6
 
 typedef struct {
@@ -19,6 +21,11 @@ typedef struct {
     const int32_t *bias;     /* [out_c] or NULL */
     const int32_t *mult;     /* [out_c] */
     const int32_t *shift;    /* [out_c] */
+    /* Fast paths only (NULL for the portable reference kernels); the fast kernel that a
+     * layer gets says which weight layout `weights` then has. */
+    const int32_t *acc0;     /* [out_c] bias + in_offset * sum(weights of the channel) */
+    const td_rq_t *rq;       /* [out_c] requantization incl. out_offset (td_fixedpoint.h) */
+    void *scratch;           /* planned scratch buffer (Layer.scratch bytes) */
 } td_conv_params_t;
 
 typedef struct {

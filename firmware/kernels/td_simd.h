@@ -1,0 +1,90 @@
+/* The SIMD steps of the Arm DSP extension as inline functions with a portable twin.
+ *
+ * With __ARM_FEATURE_DSP (Cortex-M4/M7/M33) each function is one instruction; elsewhere
+ * (Cortex-M0/M3, the host) it is plain C with the same result, so every kernel built on
+ * these compiles and is tested on the host too. Packed values: a uint32_t holds two
+ * int16 halves, low half first (element 0 in bits 0-15). */
+#ifndef TD_SIMD_H
+#define TD_SIMD_H
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define TD_HAVE_DSP 1
+#else
+#define TD_HAVE_DSP 0
+#endif
+
+/* 4 bytes from any alignment (one LDR on cores that allow unaligned word loads). */
+static inline uint32_t td_read_u32(const void *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline void td_write_u32(void *p, uint32_t v) { memcpy(p, &v, 4); }
+
+static inline uint32_t td_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+
+static inline uint32_t td_pack16(int32_t lo, int32_t hi) {
+    return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+}
+
+static inline int32_t td_lo16(uint32_t x) { return (int32_t)(int16_t)(x & 0xFFFFu); }
+static inline int32_t td_hi16(uint32_t x) { return (int32_t)(int16_t)(x >> 16); }
+
+#if TD_HAVE_DSP
+/* bytes 0 and 2, sign-extended into the two halves */
+static inline uint32_t td_sxtb16(uint32_t x) { return __sxtb16(x); }
+/* a + sign-extended bytes 0 and 2 of b, per half (wrapping) */
+static inline uint32_t td_sxtab16(uint32_t a, uint32_t b) { return __sxtab16(a, b); }
+/* acc + lo(a)*lo(b) + hi(a)*hi(b) */
+static inline int32_t td_smlad(uint32_t a, uint32_t b, int32_t acc) {
+    return __smlad(a, b, acc);
+}
+static inline int32_t td_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+static inline int32_t td_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt(a, b, acc); }
+static inline uint32_t td_sadd16(uint32_t a, uint32_t b) { return __sadd16(a, b); }
+#else
+static inline uint32_t td_sxtb16(uint32_t x) {
+    return td_pack16((int8_t)(x & 0xFFu), (int8_t)((x >> 16) & 0xFFu));
+}
+static inline uint32_t td_sxtab16(uint32_t a, uint32_t b) {
+    return td_pack16(td_lo16(a) + (int8_t)(b & 0xFFu), td_hi16(a) + (int8_t)((b >> 16) & 0xFFu));
+}
+static inline int32_t td_smlad(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)(td_lo16(a) * td_lo16(b))
+                     + (uint32_t)(td_hi16(a) * td_hi16(b)));
+}
+static inline int32_t td_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)(td_lo16(a) * td_lo16(b)));
+}
+static inline int32_t td_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)(td_hi16(a) * td_hi16(b)));
+}
+static inline uint32_t td_sadd16(uint32_t a, uint32_t b) {
+    return td_pack16(td_lo16(a) + td_lo16(b), td_hi16(a) + td_hi16(b));
+}
+#endif
+
+/* bytes 1 and 3, sign-extended into the two halves (SXTB16 with ROR #8; GCC 12 does not
+ * fold the rotation into the instruction by itself) */
+#if TD_HAVE_DSP
+static inline uint32_t td_sxtb16_hi(uint32_t x) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+static inline uint32_t td_sxtab16_hi(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+#else
+static inline uint32_t td_sxtb16_hi(uint32_t x) { return td_sxtb16(td_ror8(x)); }
+static inline uint32_t td_sxtab16_hi(uint32_t a, uint32_t b) { return td_sxtab16(a, td_ror8(b)); }
+#endif
+
+#endif
