@@ -17,6 +17,14 @@
 #define TD_HAVE_DSP 0
 #endif
 
+/* Kernels choose their inner loops with TD_USE_SIMD: the packed (SMLAD) loops on DSP
+ * cores, scalar loops elsewhere. -DTD_SIMD_EMULATE=1 selects the packed loops with the
+ * portable twins below, so host tests run the very code the DSP cores run. */
+#ifndef TD_SIMD_EMULATE
+#define TD_SIMD_EMULATE 0
+#endif
+#define TD_USE_SIMD (TD_HAVE_DSP || TD_SIMD_EMULATE)
+
 /* 4 bytes from any alignment (one LDR on cores that allow unaligned word loads). */
 static inline uint32_t td_read_u32(const void *p) {
     uint32_t v;
