@@ -15,7 +15,7 @@ from .errors import ModelError
 from .ir import Graph, Op
 from .program import Const, Layer, LowerContext, Program
 from . import lower_elementwise as ew
-from .lower_fast import ConvFast, conv_fast, depthwise_fast
+from .lower_fast import ConvFast, conv_fast, depthwise_fast, fully_connected_fast
 
 ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
 SUPPORTED_OPS = {
@@ -152,10 +152,15 @@ def fully_connected(low: LowerContext, op: Op) -> Layer:
                   bias=low.const(consts, op, "b", "int32_t", b.data.astype(np.int32))
                   if b is not None else None,
                   mult=low.const(consts, op, "mult", "int32_t", mult),
-                  shift=low.const(consts, op, "shift", "int32_t", shift))
-    return Layer(op.index, op.kind, "td_fully_connected_s8", "td_fc_params_t", params,
-                 [("t", op.inputs[0])], [op.inputs[0]], op.outputs[0], consts,
-                 batches * out_n * depth, w.nbytes + (b.nbytes if b is not None else 0))
+                  shift=low.const(consts, op, "shift", "int32_t", shift),
+                  acc0=None, rq=None)
+    layer = Layer(op.index, op.kind, "td_fully_connected_s8", "td_fc_params_t", params,
+                  [("t", op.inputs[0])], [op.inputs[0]], op.outputs[0], consts,
+                  batches * out_n * depth, w.nbytes + (b.nbytes if b is not None else 0))
+    fully_connected_fast(ConvFast(low, op, layer, w.data.astype(np.int8),
+                                  b.data.astype(np.int32) if b is not None else None,
+                                  mult, shift))
+    return layer
 
 def pool(low: LowerContext, op: Op) -> Layer:
     x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])

@@ -37,6 +37,13 @@ class ConvFast:
         self.layer.consts = [c for c in self.layer.consts if c.name != name]
         return self.low.const(self.layer.consts, self.op, what, ctype, values)
 
+    def drop_reference_consts(self) -> None:
+        """The fast kernels read acc0/rq: bias, mult and shift need no flash."""
+        for what in ("b", "mult", "shift"):
+            name = f"td_l{self.op.index}_{what}"
+            self.layer.consts = [c for c in self.layer.consts if c.name != name]
+        self.p.update(bias=None, mult=None, shift=None)
+
     def requant(self) -> str | None:
         """The rq table constant as a td_rq_t pointer expression, or None."""
         table = kl.requant_table(self.mult, self.shift, self.p["out_offset"])
@@ -46,8 +53,45 @@ class ConvFast:
 
 
 def conv_fast(f: ConvFast) -> None:
-    """CONV_2D fast paths (td_conv2d_1x1_s8, td_conv2d_im2col_s8)."""
+    """CONV_2D fast paths: td_conv2d_1x1_s8 (1x1, no padding) and td_conv2d_im2col_s8
+    (any other filter); grouped convolutions keep the reference kernel."""
+    p = f.p
+    if p["filter_in_c"] != p["in_c"]:
+        return
+    rq = f.requant()
+    if rq is None:
+        return
+    oc = p["out_c"]
+    w2d = f.weights.reshape(oc, -1)
+    k4 = kl.pad_depth(w2d.shape[1])
+    pointwise = (p["k_h"] == 1 and p["k_w"] == 1 and p["pad_h"] == 0 and p["pad_w"] == 0
+                 and (p["out_h"] - 1) * p["stride_h"] < p["in_h"]
+                 and (p["out_w"] - 1) * p["stride_w"] < p["in_w"])
+    f.layer.kernel = "td_conv2d_1x1_s8" if pointwise else "td_conv2d_im2col_s8"
+    p["weights"] = f.replace_const("w", "int8_t", kl.interleave_rows(w2d, 2))
+    p["acc0"] = f.replace_const("acc0", "int32_t", kl.acc_init(f.bias, w2d, p["in_offset"]))
+    p["rq"] = rq
+    p["scratch"] = SCRATCH
+    # two pixels' int16 columns; im2col puts an int8 staging column in front
+    f.layer.scratch = 4 * k4 if pointwise else 5 * k4
+    f.drop_reference_consts()
 
 
 def depthwise_fast(f: ConvFast) -> None:
     """DEPTHWISE_CONV_2D fast paths."""
+
+
+def fully_connected_fast(f: ConvFast) -> None:
+    """td_fully_connected_rows4_s8 for symmetric weights (the int8 spec's)."""
+    p = f.p
+    if p["w_offset"] != 0:
+        return
+    rq = f.requant()
+    if rq is None:
+        return
+    f.layer.kernel = "td_fully_connected_rows4_s8"
+    p["weights"] = f.replace_const("w", "int8_t", kl.interleave_rows(f.weights, 4))
+    p["acc0"] = f.replace_const("acc0", "int32_t",
+                                kl.acc_init(f.bias, f.weights, p["in_offset"]))
+    p["rq"] = rq
+    f.drop_reference_consts()

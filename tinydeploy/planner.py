@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from .program import Program
 
-ALIGN = 4  # Cortex-M word loads need 4-byte alignment; nothing in the kernels needs more
+ALIGN = 4  # Cortex-M word loads need 4-byte alignment
+SCRATCH_ALIGN = 8  # the fast kernels read scratch with LDRD
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Buffer:
     first: int       # layer index that writes it (-1: graph input)
     last: int        # last layer index that reads it (len(layers): graph output)
     offset: int = 0
+    align: int = ALIGN
 
 
 @dataclass
@@ -34,8 +36,8 @@ class Plan:
     buffers: list[Buffer]
 
 
-def _align(n: int) -> int:
-    return (n + ALIGN - 1) // ALIGN * ALIGN
+def _align(n: int, align: int = ALIGN) -> int:
+    return (n + align - 1) // align * align
 
 
 def lifetimes(program: Program) -> tuple[list[Buffer], dict[int, int]]:
@@ -77,7 +79,7 @@ def lifetimes(program: Program) -> tuple[list[Buffer], dict[int, int]]:
                 del first[o]
                 break
     buffers = [Buffer(t, _align(g.t(t).nbytes), first[t], last[t]) for t in first]
-    buffers += [Buffer(scratch_key(i), _align(layer.scratch), i, i)
+    buffers += [Buffer(scratch_key(i), _align(layer.scratch), i, i, align=SCRATCH_ALIGN)
                 for i, layer in enumerate(program.layers) if layer.scratch]
     keys = list(root) + list(first) + [b.tensor for b in buffers if b.tensor < 0]
     return buffers, {t: r(t) for t in keys}
@@ -97,9 +99,11 @@ def _place(buffers: list[Buffer], order: list[Buffer]) -> int:
                       if not (p.last < b.first or b.last < p.first))
         offset = 0
         for lo, hi in busy:
+            offset = _align(offset, b.align)
             if offset + b.size <= lo:
                 break
             offset = max(offset, hi)
+        offset = _align(offset, b.align)
         b.offset = offset
         placed.append(b)
     return max((b.offset + b.size for b in buffers), default=0)

@@ -34,6 +34,18 @@ static inline uint32_t td_read_u32(const void *p) {
 
 static inline void td_write_u32(void *p, uint32_t v) { memcpy(p, &v, 4); }
 
+/* Word access where the address is known to be 4-byte aligned (build-time layouts, planned
+ * scratch): lets the compiler pair loads into LDRD/LDM. */
+#if defined(__GNUC__) || defined(__clang__)
+typedef uint32_t __attribute__((may_alias, aligned(4))) td_word_t;
+static inline uint32_t td_load_a32(const void *p) { return *(const td_word_t *)p; }
+
+static inline void td_store_a32(void *p, uint32_t v) { *(td_word_t *)p = v; }
+#else
+static inline uint32_t td_load_a32(const void *p) { return td_read_u32(p); }
+static inline void td_store_a32(void *p, uint32_t v) { td_write_u32(p, v); }
+#endif
+
 static inline uint32_t td_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
 static inline uint32_t td_pack16(int32_t lo, int32_t hi) {
@@ -75,6 +87,21 @@ static inline int32_t td_smlatt(uint32_t a, uint32_t b, int32_t acc) {
 static inline uint32_t td_sadd16(uint32_t a, uint32_t b) {
     return td_pack16(td_lo16(a) + td_lo16(b), td_hi16(a) + td_hi16(b));
 }
+#endif
+
+/* Two words from *p (4-byte aligned) and p advanced by 8: one LDRD with post-increment.
+ * GCC 12 does not pair such loads by itself reliably. */
+#if TD_HAVE_DSP
+#define TD_LDRD_INC(lo, hi, p)                                                           \
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(lo), "=r"(hi), "+r"(p)                       \
+            : "m"(*(const struct { uint32_t w[2]; } *)(const void *)(p)))
+#else
+#define TD_LDRD_INC(lo, hi, p)                                                           \
+    do {                                                                                 \
+        (lo) = td_read_u32(p);                                                           \
+        (hi) = td_read_u32((const int8_t *)(const void *)(p) + 4);                       \
+        (p) = (const void *)((const int8_t *)(const void *)(p) + 8);                     \
+    } while (0)
 #endif
 
 /* bytes 1 and 3, sign-extended into the two halves (SXTB16 with ROR #8; GCC 12 does not

@@ -1,0 +1,152 @@
+/* Private to the fast CONV_2D kernels (td_conv2d_1x1_s8.c, td_conv2d_im2col_s8.c): the
+ * matrix core that turns columns of int16 inputs into int8 outputs, two output channels
+ * by two pixels at a time.
+ *
+ * Layouts, all prepared at build time by tinydeploy/kernel_layout.py:
+ * - weights: rows of k4 = depth rounded up to 4, zero-padded; rows in pairs, word-
+ *   interleaved (row a bytes 4g..4g+3, then row b's), an odd last row on its own;
+ * - acc0[oc] = bias + in_offset * sum(row), so columns hold raw inputs (a padded tap
+ *   holds the input zero point and adds nothing);
+ * - rq[oc]: td_rq_apply requantization including the output zero point.
+ * Columns (scratch, built per pixel pair): group g of pixel q at int16 slots
+ * (2g + q) * 4 .. +3; with TD_USE_SIMD in SXTB16 order (x0, x2, x1, x3) so one SXTB16 of
+ * a weight word pairs with one column word; otherwise in natural order. */
+#ifndef TD_CONV_CORE_H
+#define TD_CONV_CORE_H
+
+#include "td_kernels.h"
+#include "td_simd.h"
+
+/* Column slot of group g, pixel q. */
+static inline int16_t *td_col_slot(int16_t *cols, int32_t g, int32_t q) {
+    return cols + (2 * g + q) * 4;
+}
+
+/* Four raw int8 inputs into one column group. */
+static inline void td_col_put4(int16_t *slot, uint32_t word) {
+#if TD_USE_SIMD
+    td_store_a32(slot, td_sxtb16(word));
+    td_store_a32(slot + 2, td_sxtb16_hi(word));
+#else
+    slot[0] = (int8_t)(word & 0xFFu);
+    slot[1] = (int8_t)((word >> 8) & 0xFFu);
+    slot[2] = (int8_t)((word >> 16) & 0xFFu);
+    slot[3] = (int8_t)(word >> 24);
+#endif
+}
+
+/* n int8 values (any n) from src into pixel q's column starting at group g0; the groups
+ * past n up to a whole word are zero (their weights are zero-padded too). */
+static inline void td_col_put(int16_t *cols, int32_t q, int32_t g0, const int8_t *src,
+                              int32_t n) {
+    int32_t g = g0, i = 0;
+    for (; i + 4 <= n; i += 4, ++g) td_col_put4(td_col_slot(cols, g, q), td_read_u32(src + i));
+    if (i < n) {
+        uint8_t tail[4] = {0, 0, 0, 0};
+        int32_t j;
+        for (j = 0; i + j < n; ++j) tail[j] = (uint8_t)src[i + j];
+        td_col_put4(td_col_slot(cols, g, q), td_read_u32(tail));
+    }
+}
+
+/* ngroups groups of pixel q filled with one value (the zero point for padded taps). */
+static inline void td_col_fill(int16_t *cols, int32_t q, int32_t g0, int32_t ngroups,
+                               int8_t v) {
+    const uint32_t pair = td_pack16(v, v);
+    int32_t g;
+    for (g = g0; g < g0 + ngroups; ++g) {
+        td_store_a32(td_col_slot(cols, g, q), pair);
+        td_store_a32(td_col_slot(cols, g, q) + 2, pair);
+    }
+}
+
+static inline int8_t td_conv_out(int32_t acc, const td_rq_t *q, int32_t lo, int32_t hi) {
+    return (int8_t)td_clamp_i32(td_rq_apply(acc, q), lo, hi);
+}
+
+/* All output channels of two pixels (d1 == NULL: one pixel, column q = 0 only).
+ * k4w = k4 / 4 groups. */
+static void td_conv_columns(const td_conv_params_t *p, const int16_t *cols, int32_t k4w,
+                            int8_t *d0, int8_t *d1) {
+    /* locals: the int8 stores below may alias anything, so struct fields would be reloaded */
+    const int8_t *w = p->weights;
+    const int32_t *acc0 = p->acc0;
+    const td_rq_t *rq = p->rq;
+    const int32_t lo = p->act_min, hi = p->act_max, out_c = p->out_c;
+    const int16_t *const xend = cols + k4w * 8;
+    int32_t oc = 0;
+    for (; oc + 2 <= out_c; oc += 2) {
+        int32_t a00 = acc0[oc], a01 = a00, a10 = acc0[oc + 1], a11 = a10;
+        const int16_t *x = cols;
+#if TD_USE_SIMD
+        {
+            const void *wp = w, *xp = x;
+            while (xp < (const void *)xend) {
+                uint32_t wa, wb, x00, x01, x10, x11, t;
+                TD_LDRD_INC(wa, wb, wp);
+                TD_LDRD_INC(x00, x01, xp);
+                TD_LDRD_INC(x10, x11, xp);
+                t = td_sxtb16(wa);
+                a00 = td_smlad(t, x00, a00);
+                a01 = td_smlad(t, x10, a01);
+                t = td_sxtb16_hi(wa);
+                a00 = td_smlad(t, x01, a00);
+                a01 = td_smlad(t, x11, a01);
+                t = td_sxtb16(wb);
+                a10 = td_smlad(t, x00, a10);
+                a11 = td_smlad(t, x10, a11);
+                t = td_sxtb16_hi(wb);
+                a10 = td_smlad(t, x01, a10);
+                a11 = td_smlad(t, x11, a11);
+            }
+            w = (const int8_t *)wp;
+        }
+#else
+        while (x < xend) {
+            int32_t j;
+            for (j = 0; j < 4; ++j) {
+                const int32_t wa = w[j], wb = w[4 + j], x0 = x[j], x1 = x[4 + j];
+                a00 += wa * x0;
+                a01 += wa * x1;
+                a10 += wb * x0;
+                a11 += wb * x1;
+            }
+            w += 8;
+            x += 8;
+        }
+#endif
+        d0[oc] = td_conv_out(a00, &rq[oc], lo, hi);
+        d0[oc + 1] = td_conv_out(a10, &rq[oc + 1], lo, hi);
+        if (d1) {
+            d1[oc] = td_conv_out(a01, &rq[oc], lo, hi);
+            d1[oc + 1] = td_conv_out(a11, &rq[oc + 1], lo, hi);
+        }
+    }
+    if (oc < out_c) {   /* odd last channel: its row is not interleaved */
+        int32_t a0 = acc0[oc], a1 = a0;
+        const int16_t *x = cols;
+        while (x < xend) {
+#if TD_USE_SIMD
+            const uint32_t wa = td_load_a32(w);
+            uint32_t t = td_sxtb16(wa);
+            a0 = td_smlad(t, td_load_a32(x), a0);
+            a1 = td_smlad(t, td_load_a32(x + 4), a1);
+            t = td_sxtb16_hi(wa);
+            a0 = td_smlad(t, td_load_a32(x + 2), a0);
+            a1 = td_smlad(t, td_load_a32(x + 6), a1);
+#else
+            int32_t j;
+            for (j = 0; j < 4; ++j) {
+                a0 += (int32_t)w[j] * x[j];
+                a1 += (int32_t)w[j] * x[4 + j];
+            }
+#endif
+            w += 4;
+            x += 8;
+        }
+        d0[oc] = td_conv_out(a0, &rq[oc], lo, hi);
+        if (d1) d1[oc] = td_conv_out(a1, &rq[oc], lo, hi);
+    }
+}
+
+#endif
