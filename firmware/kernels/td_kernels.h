@@ -36,6 +36,9 @@ typedef struct {
     const int32_t *bias;     /* [out_n] or NULL */
     const int32_t *mult;
     const int32_t *shift;
+    /* td_fully_connected_rows4_s8 only (NULL otherwise): weights interleaved by 4 rows */
+    const int32_t *acc0;     /* [out_n] bias + in_offset * sum(row) */
+    const td_rq_t *rq;       /* [out_n] per channel, else [1] */
 } td_fc_params_t;
 
 typedef struct {
@@ -85,8 +88,12 @@ typedef struct {
 } td_requant_params_t;
 
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+/* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
+void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+void td_conv2d_im2col_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
+void td_fully_connected_rows4_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_avg_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
