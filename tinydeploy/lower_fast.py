@@ -77,8 +77,54 @@ def conv_fast(f: ConvFast) -> None:
     f.drop_reference_consts()
 
 
+def _depthwise_groups(w: np.ndarray) -> np.ndarray:
+    """int8 [taps][c] -> the layout of td_depthwise_conv2d_3x3_s8: channels in groups of
+    four, each group's taps in order (4 bytes per tap), then the c % 4 tail channels as
+    [taps][rem]. A permutation: same size as the .tflite weights."""
+    taps, c = w.shape
+    g = c // 4
+    groups = w[:, :4 * g].reshape(taps, g, 4).transpose(1, 0, 2).reshape(-1)
+    return np.concatenate([groups, w[:, 4 * g:].reshape(-1)]).astype(np.int8)
+
+
+def _depthwise_acc_rq(acc0: np.ndarray, rq: np.ndarray) -> np.ndarray:
+    """The acc0 table of td_depthwise_conv2d_3x3_s8: per group of four channels their four
+    accumulator starts then their four td_rq_t (20 words); per tail channel its start then
+    its td_rq_t (5 words)."""
+    c = acc0.size
+    g = c // 4
+    rq = rq.reshape(c, kl.RQ_WORDS)
+    groups = np.concatenate([acc0[:4 * g].reshape(g, 4), rq[:4 * g].reshape(g, 16)], axis=1)
+    tail = np.concatenate([acc0[4 * g:].reshape(-1, 1), rq[4 * g:]], axis=1)
+    return np.concatenate([groups.reshape(-1), tail.reshape(-1)]).astype(np.int32)
+
+
 def depthwise_fast(f: ConvFast) -> None:
-    """DEPTHWISE_CONV_2D fast paths."""
+    """DEPTHWISE_CONV_2D fast paths: td_depthwise_conv2d_3x3_s8 (3x3, depth multiplier 1,
+    no dilation, any stride and padding); other shapes keep td_depthwise_conv2d_s8, which
+    still takes the one-step requantization (rq) where it applies."""
+    p = f.p
+    c = p["out_c"]
+    w2d = f.weights.reshape(-1, c).T                     # [oc][taps]
+    acc0 = kl.acc_init(f.bias, w2d, p["in_offset"])
+    fast = (p["k_h"] == 3 and p["k_w"] == 3 and p["dil_h"] == 1 and p["dil_w"] == 1
+            and p["depth_mult"] == 1 and acc0 is not None)
+    rq = f.requant(acc0, w2d) if acc0 is not None else f.requant()
+    if rq is None:
+        return                                           # td_mbqm in the general kernel
+    p["rq"] = rq
+    if not fast:
+        return
+    table = kl.requant_table(f.mult, f.shift, p["out_offset"], kl.acc_range(acc0, w2d))
+    f.layer.kernel = "td_depthwise_conv2d_3x3_s8"
+    p["weights"] = f.replace_const("w", "int8_t", _depthwise_groups(w2d.T))
+    p["acc0"] = f.replace_const("acc0", "int32_t", _depthwise_acc_rq(acc0, table))
+    f.drop_reference_consts()                           # bias, mult, shift: all in acc0
+    f.layer.consts = [k for k in f.layer.consts if k.name != f"td_l{f.op.index}_rq"]
+    p["rq"] = None
+    # int16 weight pairs of the four-channel groups (DSP path), then the zero-point row
+    p["scratch"] = SCRATCH
+    f.layer.scratch = (c // 4) * 9 * 8 + kl.pad_depth(c)
 
 
 def fully_connected_fast(f: ConvFast) -> None:

@@ -92,6 +92,8 @@ void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_conv2d_im2col_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+/* fast DEPTHWISE_CONV_2D: 3x3, depth multiplier 1 (layout in td_depthwise_conv2d_3x3_s8.c) */
+void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_rows4_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_avg_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
