@@ -60,14 +60,43 @@ static inline void td_col_fill(int16_t *cols, int32_t q, int32_t g0, int32_t ngr
     }
 }
 
-static inline int8_t td_conv_out(int32_t acc, const td_rq_t *q, int32_t lo, int32_t hi) {
-    return (int8_t)td_clamp_i32(td_rq_apply(acc, q), lo, hi);
+/* int8 saturation: one SSAT where the core has it (ARMv7-M and later) */
+static inline int32_t td_conv_sat8(int32_t x) {
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+    return __ssat(x, 8);
+#else
+    return x < -128 ? -128 : (x > 127 ? 127 : x);
+#endif
+}
+
+/* One channel's two outputs (d1 NULL: one): the td_rq_t words are loaded once (two LDRD)
+ * for both. full: the activation range is all of int8, so one saturation clamps. */
+static inline __attribute__((always_inline)) void td_conv_out2(
+        int32_t a0, int32_t a1, const td_rq_t *q, int32_t lo, int32_t hi, int full,
+        int8_t *d0, int8_t *d1) {
+    uint32_t c_lo, c_hi, mult, rshift;
+    const void *qp = q;
+    int64_t c, v;
+    int32_t r;
+    TD_LDRD_INC(c_lo, c_hi, qp);
+    TD_LDRD_INC(mult, rshift, qp);
+    c = (int64_t)(((uint64_t)c_hi << 32) | c_lo);
+    v = c + (int64_t)a0 * (int32_t)mult - (int64_t)((uint32_t)a0 & 0x80000000u);
+    r = (int32_t)((uint64_t)v >> 32) >> rshift;
+    *d0 = (int8_t)(full ? td_conv_sat8(r) : td_clamp_i32(r, lo, hi));
+    if (d1) {
+        v = c + (int64_t)a1 * (int32_t)mult - (int64_t)((uint32_t)a1 & 0x80000000u);
+        r = (int32_t)((uint64_t)v >> 32) >> rshift;
+        *d1 = (int8_t)(full ? td_conv_sat8(r) : td_clamp_i32(r, lo, hi));
+    }
 }
 
 /* All output channels of two pixels (d1 == NULL: one pixel, column q = 0 only).
- * k4w = k4 / 4 groups. */
-static void td_conv_columns(const td_conv_params_t *p, const int16_t *cols, int32_t k4w,
-                            int8_t *d0, int8_t *d1) {
+ * k4w = k4 / 4 groups; full as in td_conv_out2 (a constant at each call site, so the
+ * compiler makes one copy per range kind). */
+static inline __attribute__((always_inline)) void td_conv_columns_k(
+        const td_conv_params_t *p, const int16_t *cols, int32_t k4w, int8_t *d0, int8_t *d1,
+        int full) {
     /* locals: the int8 stores below may alias anything, so struct fields would be reloaded */
     const int8_t *w = p->weights;
     const int32_t *acc0 = p->acc0;
@@ -115,12 +144,8 @@ static void td_conv_columns(const td_conv_params_t *p, const int16_t *cols, int3
             x += 8;
         }
 #endif
-        d0[oc] = td_conv_out(a00, &rq[oc], lo, hi);
-        d0[oc + 1] = td_conv_out(a10, &rq[oc + 1], lo, hi);
-        if (d1) {
-            d1[oc] = td_conv_out(a01, &rq[oc], lo, hi);
-            d1[oc + 1] = td_conv_out(a11, &rq[oc + 1], lo, hi);
-        }
+        td_conv_out2(a00, a01, &rq[oc], lo, hi, full, d0 + oc, d1 ? d1 + oc : 0);
+        td_conv_out2(a10, a11, &rq[oc + 1], lo, hi, full, d0 + oc + 1, d1 ? d1 + oc + 1 : 0);
     }
     if (oc < out_c) {   /* odd last channel: its row is not interleaved */
         int32_t a0 = acc0[oc], a1 = a0;
@@ -144,8 +169,16 @@ static void td_conv_columns(const td_conv_params_t *p, const int16_t *cols, int3
             w += 4;
             x += 8;
         }
-        d0[oc] = td_conv_out(a0, &rq[oc], lo, hi);
-        if (d1) d1[oc] = td_conv_out(a1, &rq[oc], lo, hi);
+        td_conv_out2(a0, a1, &rq[oc], lo, hi, full, d0 + oc, d1 ? d1 + oc : 0);
+    }
+}
+
+static void td_conv_columns(const td_conv_params_t *p, const int16_t *cols, int32_t k4w,
+                            int8_t *d0, int8_t *d1) {
+    if (p->act_min == -128 && p->act_max == 127) {
+        td_conv_columns_k(p, cols, k4w, d0, d1, 1);
+    } else {
+        td_conv_columns_k(p, cols, k4w, d0, d1, 0);
     }
 }
 
