@@ -138,42 +138,57 @@ typedef int32_t td_dw_clamp_t;
 #define TD_DW_INLINE static inline
 #endif
 
-/* All nine taps inside: x points at the window's top-left input pixel, channel 0.
+/* n pixels whose nine taps are all inside: x points at the first window's top-left input
+ * pixel (channel 0), step: input bytes between windows, dst: the first output pixel.
  * clamp: 0 when the activation range is all of int8 (saturation is the clamp). */
-TD_DW_INLINE void dw_interior(const td_conv_params_t *p, const td_dw_w_t *ws, const int8_t *x,
-                              td_dw_clamp_t lo, td_dw_clamp_t hi, int clamp, int8_t *dst) {
-    const int32_t c = p->in_c, rs = p->in_w * c;
-    const td_dw_w_t *ws_end = ws + (c >> 2) * 9 * TD_DW_WSTEP;
-    const int32_t *qt = p->acc0;
-    while (ws != ws_end) {
-        int32_t a0 = qt[0], a1 = qt[1], a2 = qt[2], a3 = qt[3];
-        const int8_t *r = x, *t;
-        /* one pointer per row, the taps as register offsets (TD_OPAQUE keeps GCC from
-         * making nine induction variables out of them and spilling) */
-        TD_DW_TAP(r, ws);
-        TD_DW_TAP(r + c, ws + TD_DW_WSTEP);
-        t = r + c;
-        TD_OPAQUE(t);
-        TD_DW_TAP(t + c, ws + 2 * TD_DW_WSTEP);
-        r += rs;
-        TD_OPAQUE(r);
-        TD_DW_TAP(r, ws + 3 * TD_DW_WSTEP);
-        TD_DW_TAP(r + c, ws + 4 * TD_DW_WSTEP);
-        t = r + c;
-        TD_OPAQUE(t);
-        TD_DW_TAP(t + c, ws + 5 * TD_DW_WSTEP);
-        r += rs;
-        TD_OPAQUE(r);
-        TD_DW_TAP(r, ws + 6 * TD_DW_WSTEP);
-        TD_DW_TAP(r + c, ws + 7 * TD_DW_WSTEP);
-        t = r + c;
-        TD_OPAQUE(t);
-        TD_DW_TAP(t + c, ws + 8 * TD_DW_WSTEP);
-        ws += 9 * TD_DW_WSTEP;
-        dw_store4(qt + 4, a0, a1, a2, a3, lo, hi, clamp, dst);
-        qt += TD_DW_QT_GROUP;
-        x += 4;
-        dst += 4;
+TD_DW_INLINE void dw_interior(const td_conv_params_t *p, const td_dw_w_t *ws0, const int8_t *x,
+                              int32_t n, int32_t step, td_dw_clamp_t lo, td_dw_clamp_t hi,
+                              int clamp, int8_t *dst) {
+    const int32_t c = p->in_c, rs = p->in_w * c, c4 = c & ~3;
+    const td_dw_w_t *ws_end = ws0 + (c >> 2) * 9 * TD_DW_WSTEP;
+    for (; n > 0; --n) {
+        const td_dw_w_t *ws = ws0;
+        const int32_t *qt = p->acc0;
+        const int8_t *xg = x;
+        int8_t *d = dst;
+        while (ws != ws_end) {
+            int32_t a0 = qt[0], a1 = qt[1], a2 = qt[2], a3 = qt[3];
+            const int8_t *r = xg, *t;
+            /* one pointer per row, the taps as register offsets (TD_OPAQUE keeps GCC from
+             * making nine induction variables out of them and spilling) */
+            TD_DW_TAP(r, ws);
+            TD_DW_TAP(r + c, ws + TD_DW_WSTEP);
+            t = r + c;
+            TD_OPAQUE(t);
+            TD_DW_TAP(t + c, ws + 2 * TD_DW_WSTEP);
+            r += rs;
+            TD_OPAQUE(r);
+            TD_DW_TAP(r, ws + 3 * TD_DW_WSTEP);
+            TD_DW_TAP(r + c, ws + 4 * TD_DW_WSTEP);
+            t = r + c;
+            TD_OPAQUE(t);
+            TD_DW_TAP(t + c, ws + 5 * TD_DW_WSTEP);
+            r += rs;
+            TD_OPAQUE(r);
+            TD_DW_TAP(r, ws + 6 * TD_DW_WSTEP);
+            TD_DW_TAP(r + c, ws + 7 * TD_DW_WSTEP);
+            t = r + c;
+            TD_OPAQUE(t);
+            TD_DW_TAP(t + c, ws + 8 * TD_DW_WSTEP);
+            ws += 9 * TD_DW_WSTEP;
+            dw_store4(qt + 4, a0, a1, a2, a3, lo, hi, clamp, d);
+            qt += TD_DW_QT_GROUP;
+            xg += 4;
+            d += 4;
+        }
+        if (c != c4) {
+            const int8_t *tp[9];
+            int32_t k;
+            for (k = 0; k < 9; ++k) tp[k] = x + (k / 3) * rs + (k % 3) * c;
+            dw_tail(p, tp, dst);
+        }
+        x += step;
+        dst += c;
     }
 }
 
@@ -215,12 +230,14 @@ static void dw_taps(const td_conv_params_t *p, const int8_t *in_b, const int8_t 
 }
 
 static void dw_interior_clamp(const td_conv_params_t *p, const td_dw_w_t *ws, const int8_t *x,
-                              td_dw_clamp_t lo, td_dw_clamp_t hi, int8_t *dst) {
-    dw_interior(p, ws, x, lo, hi, 1, dst);
+                              int32_t n, int32_t step, td_dw_clamp_t lo, td_dw_clamp_t hi,
+                              int8_t *dst) {
+    dw_interior(p, ws, x, n, step, lo, hi, 1, dst);
 }
 static void dw_interior_sat(const td_conv_params_t *p, const td_dw_w_t *ws, const int8_t *x,
-                            td_dw_clamp_t lo, td_dw_clamp_t hi, int8_t *dst) {
-    dw_interior(p, ws, x, lo, hi, 0, dst);
+                            int32_t n, int32_t step, td_dw_clamp_t lo, td_dw_clamp_t hi,
+                            int8_t *dst) {
+    dw_interior(p, ws, x, n, step, lo, hi, 0, dst);
 }
 static void dw_table_clamp(const td_conv_params_t *p, const td_dw_w_t *ws,
                            const int8_t *const *tp, td_dw_clamp_t lo, td_dw_clamp_t hi,
@@ -245,7 +262,7 @@ void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int
     const td_dw_clamp_t lo = TD_DW_CLAMP(p->act_min), hi = TD_DW_CLAMP(p->act_max);
     const int clamp = TD_USE_SIMD && (p->act_min > -128 || p->act_max < 127);
     void (*const interior)(const td_conv_params_t *, const td_dw_w_t *, const int8_t *,
-                           td_dw_clamp_t, td_dw_clamp_t, int8_t *)
+                           int32_t, int32_t, td_dw_clamp_t, td_dw_clamp_t, int8_t *)
         = clamp ? dw_interior_clamp : dw_interior_sat;
     void (*const table)(const td_conv_params_t *, const td_dw_w_t *, const int8_t *const *,
                         td_dw_clamp_t, td_dw_clamp_t, int8_t *)
@@ -281,17 +298,9 @@ void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int
             for (ox = 0; ox < p->out_w; ++ox) {
                 const int32_t x0 = ox * sw - p->pad_w;
                 if (inner_row && ox == ox_lo && ox_lo < ox_hi) {
-                    const int8_t *x = in_b + y0 * rs + x0 * c;
-                    for (; ox < ox_hi; ++ox) {
-                        interior(p, ws, x, lo, hi, dst);
-                        if (c & 3) {
-                            dw_taps(p, in_b, zp_row, y0, ox * sw - p->pad_w, tp);
-                            dw_tail(p, tp, dst);
-                        }
-                        x += sw * c;
-                        dst += c;
-                    }
-                    --ox;
+                    interior(p, ws, in_b + y0 * rs + x0 * c, ox_hi - ox_lo, sw * c, lo, hi, dst);
+                    dst += (ox_hi - ox_lo) * c;
+                    ox = ox_hi - 1;
                     continue;
                 }
                 dw_taps(p, in_b, zp_row, y0, x0, tp);
