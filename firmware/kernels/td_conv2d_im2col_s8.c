@@ -23,9 +23,16 @@ static void td_im2col(const td_conv_params_t *p, const int8_t *in, int16_t *cols
     if ((p->in_c & 3) == 0) {
         /* whole words per tap: convert straight from the input */
         const int32_t gw = p->in_c / 4;
+        const int interior_x = p->dil_w == 1 && x0 >= 0 && x0 + p->k_w <= p->in_w;
         int32_t g = 0;
         for (ky = 0; ky < p->k_h; ++ky) {
             const int32_t iy = y0 + ky * p->dil_h;
+            if (interior_x && iy >= 0 && iy < p->in_h) {
+                /* the whole filter row is one run of the input row */
+                td_col_put(cols, q, g, in_b + (iy * p->in_w + x0) * p->in_c, p->k_w * p->in_c);
+                g += p->k_w * gw;
+                continue;
+            }
             for (kx = 0; kx < p->k_w; ++kx, g += gw) {
                 const int32_t ix = x0 + kx * p->dil_w;
                 if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
