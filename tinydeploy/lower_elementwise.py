@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernel_layout as kl
 from . import quant
 from .errors import ModelError
 from .ir import Op
@@ -20,6 +21,42 @@ def _broadcast_strides(in_shape, out_shape) -> list[int]:
     return strides
 
 
+def _merge_dims(dims, s1, s2):
+    """Merge neighbouring dimensions that are contiguous in both inputs (or broadcast in
+    both): the same element order, fewer odometer steps and longer inner runs."""
+    dims, s1, s2 = list(dims), list(s1), list(s2)
+    d = len(dims) - 2
+    while d >= 0:
+        if s1[d] == s1[d + 1] * dims[d + 1] and s2[d] == s2[d + 1] * dims[d + 1]:
+            dims[d:d + 2] = [dims[d] * dims[d + 1]]
+            s1[d:d + 2] = [s1[d + 1]]
+            s2[d:d + 2] = [s2[d + 1]]
+        d -= 1
+    return dims, s1, s2
+
+
+def _srdhm(a: int, b: int) -> int:
+    """gemmlowp SaturatingRoundingDoublingHighMul (td_srdhm)."""
+    if a == b == -(1 << 31):
+        return (1 << 31) - 1
+    ab = a * b
+    num = ab + ((1 << 30) if ab >= 0 else 1 - (1 << 30))
+    return num // (1 << 31) if num >= 0 else -((-num) // (1 << 31))
+
+
+def _rdbpot(x: int, e: int) -> int:
+    """gemmlowp RoundingDivideByPOT (td_rdbpot)."""
+    mask = (1 << e) - 1
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> e) + (1 if (x & mask) > threshold else 0)
+
+
+def _add_lut(offset: int, left_shift: int, mult: int, shift: int) -> list[int]:
+    """An ADD input's scaled value for each int8 value -128..127, as the reference kernel
+    computes it (td_add_s8.c add_ref)."""
+    return [_rdbpot(_srdhm((v + offset) << left_shift, mult), -shift) for v in range(-128, 128)]
+
+
 def binary(low: LowerContext, op: Op) -> Layer:
     """ADD / MUL with TFLM's Prepare arithmetic and N-D broadcasting."""
     g = low.g
@@ -33,16 +70,19 @@ def binary(low: LowerContext, op: Op) -> Layer:
     p = dict(size=y.size, ndim=0, dims=[0] * MAX_DIMS, strides1=[0] * MAX_DIMS,
              strides2=[0] * MAX_DIMS, in1_offset=-a.zero_point, in2_offset=-b.zero_point,
              out_offset=y.zero_point, left_shift=0, in1_mult=0, in1_shift=0, in2_mult=0,
-             in2_shift=0, out_mult=0, out_shift=0, act_min=act_min, act_max=act_max)
+             in2_shift=0, out_mult=0, out_shift=0, act_min=act_min, act_max=act_max,
+             lut=None, out_rq=[0, 0, 0, 0])
     if tuple(a.shape) != out_shape or tuple(b.shape) != out_shape:
         if a.size == y.size and b.size == y.size:
             pass  # same element count, only rank differs: flat loop is exact
         else:
-            nd = len(out_shape)
+            dims, s1, s2 = _merge_dims(out_shape, _broadcast_strides(a.shape, out_shape),
+                                       _broadcast_strides(b.shape, out_shape))
+            nd = len(dims)
             p["ndim"] = nd
-            p["dims"][:nd] = out_shape
-            p["strides1"][:nd] = _broadcast_strides(a.shape, out_shape)
-            p["strides2"][:nd] = _broadcast_strides(b.shape, out_shape)
+            p["dims"][:nd] = dims
+            p["strides1"][:nd] = s1
+            p["strides2"][:nd] = s2
     if op.kind == "ADD":
         left_shift = 20
         twice_max = 2 * float(max(np.float32(a.scale), np.float32(b.scale)))
@@ -51,6 +91,14 @@ def binary(low: LowerContext, op: Op) -> Layer:
         p["in2_mult"], p["in2_shift"] = quant.quantize_multiplier(float(b.scale) / twice_max)
         p["out_mult"], p["out_shift"] = quant.quantize_multiplier(
             twice_max / ((1 << left_shift) * float(y.scale)))
+        rq = kl.requant_table([p["out_mult"]], [p["out_shift"]], p["out_offset"])
+        if rq is not None and p["in1_shift"] <= 0 and p["in2_shift"] <= 0:
+            # td_add_s8 fast path: both inputs' scaled values by table, one-step output
+            # requantization of their sum (the reference arithmetic, exactly)
+            lut = (_add_lut(p["in1_offset"], left_shift, p["in1_mult"], p["in1_shift"])
+                   + _add_lut(p["in2_offset"], left_shift, p["in2_mult"], p["in2_shift"]))
+            p["lut"] = low.const(consts, op, "lut", "int32_t", np.asarray(lut, np.int64))
+            p["out_rq"] = [int(v) for v in rq]
         kernel = "td_add_s8"
     else:
         p["out_mult"], p["out_shift"] = quant.quantize_multiplier(

@@ -56,6 +56,11 @@ typedef struct {
     int32_t in1_offset, in2_offset, out_offset;
     int32_t left_shift, in1_mult, in1_shift, in2_mult, in2_shift;   /* ADD only */
     int32_t out_mult, out_shift, act_min, act_max;
+    /* ADD fast path (NULL: the arithmetic above): lut[0..255] is input 1's scaled value
+     * (offset, left shift and multiplier applied) for int8 values -128..127, lut[256..511]
+     * input 2's; out_rq requantizes their sum incl. out_offset (td_rq_apply). */
+    const int32_t *lut;
+    td_rq_t out_rq;
 } td_binary_params_t;
 
 typedef struct {
