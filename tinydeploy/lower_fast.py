@@ -44,9 +44,12 @@ class ConvFast:
             self.layer.consts = [c for c in self.layer.consts if c.name != name]
         self.p.update(bias=None, mult=None, shift=None)
 
-    def requant(self) -> str | None:
-        """The rq table constant as a td_rq_t pointer expression, or None."""
-        table = kl.requant_table(self.mult, self.shift, self.p["out_offset"])
+    def requant(self, acc0: np.ndarray | None = None, w2d: np.ndarray | None = None
+                ) -> str | None:
+        """The rq table constant as a td_rq_t pointer expression, or None. With acc0 and
+        the weight rows, channels of tiny scale whose output is provably constant pass."""
+        rng = kl.acc_range(acc0, w2d) if acc0 is not None else None
+        table = kl.requant_table(self.mult, self.shift, self.p["out_offset"], rng)
         if table is None:
             return None
         return "(const td_rq_t *)" + self.replace_const("rq", "int32_t", table)
@@ -58,21 +61,22 @@ def conv_fast(f: ConvFast) -> None:
     p = f.p
     if p["filter_in_c"] != p["in_c"]:
         return
-    rq = f.requant()
-    if rq is None:
-        return
     oc = p["out_c"]
     w2d = f.weights.reshape(oc, -1)
-    k4 = kl.pad_depth(w2d.shape[1])
+    acc0 = kl.acc_init(f.bias, w2d, p["in_offset"])
+    rq = f.requant(acc0, w2d) if acc0 is not None else None
+    if rq is None:
+        return
     pointwise = (p["k_h"] == 1 and p["k_w"] == 1 and p["pad_h"] == 0 and p["pad_w"] == 0
                  and (p["out_h"] - 1) * p["stride_h"] < p["in_h"]
                  and (p["out_w"] - 1) * p["stride_w"] < p["in_w"])
     f.layer.kernel = "td_conv2d_1x1_s8" if pointwise else "td_conv2d_im2col_s8"
+    k4 = kl.pad_depth(w2d.shape[1])
     p["weights"] = f.replace_const("w", "int8_t", kl.interleave_rows(w2d, 2))
-    p["acc0"] = f.replace_const("acc0", "int32_t", kl.acc_init(f.bias, w2d, p["in_offset"]))
+    p["acc0"] = f.replace_const("acc0", "int32_t", acc0)
     p["rq"] = rq
     p["scratch"] = SCRATCH
-    # two pixels' int16 columns; im2col puts an int8 staging column in front
+    # two pixels' int16 columns; im2col puts an int8 staging area in front
     f.layer.scratch = 4 * k4 if pointwise else 5 * k4
     f.drop_reference_consts()
 
@@ -132,12 +136,14 @@ def fully_connected_fast(f: ConvFast) -> None:
     p = f.p
     if p["w_offset"] != 0:
         return
-    rq = f.requant()
+    acc0 = kl.acc_init(f.bias, f.weights, p["in_offset"])
+    if acc0 is None:
+        return
+    rq = f.requant(acc0, f.weights) if p["per_channel"] else f.requant()
     if rq is None:
         return
     f.layer.kernel = "td_fully_connected_rows4_s8"
     p["weights"] = f.replace_const("w", "int8_t", kl.interleave_rows(f.weights, 4))
-    p["acc0"] = f.replace_const("acc0", "int32_t",
-                                kl.acc_init(f.bias, f.weights, p["in_offset"]))
+    p["acc0"] = f.replace_const("acc0", "int32_t", acc0)
     p["rq"] = rq
     f.drop_reference_consts()
