@@ -91,6 +91,28 @@ static inline __attribute__((always_inline)) void td_conv_out2(
     }
 }
 
+/* One 4-deep group for 2 channels x 2 pixels: one LDRD of the interleaved weights, two
+ * of the columns, four SXTB16 and eight SMLAD (16 MACs). */
+#define TD_CONV_GROUP2X2(wp, xp, a00, a01, a10, a11)                                     \
+    do {                                                                                 \
+        uint32_t wa_, wb_, x00_, x01_, x10_, x11_, t_;                                   \
+        TD_LDRD_INC(wa_, wb_, wp);                                                       \
+        TD_LDRD_INC(x00_, x01_, xp);                                                     \
+        TD_LDRD_INC(x10_, x11_, xp);                                                     \
+        t_ = td_sxtb16(wa_);                                                             \
+        a00 = td_smlad(t_, x00_, a00);                                                   \
+        a01 = td_smlad(t_, x10_, a01);                                                   \
+        t_ = td_sxtb16_hi(wa_);                                                          \
+        a00 = td_smlad(t_, x01_, a00);                                                   \
+        a01 = td_smlad(t_, x11_, a01);                                                   \
+        t_ = td_sxtb16(wb_);                                                             \
+        a10 = td_smlad(t_, x00_, a10);                                                   \
+        a11 = td_smlad(t_, x10_, a11);                                                   \
+        t_ = td_sxtb16_hi(wb_);                                                          \
+        a10 = td_smlad(t_, x01_, a10);                                                   \
+        a11 = td_smlad(t_, x11_, a11);                                                   \
+    } while (0)
+
 /* All output channels of two pixels (d1 == NULL: one pixel, column q = 0 only).
  * k4w = k4 / 4 groups; full as in td_conv_out2 (a constant at each call site, so the
  * compiler makes one copy per range kind). */
@@ -110,23 +132,11 @@ static inline __attribute__((always_inline)) void td_conv_columns_k(
 #if TD_USE_SIMD
         {
             const void *wp = w, *xp = x;
+            /* two groups per pass (one loop branch per 32 MACs); an odd group first */
+            if (k4w & 1) TD_CONV_GROUP2X2(wp, xp, a00, a01, a10, a11);
             while (xp < (const void *)xend) {
-                uint32_t wa, wb, x00, x01, x10, x11, t;
-                TD_LDRD_INC(wa, wb, wp);
-                TD_LDRD_INC(x00, x01, xp);
-                TD_LDRD_INC(x10, x11, xp);
-                t = td_sxtb16(wa);
-                a00 = td_smlad(t, x00, a00);
-                a01 = td_smlad(t, x10, a01);
-                t = td_sxtb16_hi(wa);
-                a00 = td_smlad(t, x01, a00);
-                a01 = td_smlad(t, x11, a01);
-                t = td_sxtb16(wb);
-                a10 = td_smlad(t, x00, a10);
-                a11 = td_smlad(t, x10, a11);
-                t = td_sxtb16_hi(wb);
-                a10 = td_smlad(t, x01, a10);
-                a11 = td_smlad(t, x11, a11);
+                TD_CONV_GROUP2X2(wp, xp, a00, a01, a10, a11);
+                TD_CONV_GROUP2X2(wp, xp, a00, a01, a10, a11);
             }
             w = (const int8_t *)wp;
         }
