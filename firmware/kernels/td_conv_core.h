@@ -183,8 +183,8 @@ static inline __attribute__((always_inline)) void td_conv_columns_k(
     }
 }
 
-static void td_conv_columns(const td_conv_params_t *p, const int16_t *cols, int32_t k4w,
-                            int8_t *d0, int8_t *d1) {
+static TD_NO_SCHED void td_conv_columns(const td_conv_params_t *p, const int16_t *cols,
+                                        int32_t k4w, int8_t *d0, int8_t *d1) {
     if (p->act_min == -128 && p->act_max == 127) {
         td_conv_columns_k(p, cols, k4w, d0, d1, 1);
     } else {

@@ -11,10 +11,21 @@
 #include <string.h>
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-#include <arm_acle.h>
 #define TD_HAVE_DSP 1
 #else
 #define TD_HAVE_DSP 0
+#endif
+#if TD_HAVE_DSP || (defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT)
+#include <arm_acle.h>   /* SSAT/USAT exist from ARMv7-M on, DSP or not */
+#endif
+
+/* GCC's first scheduling pass hoists the loads of an unrolled multiply loop ahead of the
+ * multiplies it feeds and runs out of registers on some cores (Cortex-M33: spills in the
+ * inner loop); the hot loops are written in the order they should run. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TD_NO_SCHED __attribute__((optimize("no-schedule-insns")))
+#else
+#define TD_NO_SCHED
 #endif
 
 /* Kernels choose their inner loops with TD_USE_SIMD: the packed (SMLAD) loops on DSP
