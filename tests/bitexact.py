@@ -11,6 +11,7 @@ RELU6 whose output is quantized differently from its input."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tinydeploy.compiler.hostrun import HostModel
 from tinydeploy.compiler.lower import lower
@@ -23,21 +24,33 @@ from oracle import run_ref, run_tflm
 REFERENCE_ORACLE_OPS = {"SPACE_TO_BATCH_ND", "RELU6"}
 SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "softmax_head",
              "relu6_standalone", "dw_dm2_s2_valid", "conv_grouped", "add_broadcast",
-             "conv1d_dilated_dynbatch", "concat_axis1"]
+             "conv1d_dilated_dynbatch", "concat_axis1", "conv_1x1", "conv1x1_c16_o3",
+             "conv_same_asym", "conv3x3_s2_same_c3_o7", "conv10x4_s2_c1", "fc_3d",
+             "fc_odd_13_7", "dw_s2_same", "dw3_same_c5", "add_bcast_row", "avgpool_s1_same_c6",
+             "maxpool_2x2_valid_c5"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
-    "conv2d_s8": ["conv_same_relu", "conv_valid_s2_relu6", "conv_5x3_s21", "conv_1x1",
-                  "conv_nobias", "conv_same_asym", "conv_grouped", "conv_dilated",
-                  "conv_dilated_s2b", "conv1d", "conv1d_dynbatch", "conv1d_dilated_dynbatch",
-                  "odd_names"],
-    "depthwise_conv2d_s8": ["dw_dilated", "dw_dilated_s2b", "dw_same_relu6", "dw_dm2_s2_valid",
-                            "dw_s2_same"],
-    "fully_connected_s8": ["fc_relu", "fc_relu_per_tensor", "fc_nobias", "fc_3d",
-                           "fc_3d_per_tensor", "reshape_dense"],
-    "avg_pool_s8": ["pool_avg"],
-    "max_pool_s8": ["pool_max"],
-    "add_s8": ["add_residual", "add_broadcast", "add_broadcast_reshape", "add_relu"],
+    "conv2d_s8": ["conv_grouped"],
+    "conv2d_1x1_s8": ["conv_1x1", "conv1x1_s2_c8_o5", "conv1x1_c16_o3"],
+    "conv2d_im2col_s8": ["conv_same_relu", "conv_valid_s2_relu6", "conv_5x3_s21",
+                         "conv_nobias", "conv_same_asym", "conv_dilated", "conv_dilated_s2b",
+                         "conv1d", "conv1d_dynbatch", "conv1d_dilated_dynbatch", "odd_names",
+                         "conv3x3_same_c8_o6", "conv10x4_s2_c1", "conv3x3_s2_same_c3_o7"],
+    "depthwise_conv2d_s8": ["dw_dilated", "dw_dilated_s2b", "dw_dm2_s2_valid", "dw5_same_c4",
+                            "dw3_dm2_same_c3"],
+    "depthwise_conv2d_3x3_s8": ["dw_same_relu6", "dw_s2_same", "dw3_same_c4", "dw3_same_c5",
+                                "dw3_same_c3", "dw3_same_c7_rows2", "dw3_same_c8_col1",
+                                "dw3_s2_same_c12_even", "dw3_s2_same_c7_odd",
+                                "dw3_valid_relu_c16", "dw3_s2_valid_relu6_c6", "dw3_clamped_c4"],
+    "fully_connected_s8": [],
+    "fully_connected_rows4_s8": ["fc_relu", "fc_relu_per_tensor", "fc_nobias", "fc_3d",
+                                 "fc_3d_per_tensor", "reshape_dense", "fc_odd_13_7"],
+    "avg_pool_s8": ["pool_avg", "avgpool_global_c5", "avgpool_global_c64", "avgpool_s1_same_c6",
+                    "avgpool_2x2_valid_c3"],
+    "max_pool_s8": ["pool_max", "maxpool_s1_same_c6", "maxpool_2x2_valid_c5"],
+    "add_s8": ["add_residual", "add_broadcast", "add_broadcast_reshape", "add_relu",
+               "add_same_shape_c5", "add_same_shape_relu_c8", "add_bcast_row"],
     "mul_s8": ["mul_se", "mul_same_shape"],
     "softmax_s8": ["softmax_head"],
     "logistic_s8": ["logistic_out"],
@@ -47,6 +60,12 @@ STEMS = {
     "requantize_s8": ["quantize_requant", "relu_standalone", "relu6_standalone"],
     "mlperf_tiny": ["ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder"],
 }
+
+# Every bit-exactness check runs twice: with the scalar loops (Cortex-M0/M3, the host) and
+# with the packed loops the DSP cores run, emulated on the host by their portable twins.
+FLAVOURS = {"scalar": None, "simd_emulated": ["-DTD_SIMD_EMULATE=1"]}
+flavours = pytest.mark.parametrize("flags", list(FLAVOURS.values()), ids=list(FLAVOURS))
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g", "-O1"]
 
 
 def models(stem: str, only: list[str] | None = None) -> list[str]:
@@ -67,10 +86,19 @@ def oracle(name):
     return run_ref if zoo.MODELS[name].ops & REFERENCE_ORACLE_OPS else run_tflm
 
 
-def check_bit_exact(name):
+def kernels(name: str) -> dict[str, set[str]]:
+    """op kind -> the C kernels the lowering picked for it in zoo model `name`."""
+    out: dict[str, set[str]] = {}
+    for layer in lower(load_model(zoo.tflite_path(name))).layers:
+        if layer.kernel:
+            out.setdefault(layer.op, set()).add(layer.kernel)
+    return out
+
+
+def check_bit_exact(name, flags=None):
     path = zoo.tflite_path(name)
     x = zoo.random_inputs(path, 16, seed=7)
-    ours = run_ours(path, x)
+    ours = run_ours(path, x, flags)
     ref = oracle(name)(path, x).reshape(ours.shape)
     np.testing.assert_array_equal(ours, ref)
 
@@ -83,9 +111,8 @@ def check_documented_exception_differs_from_tflite_micro(name):
     assert np.count_nonzero(ours != run_tflm(path, x).reshape(ours.shape)) > ours.size // 4
 
 
-def check_clean_under_asan_and_ubsan(name):
+def check_clean_under_asan_and_ubsan(name, flags=None):
     path = zoo.tflite_path(name)
     x = zoo.random_inputs(path, 8, seed=11)
-    ours = run_ours(path, x, ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                              "-g", "-O1"])
+    ours = run_ours(path, x, (flags or []) + SANITIZE)
     np.testing.assert_array_equal(ours, oracle(name)(path, x).reshape(ours.shape))

@@ -279,6 +279,104 @@ def dw_s2_same(x, L):
     return L.DepthwiseConv2D(3, strides=2, padding="same")(x)
 
 
+# Single-op models for the fast kernels' specializations and fallbacks
+# (tests/host_c/test_depthwise_conv2d_s8.py, test_add_s8.py, test_avg_pool_s8.py, ...).
+def dw3_same(x, L):
+    return L.DepthwiseConv2D(3, padding="same")(x)
+
+
+def dw3_s2_same(x, L):
+    return L.DepthwiseConv2D(3, strides=2, padding="same")(x)
+
+
+def dw3_valid_relu(x, L):
+    return L.DepthwiseConv2D(3, padding="valid", activation="relu")(x)
+
+
+def dw3_s2_valid_relu6(x, L):
+    return L.DepthwiseConv2D(3, strides=2, padding="valid", activation="relu6")(x)
+
+
+def dw3_clamped(x, L):
+    # The concatenation gives both branches its wide output scale: the RELU6 branch then
+    # clamps inside int8 (act_min > -128, act_max < 127), the other one does not.
+    a = L.DepthwiseConv2D(3, padding="same", activation="relu6")(x)
+    b = L.DepthwiseConv2D(3, padding="same")(x)
+    b = L.Lambda(lambda t: t * 8.0)(b)
+    return L.Concatenate()([a, b])
+
+
+def dw5_same(x, L):
+    return L.DepthwiseConv2D(5, padding="same")(x)
+
+
+def dw3_dm2_same(x, L):
+    return L.DepthwiseConv2D(3, depth_multiplier=2, padding="same")(x)
+
+
+def conv_1x1_s2_o5(x, L):
+    return L.Conv2D(5, 1, strides=2)(x)
+
+
+def conv_1x1_o3(x, L):
+    return L.Conv2D(3, 1, activation="relu")(x)
+
+
+def conv3x3_same_o6(x, L):
+    return L.Conv2D(6, 3, padding="same")(x)
+
+
+def conv10x4_s2_same(x, L):
+    return L.Conv2D(8, (10, 4), strides=2, padding="same", activation="relu")(x)
+
+
+def conv3x3_s2_same_o7(x, L):
+    return L.Conv2D(7, 3, strides=2, padding="same")(x)
+
+
+def fc_odd(x, L):
+    return L.Dense(7)(L.Flatten()(x))
+
+
+def add_same_shape(x, L):
+    a = L.Conv2D(5, 1)(x)
+    b = L.Conv2D(5, 3, padding="same")(x)
+    return L.Add()([a, b])
+
+
+def add_same_shape_relu(x, L):
+    a = L.Conv2D(8, 1)(x)
+    b = L.Conv2D(8, 1, use_bias=False)(x)
+    b = L.Lambda(lambda t: t * 5.0)(b)
+    return L.Activation("relu")(L.Add()([a, b]))
+
+
+def add_bcast_row(x, L):
+    a = L.Conv2D(6, 1)(x)
+    b = L.Conv2D(6, 1)(L.AveragePooling2D((x.shape[1], 1))(x))   # [1,1,W,C]
+    return L.Add()([a, b])
+
+
+def avgpool_global_odd(x, L):
+    return L.AveragePooling2D(pool_size=tuple(x.shape[1:3]))(x)
+
+
+def avgpool_s1_same(x, L):
+    return L.AveragePooling2D(3, strides=1, padding="same")(x)
+
+
+def avgpool_2x2_valid(x, L):
+    return L.AveragePooling2D(2)(x)
+
+
+def maxpool_s1_same(x, L):
+    return L.MaxPooling2D(3, strides=1, padding="same")(x)
+
+
+def maxpool_2x2_valid(x, L):
+    return L.MaxPooling2D(2)(x)
+
+
 def fc_relu(x, L):
     x = L.Flatten()(x)
     x = L.Dense(16, activation="relu")(x)
@@ -542,6 +640,61 @@ _SPECS = {
                         "depth_multiplier 2, stride 2, VALID, fused RELU"),
     "dw_s2_same": (dw_s2_same, (10, 9, 5), {"DEPTHWISE_CONV_2D"},
                    "stride 2 SAME on even/odd sizes (asymmetric padding)"),
+    # ---- fast-kernel specializations and fallbacks (single ops)
+    "conv1x1_s2_c8_o5": (conv_1x1_s2_o5, (7, 7, 8), {"CONV_2D"},
+                         "1x1 stride 2 (td_conv2d_1x1_s8), odd output channels"),
+    "conv1x1_c16_o3": (conv_1x1_o3, (5, 3, 16), {"CONV_2D"},
+                       "1x1, odd pixel count and output channels, fused RELU"),
+    "conv3x3_same_c8_o6": (conv3x3_same_o6, (6, 7, 8), {"CONV_2D"},
+                           "im2col, whole-word channels: interior rows and clipped borders"),
+    "conv10x4_s2_c1": (conv10x4_s2_same, (15, 8, 1), {"CONV_2D"},
+                       "im2col, one input channel (the KWS first layer's shape)"),
+    "conv3x3_s2_same_c3_o7": (conv3x3_s2_same_o7, (9, 9, 3), {"CONV_2D"},
+                              "im2col, few channels: word-copied rows, border rows, odd oc"),
+    "fc_odd_13_7": (fc_odd, (13,), {"FULLY_CONNECTED"},
+                    "4-row FC with three leftover rows and a partial last input word"),
+    "dw3_same_c4": (dw3_same, (6, 5, 4), {"DEPTHWISE_CONV_2D"},
+                    "3x3 s1 SAME, one group of 4 channels, interior and border pixels"),
+    "dw3_same_c5": (dw3_same, (7, 6, 5), {"DEPTHWISE_CONV_2D"},
+                    "3x3 s1 SAME, 5 channels: one group and a tail channel"),
+    "dw3_same_c3": (dw3_same, (5, 5, 3), {"DEPTHWISE_CONV_2D"},
+                    "3x3 s1 SAME, 3 channels: tail only"),
+    "dw3_same_c7_rows2": (dw3_same, (2, 6, 7), {"DEPTHWISE_CONV_2D"},
+                          "3x3 SAME on 2 rows: no interior row"),
+    "dw3_same_c8_col1": (dw3_same, (5, 1, 8), {"DEPTHWISE_CONV_2D"},
+                         "3x3 SAME on 1 column: no interior column"),
+    "dw3_s2_same_c12_even": (dw3_s2_same, (8, 10, 12), {"DEPTHWISE_CONV_2D"},
+                             "3x3 s2 SAME on even sizes: padding bottom/right only"),
+    "dw3_s2_same_c7_odd": (dw3_s2_same, (9, 7, 7), {"DEPTHWISE_CONV_2D"},
+                           "3x3 s2 SAME on odd sizes: padding on every side"),
+    "dw3_valid_relu_c16": (dw3_valid_relu, (6, 7, 16), {"DEPTHWISE_CONV_2D"},
+                           "3x3 s1 VALID, RELU: interior pixels only"),
+    "dw3_s2_valid_relu6_c6": (dw3_s2_valid_relu6, (9, 8, 6), {"DEPTHWISE_CONV_2D"},
+                              "3x3 s2 VALID, RELU6"),
+    "dw3_clamped_c4": (dw3_clamped, (6, 6, 4), {"DEPTHWISE_CONV_2D", "CONCATENATION"},
+                       "RELU6 whose range is inside int8 (concat scale): clamped outputs"),
+    "dw5_same_c4": (dw5_same, (7, 7, 4), {"DEPTHWISE_CONV_2D"},
+                    "5x5 SAME: general kernel (fallback)"),
+    "dw3_dm2_same_c3": (dw3_dm2_same, (6, 6, 3), {"DEPTHWISE_CONV_2D"},
+                        "depth multiplier 2: general kernel (fallback)"),
+    "add_same_shape_c5": (add_same_shape, (5, 7, 3), {"CONV_2D", "ADD"},
+                          "same-shape ADD, 175 elements (not a multiple of 4)"),
+    "add_same_shape_relu_c8": (add_same_shape_relu, (6, 6, 3), {"CONV_2D", "ADD"},
+                               "same-shape ADD, inputs of 5x different scales, RELU"),
+    "add_bcast_row": (add_bcast_row, (5, 4, 3), {"CONV_2D", "AVERAGE_POOL_2D", "ADD"},
+                      "ADD [1,H,W,C] + [1,1,W,C] (broadcast over rows)"),
+    "avgpool_global_c5": (avgpool_global_odd, (7, 5, 5), {"AVERAGE_POOL_2D"},
+                          "global 7x5 average pool, 5 channels"),
+    "avgpool_global_c64": (avgpool_global_odd, (25, 5, 64), {"AVERAGE_POOL_2D"},
+                           "global 25x5 average pool, 64 channels (the kws head)"),
+    "avgpool_s1_same_c6": (avgpool_s1_same, (5, 6, 6), {"AVERAGE_POOL_2D"},
+                           "3x3 s1 SAME: clipped windows on every side"),
+    "avgpool_2x2_valid_c3": (avgpool_2x2_valid, (7, 6, 3), {"AVERAGE_POOL_2D"},
+                             "2x2 s2 VALID, odd rows dropped, 3 channels"),
+    "maxpool_s1_same_c6": (maxpool_s1_same, (5, 6, 6), {"MAX_POOL_2D"},
+                           "3x3 s1 SAME: clipped windows on every side"),
+    "maxpool_2x2_valid_c5": (maxpool_2x2_valid, (7, 6, 5), {"MAX_POOL_2D"},
+                             "2x2 s2 VALID, 5 channels"),
     # ---- FULLY_CONNECTED
     "fc_relu": (fc_relu, (4, 3, 2), {"RESHAPE", "FULLY_CONNECTED"},
                 "Flatten -> FC(RELU) -> FC; per-channel weights (TF 2.21 default)"),

@@ -2,7 +2,8 @@
  *
  * As in td_conv2d_s8.c: the filter window is clipped once per output pixel and the input
  * offset enters as in_offset * sum(weights over valid taps); integer sums are exact, so
- * the bytes equal the reference's. */
+ * the bytes equal the reference's. With `rq` (lower_fast.depthwise_fast) the
+ * requantization is one td_rq_apply instead of td_mbqm. */
 #include "td_kernels.h"
 #include "td_fixedpoint.h"
 #include "td_window.h"
@@ -38,7 +39,8 @@ void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t 
                         }
                         acc = dot + p->in_offset * wsum;
                         if (p->bias) acc += p->bias[oc];
-                        acc = td_mbqm(acc, p->mult[oc], p->shift[oc]) + p->out_offset;
+                        acc = p->rq ? td_rq_apply(acc, p->rq + oc)
+                                    : td_mbqm(acc, p->mult[oc], p->shift[oc]) + p->out_offset;
                         dst[oc] = (int8_t)td_clamp_i32(acc, p->act_min, p->act_max);
                     }
                 }

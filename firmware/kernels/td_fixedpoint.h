@@ -44,6 +44,33 @@ static inline int32_t td_mbqm(int32_t x, int32_t mult, int32_t shift) {
     return td_rdbpot(td_srdhm(td_shl(x, left), mult), right);
 }
 
+/* One output channel's requantization, prepared at build time (lower/requant table):
+ * td_rq_apply(acc, q) == td_mbqm(acc, mult, shift) + out_zp for every int32 acc, for
+ * channels with mult > 0 and -24 <= shift <= -1 (the usual case: effective scale in
+ * [2^-25, 0.5)); outside that range c would not fit in 64 bits and td_mbqm is used.
+ *
+ * Why it is exact: SaturatingRoundingDoublingHighMul rounds ab / 2^31 half up (its nudge
+ * is the same as floor((ab + 2^30) / 2^31), and ab = INT32_MIN^2 cannot occur with mult >
+ * 0); RoundingDivideByPOT by e >= 1 is floor((t + 2^(e-1) - [t < 0]) / 2^e), and nested
+ * floors of integer divisions collapse, so both roundings are one floor of
+ * (ab + 2^30 + 2^(30+e) - [acc < 0] 2^31 + zp 2^(31+e)) / 2^(31+e). (t < 0 and acc < 0
+ * differ only where t = 0, and there both branches give the same result.) The constant
+ * c = 2^30 + 2^(30+e) + zp 2^(31+e) is stored as two words; the divide by 2^(31+e) >= 2^32
+ * is the high word shifted by e - 1. */
+typedef struct {
+    uint32_t c_lo;
+    int32_t c_hi;
+    int32_t mult;
+    int32_t rshift;          /* e - 1 */
+} td_rq_t;
+
+static inline int32_t td_rq_apply(int32_t acc, const td_rq_t *q) {
+    int64_t v = (int64_t)(((uint64_t)(uint32_t)q->c_hi << 32) | q->c_lo);
+    v += (int64_t)acc * q->mult;
+    v -= (int64_t)((uint32_t)acc & 0x80000000u);
+    return (int32_t)((uint64_t)v >> 32) >> q->rshift;
+}
+
 /* SaturatingRoundingMultiplyByPOT with a compile-time-like exponent. */
 static inline int32_t td_srmbpot(int32_t x, int exponent) {
     if (exponent == 0) return x;

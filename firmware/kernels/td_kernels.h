@@ -7,7 +7,10 @@
 
 #include <stdint.h>
 
-#define TD_KERNELS_VERSION 1
+#define TD_KERNELS_VERSION 2
+
+#include "td_fixedpoint.h"
+
 #define TD_MAX_DIMS 6
 
 typedef struct {
@@ -20,6 +23,11 @@ typedef struct {
     const int32_t *bias;     /* [out_c] or NULL */
     const int32_t *mult;     /* [out_c] */
     const int32_t *shift;    /* [out_c] */
+    /* Fast paths only (NULL for the portable reference kernels); the fast kernel that a
+     * layer gets says which weight layout `weights` then has. */
+    const int32_t *acc0;     /* [out_c] bias + in_offset * sum(weights of the channel) */
+    const td_rq_t *rq;       /* [out_c] requantization incl. out_offset (td_fixedpoint.h) */
+    void *scratch;           /* planned scratch buffer (Layer.scratch bytes) */
 } td_conv_params_t;
 
 typedef struct {
@@ -30,6 +38,9 @@ typedef struct {
     const int32_t *bias;     /* [out_n] or NULL */
     const int32_t *mult;
     const int32_t *shift;
+    /* td_fully_connected_rows4_s8 only (NULL otherwise): weights interleaved by 4 rows */
+    const int32_t *acc0;     /* [out_n] bias + in_offset * sum(row) */
+    const td_rq_t *rq;       /* [out_n] per channel, else [1] */
 } td_fc_params_t;
 
 typedef struct {
@@ -47,6 +58,11 @@ typedef struct {
     int32_t in1_offset, in2_offset, out_offset;
     int32_t left_shift, in1_mult, in1_shift, in2_mult, in2_shift;   /* ADD only */
     int32_t out_mult, out_shift, act_min, act_max;
+    /* ADD fast path (NULL: the arithmetic above): lut[0..255] is input 1's scaled value
+     * (offset, left shift and multiplier applied) for int8 values -128..127, lut[256..511]
+     * input 2's; out_rq requantizes their sum incl. out_offset (td_rq_apply). */
+    const int32_t *lut;
+    td_rq_t out_rq;
 } td_binary_params_t;
 
 typedef struct {
@@ -79,8 +95,14 @@ typedef struct {
 } td_requant_params_t;
 
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+/* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
+void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+void td_conv2d_im2col_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+/* fast DEPTHWISE_CONV_2D: 3x3, depth multiplier 1 (layout in td_depthwise_conv2d_3x3_s8.c) */
+void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
+void td_fully_connected_rows4_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_avg_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);

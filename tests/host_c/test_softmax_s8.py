@@ -1,18 +1,27 @@
-"""Bit-exactness of td_softmax_s8 (firmware/kernels/): the zoo models that cover it, generated C
-compiled on the host against the oracle (tests/bitexact.py says which)."""
+"""Bit-exactness of td_softmax_s8. Each zoo model of the stem (tests/bitexact.py) against its
+oracle, with the scalar loops and with the packed loops of the DSP cores emulated on the
+host."""
 import pytest
 
-from bitexact import SANITIZED, check_bit_exact, check_clean_under_asan_and_ubsan, models
+from bitexact import (
+    SANITIZED,
+    check_bit_exact,
+    check_clean_under_asan_and_ubsan,
+    flavours,
+    models,
+)
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
 STEM = "softmax_s8"
 
 
+@flavours
 @pytest.mark.parametrize("name", models(STEM))
-def test_bit_exact(name):
-    check_bit_exact(name)
+def test_bit_exact(name, flags):
+    check_bit_exact(name, flags)
 
 
+@flavours
 @pytest.mark.parametrize("name", models(STEM, SANITIZED))
-def test_kernels_clean_under_asan_and_ubsan(name):
-    check_clean_under_asan_and_ubsan(name)
+def test_kernels_clean_under_asan_and_ubsan(name, flags):
+    check_clean_under_asan_and_ubsan(name, flags)

@@ -106,3 +106,18 @@ def test_inspect_plan_rows_cover_every_buffer(tmp_path):
     assert x["first"] == "input" and x["bytes"] == 16
     assert any(row["last"] == "output" for row in r["plan"])
     assert "memory plan" in format_inspect(r)
+
+
+def test_scratch_buffers_are_planned_for_their_layer_only(tmp_path):
+    from tinydeploy.compiler.inspection import _buffer_name
+    from tinydeploy.compiler.planner import check, scratch_key
+    program = lower(load_model(_chain_model(tmp_path)))
+    base = plan(program).arena_bytes
+    program.layers[2].scratch = 20          # the second FC, while a (32 B) and b live
+    pl = plan(program)
+    check(pl)
+    s = next(b for b in pl.buffers if b.tensor == scratch_key(2))
+    assert (s.first, s.last, s.size) == (2, 2, 20)
+    assert pl.offsets[scratch_key(2)] == s.offset and s.offset % 8 == 0
+    assert base < pl.arena_bytes <= base + 24
+    assert _buffer_name(program, s.tensor, s.first).startswith("scratch of td_fully_connected")

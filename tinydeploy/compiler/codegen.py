@@ -15,8 +15,8 @@ import numpy as np
 from ..resources import template_env
 from .cnames import PARAMS_SUFFIX, c_comment, c_string, layer_symbol
 from .params import KERNELS_VERSION, MAX_DIMS
-from .planner import Plan
-from .program import ConstArg, ListArg, Program, TensorArg
+from .planner import Plan, scratch_key
+from .program import SCRATCH, ConstArg, ListArg, Program, TensorArg
 
 # Flags every compile of the generated C uses, on the host and on the device.
 # -ffp-contract=off: a fused multiply-add would change float results, and the harness's
@@ -48,6 +48,11 @@ def _buffer(ti: int) -> str:
     return f"TD_T{ti}"
 
 
+def _scratch(index: int) -> str:
+    """The name generated C uses for layer `index`'s planned scratch buffer."""
+    return f"TD_SCRATCH_L{index}"
+
+
 def _arg_expr(arg) -> str:
     if isinstance(arg, TensorArg):
         return _buffer(arg.tensor)
@@ -76,10 +81,14 @@ def _buffers(program: Program, plan: Plan) -> list[dict]:
         if layer.kernel:
             used.update(layer.inputs)
             used.add(layer.output)
-    return [dict(name=_buffer(ti), offset=plan.offsets[ti],
-                 comment=f"{c_comment(g.t(ti).name, 40)}: {_shape_text(g.t(ti).shape)}, "
-                         f"{g.t(ti).nbytes} B")
-            for ti in sorted(used)]
+    tensors = [dict(name=_buffer(ti), offset=plan.offsets[ti],
+                    comment=f"{c_comment(g.t(ti).name, 40)}: {_shape_text(g.t(ti).shape)}, "
+                            f"{g.t(ti).nbytes} B")
+               for ti in sorted(used)]
+    scratch = [dict(name=_scratch(layer.index), offset=plan.offsets[scratch_key(i)],
+                    comment=f"layer {layer.index} {layer.op} scratch, {layer.scratch} B")
+               for i, layer in enumerate(program.layers) if layer.scratch]
+    return tensors + scratch
 
 
 def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict:
@@ -106,7 +115,9 @@ def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict
             k=k, row=layer_symbol(layer.index, "row").upper(), index=layer.index, op=layer.op,
             kernel=layer.kernel, ptype=layer.ptype,
             pname=layer_symbol(layer.index, PARAMS_SUFFIX),
-            fields=[(name, _c_value(v)) for name, v in layer.params.items()],
+            fields=[(name, f"(void *){_scratch(layer.index)}"
+                     if isinstance(v, str) and v == SCRATCH else _c_value(v))
+                    for name, v in layer.params.items()],
             args=args, lists=lists, out=_buffer(layer.output),
             comment=f"{src} -> {c_comment(g.t(layer.output).name, 40)}",
             macs=layer.macs))

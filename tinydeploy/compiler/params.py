@@ -14,10 +14,10 @@ input of the same size (the planner then may give both one buffer).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
-KERNELS_VERSION = 1
+KERNELS_VERSION = 2
 MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor info holds
 
 # Kernels that read element i (softmax: row i) of a same-sized input before writing
@@ -61,8 +61,12 @@ class ConvParams(Params):
     act_max: int
     weights: str
     bias: str | None
-    mult: str
-    shift: str
+    mult: str | None
+    shift: str | None
+    # fast paths only (None for the reference kernels): see td_kernels.h
+    acc0: str | None = None
+    rq: str | None = None
+    scratch: str | None = None
 
 
 @dataclass
@@ -79,8 +83,11 @@ class FcParams(Params):
     per_channel: int
     weights: str
     bias: str | None
-    mult: str
-    shift: str
+    mult: str | None
+    shift: str | None
+    # td_fully_connected_rows4_s8 only (None otherwise)
+    acc0: str | None = None
+    rq: str | None = None
 
 
 @dataclass
@@ -122,6 +129,9 @@ class BinaryParams(Params):
     out_shift: int
     act_min: int
     act_max: int
+    # ADD fast path: input tables and the sum's requantization (td_kernels.h)
+    lut: str | None = None
+    out_rq: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
 
 
 @dataclass

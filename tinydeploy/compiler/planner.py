@@ -5,10 +5,11 @@ single arena such that no two tensors that are live at the same time overlap. Al
 (RESHAPE-like layers) share their source's bytes. Graph inputs are live from the start,
 graph outputs until the end. A layer whose kernel works in place (Layer.inplace) writes
 its output over an input that dies at that layer, when the sizes match and the input is not
-a graph input (the harness runs several inferences on one loaded input). Several placement
-orders are tried; the smallest arena wins. `overlaps(plan)` lists the pairs of buffers that
-are live at the same time and share bytes (none, for a plan made here); `check(plan)`
-raises PlanError if there is any.
+a graph input (the harness runs several inferences on one loaded input). A kernel's scratch
+buffer (Layer.scratch bytes) is live during its layer only and keyed by scratch_key().
+Several placement orders are tried; the smallest arena wins. `overlaps(plan)` lists the
+pairs of buffers that are live at the same time and share bytes (none, for a plan made
+here); `check(plan)` raises PlanError if there is any.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from ..errors import TinyDeployError
 from .program import Program
 
-ALIGN = 4  # Cortex-M word loads need 4-byte alignment; nothing in the kernels needs more
+ALIGN = 4  # Cortex-M word loads need 4-byte alignment
+SCRATCH_ALIGN = 8  # the fast kernels read scratch with LDRD
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Buffer:
     first: int       # layer index that writes it (-1: graph input)
     last: int        # last layer index that reads it (len(layers): graph output)
     offset: int = 0
+    align: int = ALIGN
 
 
 @dataclass
@@ -40,8 +43,8 @@ class PlanError(TinyDeployError):
     """Two buffers that are live at the same time share arena bytes."""
 
 
-def _align(n: int) -> int:
-    return (n + ALIGN - 1) // ALIGN * ALIGN
+def _align(n: int, align: int = ALIGN) -> int:
+    return (n + align - 1) // align * align
 
 
 def lifetimes(program: Program) -> tuple[list[Buffer], dict[int, int]]:
@@ -83,7 +86,16 @@ def lifetimes(program: Program) -> tuple[list[Buffer], dict[int, int]]:
                 del first[o]
                 break
     buffers = [Buffer(t, _align(g.t(t).nbytes), first[t], last[t]) for t in first]
-    return buffers, {t: r(t) for t in list(root) + list(first)}
+    buffers += [Buffer(scratch_key(i), _align(layer.scratch), i, i, align=SCRATCH_ALIGN)
+                for i, layer in enumerate(program.layers) if layer.scratch]
+    keys = list(root) + list(first) + [b.tensor for b in buffers if b.tensor < 0]
+    return buffers, {t: r(t) for t in keys}
+
+
+def scratch_key(layer_pos: int) -> int:
+    """Plan.offsets key of the scratch buffer of the layer at this position in the program
+    (negative, so it never collides with a tensor index)."""
+    return -1 - layer_pos
 
 
 def _place(buffers: list[Buffer], order: list[Buffer]) -> int:
@@ -94,9 +106,11 @@ def _place(buffers: list[Buffer], order: list[Buffer]) -> int:
                       if not (p.last < b.first or b.last < p.first))
         offset = 0
         for lo, hi in busy:
+            offset = _align(offset, b.align)
             if offset + b.size <= lo:
                 break
             offset = max(offset, hi)
+        offset = _align(offset, b.align)
         b.offset = offset
         placed.append(b)
     return max((b.offset + b.size for b in buffers), default=0)

@@ -60,11 +60,16 @@ class Layer:
     alias_of: int | None = None    # RESHAPE-like: output shares the input's memory
     fused: list[int] = field(default_factory=list)   # further .tflite op indices folded in
     inplace: list[int] = field(default_factory=list)  # inputs the kernel may overwrite with its output
+    scratch: int = 0               # bytes of arena the kernel needs during its call only
 
     @property
     def ptype(self) -> str | None:
         """The C parameter struct type."""
         return self.params.C_TYPE if self.params is not None else None
+
+
+# A parameter value that codegen replaces with the layer's planned scratch buffer.
+SCRATCH = "@scratch"
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""CONV_2D and DEPTHWISE_CONV_2D -> td_conv2d_s8 / td_depthwise_conv2d_s8 (td_conv_params_t).
+"""CONV_2D and DEPTHWISE_CONV_2D -> td_conv2d_s8 / td_depthwise_conv2d_s8 (td_conv_params_t),
+or the fast kernel fastpath.py picks for the layer.
 
 Per-channel requantization multipliers and shifts are computed here (TFLite Micro's
 Prepare), the leading padding with ComputePaddingWithOffset, the filter window from the
@@ -13,6 +14,7 @@ from .. import quant
 from ..ir import Op
 from ..params import ConvParams
 from ..program import Const, Layer, LowerContext, TensorArg
+from .fastpath import ConvFast, conv_fast, depthwise_fast
 from .window import conv_padding as _conv_padding
 
 
@@ -61,7 +63,11 @@ def conv(low: LowerContext, op: Op) -> Layer:
                   shift=low.const(consts, op, "shift", "int32_t", shift))
     macs = n * oh * ow * oc * kh * kw * filter_in_c
     kernel = "td_depthwise_conv2d_s8" if depthwise else "td_conv2d_s8"
-    return Layer(index=op.index, op=op.kind, kernel=kernel, params=params,
-                 args=[TensorArg(op.inputs[0])], inputs=[op.inputs[0]], output=op.outputs[0],
-                 consts=consts, macs=macs,
-                 weight_bytes=w.nbytes + (b.nbytes if b is not None else 0))
+    layer = Layer(index=op.index, op=op.kind, kernel=kernel, params=params,
+                  args=[TensorArg(op.inputs[0])], inputs=[op.inputs[0]], output=op.outputs[0],
+                  consts=consts, macs=macs,
+                  weight_bytes=w.nbytes + (b.nbytes if b is not None else 0))
+    fast = ConvFast(low, op, layer, w.data.astype(np.int8),
+                    b.data.astype(np.int32) if b is not None else None, mult, shift)
+    (depthwise_fast if depthwise else conv_fast)(fast)
+    return layer

@@ -9,6 +9,7 @@ from .. import quant
 from ..ir import Op
 from ..params import FcParams
 from ..program import Const, Layer, LowerContext, TensorArg
+from .fastpath import ConvFast, fully_connected_fast
 
 
 def fully_connected(low: LowerContext, op: Op) -> Layer:
@@ -39,7 +40,11 @@ def fully_connected(low: LowerContext, op: Op) -> Layer:
                   if b is not None else None,
                   mult=low.const(consts, op, "mult", "int32_t", mult),
                   shift=low.const(consts, op, "shift", "int32_t", shift))
-    return Layer(index=op.index, op=op.kind, kernel="td_fully_connected_s8", params=params,
-                 args=[TensorArg(op.inputs[0])], inputs=[op.inputs[0]], output=op.outputs[0],
-                 consts=consts, macs=batches * out_n * depth,
-                 weight_bytes=w.nbytes + (b.nbytes if b is not None else 0))
+    layer = Layer(index=op.index, op=op.kind, kernel="td_fully_connected_s8", params=params,
+                  args=[TensorArg(op.inputs[0])], inputs=[op.inputs[0]], output=op.outputs[0],
+                  consts=consts, macs=batches * out_n * depth,
+                  weight_bytes=w.nbytes + (b.nbytes if b is not None else 0))
+    fully_connected_fast(ConvFast(low, op, layer, w.data.astype(np.int8),
+                                  b.data.astype(np.int32) if b is not None else None,
+                                  mult, shift))
+    return layer

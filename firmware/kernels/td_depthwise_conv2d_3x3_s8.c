@@ -1,0 +1,312 @@
+/* DEPTHWISE_CONV_2D fast path: 3x3 filter, depth multiplier 1, no dilation, any stride
+ * and padding. Bit-exact with TFLM's DepthwiseConvPerChannel: only the order of exact
+ * integer sums differs.
+ *
+ * Layout, prepared at build time (tinydeploy/lower_fast.py depthwise_fast):
+ *   weights  int8, channels in groups of four: for group g and tap t = ky*3+kx the four
+ *            bytes w[t][4g..4g+3] (36 bytes per group), then the in_c % 4 tail channels
+ *            as [t][rem]; same size as the .tflite weights.
+ *   acc0     per group of four channels 20 words: the accumulator starts (bias +
+ *            in_offset * sum of the channel's nine weights), then the four channels'
+ *            td_rq_t (requantization incl. the output zero point, td_rq_apply); then per
+ *            tail channel 5 words: its start, its td_rq_t. One pointer walks it.
+ *   rq       unused (NULL): it is inside acc0.
+ *   scratch  [groups * 72 bytes] DSP path only: each group's weights as int16 pairs, per
+ *            tap the words SXTB16(w) = (c0, c2) and SXTB16 ROR 8 (w) = (c1, c3), filled
+ *            on entry, so the inner loop reads one LDRD per tap;
+ *            then [in_c rounded up to 4 bytes]: the input zero point, filled on entry.
+ *
+ * The input offset is folded into acc0 for all nine taps, so every tap multiplies raw
+ * int8 inputs. Interior pixels (window inside the input) run a fully unrolled loop over
+ * four channels at a time: one input word per tap split into two int16 pairs, four 16x16
+ * multiply-accumulates. Border pixels run the same loop over a table of nine tap
+ * pointers where taps outside the input point at the zero-point row: (zp + in_offset) * w
+ * = 0, exactly what the reference's skipped tap adds. */
+#include "td_kernels.h"
+#include "td_fixedpoint.h"
+#include "td_simd.h"
+#include "td_simd_s8x4.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+/* GCC's pre-allocation scheduling hoists all 18 weight loads of a group and then spills */
+#pragma GCC optimize("no-schedule-insns")
+#endif
+
+#define TD_DW_GROUP_BYTES 36      /* int8 weights of one group of four channels */
+#define TD_DW_QT_GROUP 20         /* acc0 words per group of four channels */
+#define TD_DW_QT_TAIL 5           /* acc0 words per tail channel */
+
+/* Tail channels (in_c % 4), one at a time; tp: the nine tap pointers at channel 0. */
+static void dw_tail(const td_conv_params_t *p, const int8_t *const *tp, int8_t *dst) {
+    const int32_t c4 = p->in_c & ~3, rem = p->in_c - c4;
+    const int8_t *wt = p->weights + (p->in_c >> 2) * TD_DW_GROUP_BYTES;
+    const int32_t *qt = p->acc0 + (p->in_c >> 2) * TD_DW_QT_GROUP;
+    int32_t j, k;
+    for (j = 0; j < rem; ++j, qt += TD_DW_QT_TAIL) {
+        const int32_t c = c4 + j;
+        int32_t acc = qt[0];
+        for (k = 0; k < 9; ++k) acc += (int32_t)wt[k * rem + j] * tp[k][c];
+        acc = td_rq_apply(acc, (const td_rq_t *)(qt + 1));
+        dst[c] = (int8_t)td_clamp_i32(acc, p->act_min, p->act_max);
+    }
+}
+
+#if TD_USE_SIMD
+
+/* td_rq_apply, with the sign term as a second multiply-accumulate (LSR + SMLAL instead of
+ * AND + SUBS + SBC): c + acc * mult + [acc < 0] * INT32_MIN, the same 64-bit value.
+ * q: the channel's td_rq_t as words c_lo, c_hi, mult, rshift; result saturated to int8. */
+static inline int32_t dw_rq(int32_t acc, const int32_t *q, int32_t min32) {
+    const uint64_t ms = td_load_w2(q + 2);
+    int64_t v = (int64_t)td_load_w2(q) + (int64_t)acc * (int32_t)(uint32_t)ms;
+#if TD_HAVE_DSP
+    uint32_t lo = (uint32_t)v, hi = (uint32_t)((uint64_t)v >> 32);
+    __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"((uint32_t)acc >> 31), "r"(min32));
+    return td_ssat8((int32_t)hi >> (int32_t)(ms >> 32));
+#else
+    v += (int64_t)(int32_t)((uint32_t)acc >> 31) * min32;
+    return td_ssat8((int32_t)((uint64_t)v >> 32) >> (int32_t)(ms >> 32));
+#endif
+}
+
+/* four accumulators -> requantized, clamped int8 in one word store */
+static inline void dw_store4(const int32_t *q, int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                             uint32_t lo4, uint32_t hi4, int clamp, int8_t *dst) {
+    int32_t min32 = TD_INT32_MIN;
+    uint32_t v;
+    TD_OPAQUE(min32);     /* a register operand of SMLAL, not a constant to fold */
+    v = td_pack_s8x4(dw_rq(a0, q, min32), dw_rq(a1, q + 4, min32), dw_rq(a2, q + 8, min32),
+                     dw_rq(a3, q + 12, min32));
+    if (clamp) {
+        v = td_max_s8x4(v, lo4);
+        v = td_min_s8x4(v, hi4);
+    }
+    td_write_u32(dst, v);
+}
+
+/* one tap of four channels: x = input word, w = its two weight pairs (one LDRD) */
+#define TD_DW_TAP(xp, w)                                  \
+    do {                                                  \
+        const uint32_t v_ = td_read_u32(xp);              \
+        const uint64_t w_ = td_load_w2(w);                \
+        const uint32_t l_ = td_sxtb16(v_);                \
+        const uint32_t h_ = td_sxtb16_hi(v_);             \
+        a0 = td_smlabb(l_, (uint32_t)w_, a0);             \
+        a2 = td_smlatt(l_, (uint32_t)w_, a2);             \
+        a1 = td_smlabb(h_, (uint32_t)(w_ >> 32), a1);     \
+        a3 = td_smlatt(h_, (uint32_t)(w_ >> 32), a3);     \
+    } while (0)
+#define TD_DW_WSTEP 2             /* weight words per tap */
+typedef uint32_t td_dw_w_t;
+typedef uint32_t td_dw_clamp_t;
+#define TD_DW_CLAMP(v) td_splat_s8x4(v)
+
+#else /* scalar path: four channels at a time straight from the int8 weights */
+
+static inline int8_t dw_out1(int32_t acc, const td_rq_t *q, int32_t lo, int32_t hi) {
+    return (int8_t)td_clamp_i32(td_rq_apply(acc, q), lo, hi);
+}
+
+static inline void dw_store4(const int32_t *qw, int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                             int32_t lo, int32_t hi, int clamp, int8_t *dst) {
+    const td_rq_t *q = (const td_rq_t *)qw;
+    (void)clamp;
+    dst[0] = dw_out1(a0, q, lo, hi);
+    dst[1] = dw_out1(a1, q + 1, lo, hi);
+    dst[2] = dw_out1(a2, q + 2, lo, hi);
+    dst[3] = dw_out1(a3, q + 3, lo, hi);
+}
+
+#define TD_DW_TAP(xp, w)                                  \
+    do {                                                  \
+        const int8_t *x_ = (xp);                          \
+        a0 += (int32_t)x_[0] * (w)[0];                    \
+        a1 += (int32_t)x_[1] * (w)[1];                    \
+        a2 += (int32_t)x_[2] * (w)[2];                    \
+        a3 += (int32_t)x_[3] * (w)[3];                    \
+    } while (0)
+#define TD_DW_WSTEP 4             /* weight bytes per tap */
+typedef int8_t td_dw_w_t;
+typedef int32_t td_dw_clamp_t;
+#define TD_DW_CLAMP(v) (v)
+
+#endif
+
+#if defined(__GNUC__)
+#define TD_DW_INLINE static inline __attribute__((always_inline))
+#else
+#define TD_DW_INLINE static inline
+#endif
+
+/* n pixels whose nine taps are all inside: x points at the first window's top-left input
+ * pixel (channel 0), step: input bytes between windows, dst: the first output pixel.
+ * clamp: 0 when the activation range is all of int8 (saturation is the clamp). */
+TD_DW_INLINE void dw_interior(const td_conv_params_t *p, const td_dw_w_t *ws0, const int8_t *x,
+                              int32_t n, int32_t step, td_dw_clamp_t lo, td_dw_clamp_t hi,
+                              int clamp, int8_t *dst) {
+    const int32_t c = p->in_c, rs = p->in_w * c, c4 = c & ~3;
+    const td_dw_w_t *ws_end = ws0 + (c >> 2) * 9 * TD_DW_WSTEP;
+    for (; n > 0; --n) {
+        const td_dw_w_t *ws = ws0;
+        const int32_t *qt = p->acc0;
+        const int8_t *xg = x;
+        int8_t *d = dst;
+        while (ws != ws_end) {
+            int32_t a0 = qt[0], a1 = qt[1], a2 = qt[2], a3 = qt[3];
+            const int8_t *r = xg, *t;
+            /* one pointer per row, the taps as register offsets (TD_OPAQUE keeps GCC from
+             * making nine induction variables out of them and spilling) */
+            TD_DW_TAP(r, ws);
+            TD_DW_TAP(r + c, ws + TD_DW_WSTEP);
+            t = r + c;
+            TD_OPAQUE(t);
+            TD_DW_TAP(t + c, ws + 2 * TD_DW_WSTEP);
+            r += rs;
+            TD_OPAQUE(r);
+            TD_DW_TAP(r, ws + 3 * TD_DW_WSTEP);
+            TD_DW_TAP(r + c, ws + 4 * TD_DW_WSTEP);
+            t = r + c;
+            TD_OPAQUE(t);
+            TD_DW_TAP(t + c, ws + 5 * TD_DW_WSTEP);
+            r += rs;
+            TD_OPAQUE(r);
+            TD_DW_TAP(r, ws + 6 * TD_DW_WSTEP);
+            TD_DW_TAP(r + c, ws + 7 * TD_DW_WSTEP);
+            t = r + c;
+            TD_OPAQUE(t);
+            TD_DW_TAP(t + c, ws + 8 * TD_DW_WSTEP);
+            ws += 9 * TD_DW_WSTEP;
+            dw_store4(qt + 4, a0, a1, a2, a3, lo, hi, clamp, d);
+            qt += TD_DW_QT_GROUP;
+            xg += 4;
+            d += 4;
+        }
+        if (c != c4) {
+            const int8_t *tp[9];
+            int32_t k;
+            for (k = 0; k < 9; ++k) tp[k] = x + (k / 3) * rs + (k % 3) * c;
+            dw_tail(p, tp, dst);
+        }
+        x += step;
+        dst += c;
+    }
+}
+
+/* Any pixel: tp holds the nine tap pointers (channel 0), the zero-point row for taps
+ * outside the input. */
+TD_DW_INLINE void dw_table(const td_conv_params_t *p, const td_dw_w_t *ws,
+                           const int8_t *const *tp, td_dw_clamp_t lo, td_dw_clamp_t hi,
+                           int clamp, int8_t *dst) {
+    const int32_t groups = p->in_c >> 2;
+    const int32_t *qt = p->acc0;
+    int32_t o;
+    for (o = 0; o < 4 * groups; o += 4, qt += TD_DW_QT_GROUP) {
+        int32_t a0 = qt[0], a1 = qt[1], a2 = qt[2], a3 = qt[3];
+        TD_DW_TAP(tp[0] + o, ws);
+        TD_DW_TAP(tp[1] + o, ws + TD_DW_WSTEP);
+        TD_DW_TAP(tp[2] + o, ws + 2 * TD_DW_WSTEP);
+        TD_DW_TAP(tp[3] + o, ws + 3 * TD_DW_WSTEP);
+        TD_DW_TAP(tp[4] + o, ws + 4 * TD_DW_WSTEP);
+        TD_DW_TAP(tp[5] + o, ws + 5 * TD_DW_WSTEP);
+        TD_DW_TAP(tp[6] + o, ws + 6 * TD_DW_WSTEP);
+        TD_DW_TAP(tp[7] + o, ws + 7 * TD_DW_WSTEP);
+        TD_DW_TAP(tp[8] + o, ws + 8 * TD_DW_WSTEP);
+        ws += 9 * TD_DW_WSTEP;
+        dw_store4(qt + 4, a0, a1, a2, a3, lo, hi, clamp, dst + o);
+    }
+    if (p->in_c & 3) dw_tail(p, tp, dst);
+}
+
+/* The tap table of the window with top-left input pixel (y0, x0). */
+static void dw_taps(const td_conv_params_t *p, const int8_t *in_b, const int8_t *zp_row,
+                    int32_t y0, int32_t x0, const int8_t **tp) {
+    int32_t ky, kx;
+    for (ky = 0; ky < 3; ++ky)
+        for (kx = 0; kx < 3; ++kx) {
+            const int32_t iy = y0 + ky, ix = x0 + kx;
+            tp[ky * 3 + kx] = (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w)
+                                  ? in_b + (iy * p->in_w + ix) * p->in_c : zp_row;
+        }
+}
+
+static void dw_interior_clamp(const td_conv_params_t *p, const td_dw_w_t *ws, const int8_t *x,
+                              int32_t n, int32_t step, td_dw_clamp_t lo, td_dw_clamp_t hi,
+                              int8_t *dst) {
+    dw_interior(p, ws, x, n, step, lo, hi, 1, dst);
+}
+static void dw_interior_sat(const td_conv_params_t *p, const td_dw_w_t *ws, const int8_t *x,
+                            int32_t n, int32_t step, td_dw_clamp_t lo, td_dw_clamp_t hi,
+                            int8_t *dst) {
+    dw_interior(p, ws, x, n, step, lo, hi, 0, dst);
+}
+static void dw_table_clamp(const td_conv_params_t *p, const td_dw_w_t *ws,
+                           const int8_t *const *tp, td_dw_clamp_t lo, td_dw_clamp_t hi,
+                           int8_t *dst) {
+    dw_table(p, ws, tp, lo, hi, 1, dst);
+}
+static void dw_table_sat(const td_conv_params_t *p, const td_dw_w_t *ws,
+                         const int8_t *const *tp, td_dw_clamp_t lo, td_dw_clamp_t hi,
+                         int8_t *dst) {
+    dw_table(p, ws, tp, lo, hi, 0, dst);
+}
+
+void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out) {
+    const int32_t c = p->in_c, rs = p->in_w * c;
+    const int32_t sh = p->stride_h, sw = p->stride_w;
+    /* output rows/columns whose whole window is inside the input: [lo, hi) */
+    const int32_t oy_lo = (p->pad_h + sh - 1) / sh, ox_lo = (p->pad_w + sw - 1) / sw;
+    const int32_t oy_hi = td_min_i32(p->out_h, p->in_h - 3 + p->pad_h >= 0
+                                                   ? (p->in_h - 3 + p->pad_h) / sh + 1 : 0);
+    const int32_t ox_hi = td_min_i32(p->out_w, p->in_w - 3 + p->pad_w >= 0
+                                                   ? (p->in_w - 3 + p->pad_w) / sw + 1 : 0);
+    const td_dw_clamp_t lo = TD_DW_CLAMP(p->act_min), hi = TD_DW_CLAMP(p->act_max);
+    const int clamp = TD_USE_SIMD && (p->act_min > -128 || p->act_max < 127);
+    void (*const interior)(const td_conv_params_t *, const td_dw_w_t *, const int8_t *,
+                           int32_t, int32_t, td_dw_clamp_t, td_dw_clamp_t, int8_t *)
+        = clamp ? dw_interior_clamp : dw_interior_sat;
+    void (*const table)(const td_conv_params_t *, const td_dw_w_t *, const int8_t *const *,
+                        td_dw_clamp_t, td_dw_clamp_t, int8_t *)
+        = clamp ? dw_table_clamp : dw_table_sat;
+    int8_t *zp_row = (int8_t *)p->scratch;
+    const td_dw_w_t *ws;
+    const int8_t *tp[9];
+    int32_t b, oy, ox, i;
+#if TD_USE_SIMD
+    {
+        uint32_t *wx = (uint32_t *)p->scratch;
+        const int8_t *w = p->weights;
+        for (i = 0; i < (c >> 2) * 9; ++i) {
+            const uint32_t v = td_read_u32(w);
+            wx[0] = td_sxtb16(v);
+            wx[1] = td_sxtb16_hi(v);
+            wx += 2;
+            w += 4;
+        }
+        ws = (const td_dw_w_t *)p->scratch;
+        zp_row = (int8_t *)wx;
+    }
+#else
+    ws = p->weights;
+#endif
+    for (i = 0; i < c; ++i) zp_row[i] = (int8_t)-p->in_offset;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = in + (int32_t)b * p->in_h * rs;
+        int8_t *dst = out + (int32_t)b * p->out_h * p->out_w * c;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t y0 = oy * sh - p->pad_h;
+            const int inner_row = oy >= oy_lo && oy < oy_hi;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t x0 = ox * sw - p->pad_w;
+                if (inner_row && ox == ox_lo && ox_lo < ox_hi) {
+                    interior(p, ws, in_b + y0 * rs + x0 * c, ox_hi - ox_lo, sw * c, lo, hi, dst);
+                    dst += (ox_hi - ox_lo) * c;
+                    ox = ox_hi - 1;
+                    continue;
+                }
+                dw_taps(p, in_b, zp_row, y0, x0, tp);
+                table(p, ws, tp, lo, hi, dst);
+                dst += c;
+            }
+        }
+    }
+}

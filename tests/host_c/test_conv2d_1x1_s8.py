@@ -1,0 +1,34 @@
+"""Bit-exactness of td_conv2d_1x1_s8 (1x1 CONV_2D as a matrix product, 2 channels x 2 pixels):
+strides, odd pixel and channel counts. Each zoo model of the stem (tests/bitexact.py)
+against its oracle, with the scalar loops and with the packed loops of the DSP cores
+emulated on the host."""
+import pytest
+
+from bitexact import (
+    SANITIZED,
+    check_bit_exact,
+    check_clean_under_asan_and_ubsan,
+    flavours,
+    kernels,
+    models,
+)
+
+pytestmark = [pytest.mark.tf, pytest.mark.host_c]
+STEM = "conv2d_1x1_s8"
+
+
+@flavours
+@pytest.mark.parametrize("name", models(STEM))
+def test_bit_exact(name, flags):
+    check_bit_exact(name, flags)
+
+
+@flavours
+@pytest.mark.parametrize("name", models(STEM, SANITIZED))
+def test_kernels_clean_under_asan_and_ubsan(name, flags):
+    check_clean_under_asan_and_ubsan(name, flags)
+
+
+@pytest.mark.parametrize("name", models(STEM))
+def test_kernel_choice(name):
+    assert "td_conv2d_1x1_s8" in kernels(name)["CONV_2D"]

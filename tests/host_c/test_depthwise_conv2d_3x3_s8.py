@@ -1,0 +1,35 @@
+"""Bit-exactness of td_depthwise_conv2d_3x3_s8 (3x3, depth multiplier 1): interior and border
+pixels, tail channels, strides 1 and 2, padding on each side, inputs without interior rows
+or columns, clamped activations. Each zoo model of the stem (tests/bitexact.py) against its
+oracle, with the scalar loops and with the packed loops of the DSP cores emulated on the
+host."""
+import pytest
+
+from bitexact import (
+    SANITIZED,
+    check_bit_exact,
+    check_clean_under_asan_and_ubsan,
+    flavours,
+    kernels,
+    models,
+)
+
+pytestmark = [pytest.mark.tf, pytest.mark.host_c]
+STEM = "depthwise_conv2d_3x3_s8"
+
+
+@flavours
+@pytest.mark.parametrize("name", models(STEM))
+def test_bit_exact(name, flags):
+    check_bit_exact(name, flags)
+
+
+@flavours
+@pytest.mark.parametrize("name", models(STEM, SANITIZED))
+def test_kernels_clean_under_asan_and_ubsan(name, flags):
+    check_clean_under_asan_and_ubsan(name, flags)
+
+
+@pytest.mark.parametrize("name", models(STEM))
+def test_kernel_choice(name):
+    assert "td_depthwise_conv2d_3x3_s8" in kernels(name)["DEPTHWISE_CONV_2D"]

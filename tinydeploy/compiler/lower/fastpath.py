@@ -1,0 +1,153 @@
+"""Choose the fast kernel of a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED layer and
+prepare what it reads at build time.
+
+Contract: `conv_fast(f)` / `depthwise_fast(f)` / `fully_connected_fast(f)` take the
+reference Layer that lower/conv.py or lower/fully_connected.py built (portable kernel,
+weights as in the .tflite) and, where a fast kernel applies, switch `layer.kernel`,
+replace the weights by the layout that kernel reads (kernel_layout.py) and fill the
+fast-path fields (acc0, rq, scratch; `layer.scratch` bytes get planned). Where none
+applies the layer is left as it is. Bit-exactness does not depend on the choice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import kernel_layout as kl
+from ..cnames import layer_symbol
+from ..ir import Op
+from ..program import SCRATCH, Layer, LowerContext
+
+
+@dataclass
+class ConvFast:
+    low: LowerContext
+    op: Op
+    layer: Layer
+    weights: np.ndarray        # as in the .tflite: conv [oc][kh][kw][ic], depthwise [1][kh][kw][oc]
+    bias: np.ndarray | None
+    mult: list
+    shift: list
+
+    @property
+    def p(self):
+        """The layer's ConvParams / FcParams, changed in place."""
+        return self.layer.params
+
+    def replace_const(self, what: str, ctype: str, values) -> str:
+        """Swap (or add) the layer's constant `td_l<index>_<what>` for new values."""
+        name = layer_symbol(self.op.index, what)
+        self.layer.consts = [c for c in self.layer.consts if c.name != name]
+        return self.low.const(self.layer.consts, self.op, what, ctype, values)
+
+    def drop_reference_consts(self) -> None:
+        """The fast kernels read acc0/rq: bias, mult and shift need no flash."""
+        for what in ("b", "mult", "shift"):
+            name = layer_symbol(self.op.index, what)
+            self.layer.consts = [c for c in self.layer.consts if c.name != name]
+        self.p.bias = self.p.mult = self.p.shift = None
+
+    def requant(self, acc0: np.ndarray | None = None, w2d: np.ndarray | None = None
+                ) -> str | None:
+        """The rq table constant as a td_rq_t pointer expression, or None. With acc0 and
+        the weight rows, channels of tiny scale whose output is provably constant pass."""
+        rng = kl.acc_range(acc0, w2d) if acc0 is not None else None
+        table = kl.requant_table(self.mult, self.shift, self.p.out_offset, rng)
+        if table is None:
+            return None
+        return "(const td_rq_t *)" + self.replace_const("rq", "int32_t", table)
+
+
+def conv_fast(f: ConvFast) -> None:
+    """CONV_2D fast paths: td_conv2d_1x1_s8 (1x1, no padding) and td_conv2d_im2col_s8
+    (any other filter); grouped convolutions keep the reference kernel."""
+    p = f.p
+    if p.filter_in_c != p.in_c:
+        return
+    oc = p.out_c
+    w2d = f.weights.reshape(oc, -1)
+    acc0 = kl.acc_init(f.bias, w2d, p.in_offset)
+    rq = f.requant(acc0, w2d) if acc0 is not None else None
+    if rq is None:
+        return
+    pointwise = (p.k_h == 1 and p.k_w == 1 and p.pad_h == 0 and p.pad_w == 0
+                 and (p.out_h - 1) * p.stride_h < p.in_h
+                 and (p.out_w - 1) * p.stride_w < p.in_w)
+    f.layer.kernel = "td_conv2d_1x1_s8" if pointwise else "td_conv2d_im2col_s8"
+    k4 = kl.pad_depth(w2d.shape[1])
+    p.weights = f.replace_const("w", "int8_t", kl.interleave_rows(w2d, 2))
+    p.acc0 = f.replace_const("acc0", "int32_t", acc0)
+    p.rq = rq
+    p.scratch = SCRATCH
+    # two pixels' int16 columns; im2col puts an int8 staging area in front
+    f.layer.scratch = 4 * k4 if pointwise else 5 * k4
+    f.drop_reference_consts()
+
+
+def _depthwise_groups(w: np.ndarray) -> np.ndarray:
+    """int8 [taps][c] -> the layout of td_depthwise_conv2d_3x3_s8: channels in groups of
+    four, each group's taps in order (4 bytes per tap), then the c % 4 tail channels as
+    [taps][rem]. A permutation: same size as the .tflite weights."""
+    taps, c = w.shape
+    g = c // 4
+    groups = w[:, :4 * g].reshape(taps, g, 4).transpose(1, 0, 2).reshape(-1)
+    return np.concatenate([groups, w[:, 4 * g:].reshape(-1)]).astype(np.int8)
+
+
+def _depthwise_acc_rq(acc0: np.ndarray, rq: np.ndarray) -> np.ndarray:
+    """The acc0 table of td_depthwise_conv2d_3x3_s8: per group of four channels their four
+    accumulator starts then their four td_rq_t (20 words); per tail channel its start then
+    its td_rq_t (5 words)."""
+    c = acc0.size
+    g = c // 4
+    rq = rq.reshape(c, kl.RQ_WORDS)
+    groups = np.concatenate([acc0[:4 * g].reshape(g, 4), rq[:4 * g].reshape(g, 16)], axis=1)
+    tail = np.concatenate([acc0[4 * g:].reshape(-1, 1), rq[4 * g:]], axis=1)
+    return np.concatenate([groups.reshape(-1), tail.reshape(-1)]).astype(np.int32)
+
+
+def depthwise_fast(f: ConvFast) -> None:
+    """DEPTHWISE_CONV_2D fast paths: td_depthwise_conv2d_3x3_s8 (3x3, depth multiplier 1,
+    no dilation, any stride and padding); other shapes keep td_depthwise_conv2d_s8, which
+    still takes the one-step requantization (rq) where it applies."""
+    p = f.p
+    c = p.out_c
+    w2d = f.weights.reshape(-1, c).T                     # [oc][taps]
+    acc0 = kl.acc_init(f.bias, w2d, p.in_offset)
+    fast = (p.k_h == 3 and p.k_w == 3 and p.dil_h == 1 and p.dil_w == 1
+            and p.depth_mult == 1 and acc0 is not None)
+    rq = f.requant(acc0, w2d) if acc0 is not None else f.requant()
+    if rq is None:
+        return                                           # td_mbqm in the general kernel
+    p.rq = rq
+    if not fast:
+        return
+    table = kl.requant_table(f.mult, f.shift, p.out_offset, kl.acc_range(acc0, w2d))
+    f.layer.kernel = "td_depthwise_conv2d_3x3_s8"
+    p.weights = f.replace_const("w", "int8_t", _depthwise_groups(w2d.T))
+    p.acc0 = f.replace_const("acc0", "int32_t", _depthwise_acc_rq(acc0, table))
+    f.drop_reference_consts()                           # bias, mult, shift: all in acc0
+    f.layer.consts = [k for k in f.layer.consts if k.name != layer_symbol(f.op.index, "rq")]
+    p.rq = None
+    # int16 weight pairs of the four-channel groups (DSP path), then the zero-point row
+    p.scratch = SCRATCH
+    f.layer.scratch = (c // 4) * 9 * 8 + kl.pad_depth(c)
+
+
+def fully_connected_fast(f: ConvFast) -> None:
+    """td_fully_connected_rows4_s8 for symmetric weights (the int8 spec's)."""
+    p = f.p
+    if p.w_offset != 0:
+        return
+    acc0 = kl.acc_init(f.bias, f.weights, p.in_offset)
+    if acc0 is None:
+        return
+    rq = f.requant(acc0, f.weights) if p.per_channel else f.requant()
+    if rq is None:
+        return
+    f.layer.kernel = "td_fully_connected_rows4_s8"
+    p.weights = f.replace_const("w", "int8_t", kl.interleave_rows(f.weights, 4))
+    p.acc0 = f.replace_const("acc0", "int32_t", acc0)
+    p.rq = rq
+    f.drop_reference_consts()
