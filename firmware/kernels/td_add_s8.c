@@ -33,45 +33,59 @@ typedef struct {
 
 /* td_rq_apply(sum) saturated to int8: c + sum * mult + [sum < 0] * INT32_MIN, high word
  * shifted right (the sign term as a second SMLAL on DSP cores). */
-static inline int32_t add_rq(const add_fast_t *f, int32_t sum, int32_t min32) {
-    int64_t v = (int64_t)f->c + (int64_t)sum * f->mult;
+static inline int32_t add_rq(int32_t sum, uint64_t c, int32_t mult, int32_t rshift,
+                             int32_t min32) {
+    int64_t v = (int64_t)c + (int64_t)sum * mult;
 #if TD_HAVE_DSP
     uint32_t lo = (uint32_t)v, hi = (uint32_t)((uint64_t)v >> 32);
     __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"((uint32_t)sum >> 31), "r"(min32));
-    return td_ssat8((int32_t)hi >> f->rshift);
+    return td_ssat8((int32_t)hi >> rshift);
 #else
     v += (int64_t)(int32_t)((uint32_t)sum >> 31) * min32;
-    return td_ssat8((int32_t)((uint64_t)v >> 32) >> f->rshift);
+    return td_ssat8((int32_t)((uint64_t)v >> 32) >> rshift);
 #endif
 }
 
-static inline int8_t add_fast1(const add_fast_t *f, int32_t a, int32_t b, int32_t min32) {
-    return (int8_t)td_clamp_i32(add_rq(f, f->t1[a] + f->t2[b], min32), f->lo, f->hi);
-}
-
-/* n elements, a and b advancing by sa and sb (0 or 1) */
+/* n elements, a and b advancing by sa and sb (0 or 1). The constants are copied into
+ * locals first: the int8 stores may alias anything reachable through a pointer. */
 static void add_run(const add_fast_t *f, const int8_t *a, int32_t sa, const int8_t *b,
                     int32_t sb, int8_t *out, int32_t n) {
+    const int32_t *const t1 = f->t1, *const t2 = f->t2;
+    const uint64_t c = f->c;
+    const int32_t mult = f->mult, rshift = f->rshift, lo = f->lo, hi = f->hi;
     int32_t min32 = TD_INT32_MIN;
     int32_t i = 0;
     TD_OPAQUE(min32);          /* a register operand of SMLAL, not a constant to fold */
 #if TD_USE_SIMD
     if (sa == 1 && sb == 1) {
-        const int clamp = f->lo > -128 || f->hi < 127;
-        const uint32_t lo4 = td_splat_s8x4(f->lo), hi4 = td_splat_s8x4(f->hi);
-        for (; i + 4 <= n; i += 4) {
-            const uint32_t va = td_read_u32(a + i), vb = td_read_u32(b + i);
-            uint32_t v = td_pack_s8x4(
-                add_rq(f, f->t1[(int8_t)va] + f->t2[(int8_t)vb], min32),
-                add_rq(f, f->t1[(int8_t)(va >> 8)] + f->t2[(int8_t)(vb >> 8)], min32),
-                add_rq(f, f->t1[(int8_t)(va >> 16)] + f->t2[(int8_t)(vb >> 16)], min32),
-                add_rq(f, f->t1[(int8_t)(va >> 24)] + f->t2[(int8_t)(vb >> 24)], min32));
-            if (clamp) v = td_min_s8x4(td_max_s8x4(v, lo4), hi4);
-            td_write_u32(out + i, v);
+        const int clamp = lo > -128 || hi < 127;
+        const uint32_t lo4 = td_splat_s8x4(lo), hi4 = td_splat_s8x4(hi);
+#define TD_ADD4(CLAMP)                                                                   \
+        for (; i + 4 <= n; i += 4) {                                                     \
+            const uint32_t va = td_read_u32(a + i), vb = td_read_u32(b + i);             \
+            uint32_t v = td_pack_s8x4(                                                   \
+                add_rq(t1[(int8_t)va] + t2[(int8_t)vb], c, mult, rshift, min32),         \
+                add_rq(t1[(int8_t)(va >> 8)] + t2[(int8_t)(vb >> 8)], c, mult, rshift, min32), \
+                add_rq(t1[(int8_t)(va >> 16)] + t2[(int8_t)(vb >> 16)], c, mult, rshift, min32), \
+                add_rq(t1[(int8_t)(va >> 24)] + t2[(int8_t)(vb >> 24)], c, mult, rshift, min32)); \
+            if (CLAMP) v = td_min_s8x4(td_max_s8x4(v, lo4), hi4);                        \
+            td_write_u32(out + i, v);                                                    \
         }
+        if (clamp) {
+            TD_ADD4(1)
+        } else {
+            TD_ADD4(0)
+        }
+#undef TD_ADD4
     }
 #endif
-    for (; i < n; ++i) out[i] = add_fast1(f, a[i * sa], b[i * sb], min32);
+    for (; i < n; ++i) {       /* td_rq_apply and the clamp (no saturation step needed) */
+        const int32_t sum = t1[a[i * sa]] + t2[b[i * sb]];
+        int64_t v = (int64_t)c + (int64_t)sum * mult;
+        v -= (int64_t)((uint32_t)sum & 0x80000000u);
+        out[i] = (int8_t)td_clamp_i32((int32_t)((uint64_t)v >> 32) >> rshift, lo, hi);
+    }
+    (void)min32;
 }
 
 void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out) {

@@ -11,15 +11,16 @@
  *            td_rq_t (requantization incl. the output zero point, td_rq_apply); then per
  *            tail channel 5 words: its start, its td_rq_t. One pointer walks it.
  *   rq       unused (NULL): it is inside acc0.
- *   scratch  [groups * 72 bytes] DSP path only: each group's weights as int16 pairs, per
- *            tap the words SXTB16(w) = (c0, c2) and SXTB16 ROR 8 (w) = (c1, c3), filled
- *            on entry, so the inner loop reads one LDRD per tap;
+ *   scratch  [groups * 72 bytes] DSP path only: each group's weights as int16, filled on
+ *            entry: for the tap pairs (0,1), (2,3), (4,5), (6,7) one word per channel,
+ *            (w[t][ch], w[t+1][ch]), the SMLAD operand; for tap 8 the words SXTB16(w) =
+ *            (c0, c2) and SXTB16 ROR 8 (w) = (c1, c3); 18 words, read by LDRD;
  *            then [in_c rounded up to 4 bytes]: the input zero point, filled on entry.
  *
  * The input offset is folded into acc0 for all nine taps, so every tap multiplies raw
  * int8 inputs. Interior pixels (window inside the input) run a fully unrolled loop over
- * four channels at a time: one input word per tap split into two int16 pairs, four 16x16
- * multiply-accumulates. Border pixels run the same loop over a table of nine tap
+ * four channels at a time: per pair of taps two input words, PKHBT/PKHTB + SXTB16 into one
+ * (tap a, tap b) int16 pair per channel, four SMLADs (14 instructions per 8 MACs). Border pixels run the same loop over a table of nine tap
  * pointers where taps outside the input point at the zero-point row: (zp + in_offset) * w
  * = 0, exactly what the reference's skipped tap adds. */
 #include "td_kernels.h"
@@ -84,7 +85,23 @@ static inline void dw_store4(const int32_t *q, int32_t a0, int32_t a1, int32_t a
     td_write_u32(dst, v);
 }
 
-/* one tap of four channels: x = input word, w = its two weight pairs (one LDRD) */
+/* Two taps of four channels (SMLAD): PKHBT of the two input words holds channels 0-1 of
+ * both taps, PKHTB channels 2-3; SXTB16 (ROR 8) then gives per channel the int16 pair
+ * (tap a, tap b) that meets its weight pair. w: four words, channels 0..3. */
+#define TD_DW_PAIR(xa, xb, w)                             \
+    do {                                                  \
+        const uint32_t va_ = td_read_u32(xa);             \
+        const uint32_t vb_ = td_read_u32(xb);             \
+        const uint32_t y_ = td_pkhbt16(va_, vb_);         \
+        const uint32_t z_ = td_pkhtb16(vb_, va_);         \
+        uint64_t w_ = td_load_w2(w);                      \
+        a0 = td_smlad(td_sxtb16(y_), (uint32_t)w_, a0);   \
+        a1 = td_smlad(td_sxtb16_hi(y_), (uint32_t)(w_ >> 32), a1); \
+        w_ = td_load_w2((w) + 2);                         \
+        a2 = td_smlad(td_sxtb16(z_), (uint32_t)w_, a2);   \
+        a3 = td_smlad(td_sxtb16_hi(z_), (uint32_t)(w_ >> 32), a3); \
+    } while (0)
+/* The ninth tap alone: SXTB16 gives channels (0, 2) and (1, 3), weights likewise. */
 #define TD_DW_TAP(xp, w)                                  \
     do {                                                  \
         const uint32_t v_ = td_read_u32(xp);              \
@@ -125,6 +142,11 @@ static inline void dw_store4(const int32_t *qw, int32_t a0, int32_t a1, int32_t 
         a2 += (int32_t)x_[2] * (w)[2];                    \
         a3 += (int32_t)x_[3] * (w)[3];                    \
     } while (0)
+#define TD_DW_PAIR(xa, xb, w)                             \
+    do {                                                  \
+        TD_DW_TAP(xa, w);                                 \
+        TD_DW_TAP(xb, (w) + 4);                           \
+    } while (0)
 #define TD_DW_WSTEP 4             /* weight bytes per tap */
 typedef int8_t td_dw_w_t;
 typedef int32_t td_dw_clamp_t;
@@ -144,7 +166,7 @@ typedef int32_t td_dw_clamp_t;
 TD_DW_INLINE void dw_interior(const td_conv_params_t *p, const td_dw_w_t *ws0, const int8_t *x,
                               int32_t n, int32_t step, td_dw_clamp_t lo, td_dw_clamp_t hi,
                               int clamp, int8_t *dst) {
-    const int32_t c = p->in_c, rs = p->in_w * c, c4 = c & ~3;
+    const int32_t c = p->in_c, c2 = 2 * c, rs = p->in_w * c, c4 = c & ~3;
     const td_dw_w_t *ws_end = ws0 + (c >> 2) * 9 * TD_DW_WSTEP;
     for (; n > 0; --n) {
         const td_dw_w_t *ws = ws0;
@@ -153,25 +175,19 @@ TD_DW_INLINE void dw_interior(const td_conv_params_t *p, const td_dw_w_t *ws0, c
         int8_t *d = dst;
         while (ws != ws_end) {
             int32_t a0 = qt[0], a1 = qt[1], a2 = qt[2], a3 = qt[3];
-            const int8_t *r = xg, *t;
+            const int8_t *r = xg, *t, *u;
             /* one pointer per row, the taps as register offsets (TD_OPAQUE keeps GCC from
              * making nine induction variables out of them and spilling) */
-            TD_DW_TAP(r, ws);
-            TD_DW_TAP(r + c, ws + TD_DW_WSTEP);
+            TD_DW_PAIR(r, r + c, ws);
             t = r + c;
             TD_OPAQUE(t);
-            TD_DW_TAP(t + c, ws + 2 * TD_DW_WSTEP);
-            r += rs;
+            u = r + rs;
+            TD_OPAQUE(u);
+            TD_DW_PAIR(t + c, u, ws + 2 * TD_DW_WSTEP);
+            TD_DW_PAIR(u + c, u + c2, ws + 4 * TD_DW_WSTEP);
+            r = u + rs;
             TD_OPAQUE(r);
-            TD_DW_TAP(r, ws + 3 * TD_DW_WSTEP);
-            TD_DW_TAP(r + c, ws + 4 * TD_DW_WSTEP);
-            t = r + c;
-            TD_OPAQUE(t);
-            TD_DW_TAP(t + c, ws + 5 * TD_DW_WSTEP);
-            r += rs;
-            TD_OPAQUE(r);
-            TD_DW_TAP(r, ws + 6 * TD_DW_WSTEP);
-            TD_DW_TAP(r + c, ws + 7 * TD_DW_WSTEP);
+            TD_DW_PAIR(r, r + c, ws + 6 * TD_DW_WSTEP);
             t = r + c;
             TD_OPAQUE(t);
             TD_DW_TAP(t + c, ws + 8 * TD_DW_WSTEP);
@@ -202,14 +218,10 @@ TD_DW_INLINE void dw_table(const td_conv_params_t *p, const td_dw_w_t *ws,
     int32_t o;
     for (o = 0; o < 4 * groups; o += 4, qt += TD_DW_QT_GROUP) {
         int32_t a0 = qt[0], a1 = qt[1], a2 = qt[2], a3 = qt[3];
-        TD_DW_TAP(tp[0] + o, ws);
-        TD_DW_TAP(tp[1] + o, ws + TD_DW_WSTEP);
-        TD_DW_TAP(tp[2] + o, ws + 2 * TD_DW_WSTEP);
-        TD_DW_TAP(tp[3] + o, ws + 3 * TD_DW_WSTEP);
-        TD_DW_TAP(tp[4] + o, ws + 4 * TD_DW_WSTEP);
-        TD_DW_TAP(tp[5] + o, ws + 5 * TD_DW_WSTEP);
-        TD_DW_TAP(tp[6] + o, ws + 6 * TD_DW_WSTEP);
-        TD_DW_TAP(tp[7] + o, ws + 7 * TD_DW_WSTEP);
+        TD_DW_PAIR(tp[0] + o, tp[1] + o, ws);
+        TD_DW_PAIR(tp[2] + o, tp[3] + o, ws + 2 * TD_DW_WSTEP);
+        TD_DW_PAIR(tp[4] + o, tp[5] + o, ws + 4 * TD_DW_WSTEP);
+        TD_DW_PAIR(tp[6] + o, tp[7] + o, ws + 6 * TD_DW_WSTEP);
         TD_DW_TAP(tp[8] + o, ws + 8 * TD_DW_WSTEP);
         ws += 9 * TD_DW_WSTEP;
         dw_store4(qt + 4, a0, a1, a2, a3, lo, hi, clamp, dst + o);
@@ -275,12 +287,24 @@ void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int
     {
         uint32_t *wx = (uint32_t *)p->scratch;
         const int8_t *w = p->weights;
-        for (i = 0; i < (c >> 2) * 9; ++i) {
-            const uint32_t v = td_read_u32(w);
-            wx[0] = td_sxtb16(v);
-            wx[1] = td_sxtb16_hi(v);
-            wx += 2;
-            w += 4;
+        for (i = 0; i < (c >> 2); ++i) {
+            int32_t k;
+            for (k = 0; k < 8; k += 2) {          /* taps k, k+1: per channel one pair */
+                const uint32_t wa = td_read_u32(w + 4 * k), wb = td_read_u32(w + 4 * k + 4);
+                const uint32_t y = td_pkhbt16(wa, wb), z = td_pkhtb16(wb, wa);
+                wx[0] = td_sxtb16(y);
+                wx[1] = td_sxtb16_hi(y);
+                wx[2] = td_sxtb16(z);
+                wx[3] = td_sxtb16_hi(z);
+                wx += 4;
+            }
+            {                                      /* tap 8: channels (0, 2), (1, 3) */
+                const uint32_t v = td_read_u32(w + 32);
+                wx[0] = td_sxtb16(v);
+                wx[1] = td_sxtb16_hi(v);
+                wx += 2;
+            }
+            w += TD_DW_GROUP_BYTES;
         }
         ws = (const td_dw_w_t *)p->scratch;
         zp_row = (int8_t *)wx;

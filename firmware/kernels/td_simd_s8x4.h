@@ -73,6 +73,24 @@ static inline uint64_t td_load_w2(const void *p) {
 #define TD_OPAQUE(v) ((void)0)
 #endif
 
+/* Halfword packing (PKHBT / PKHTB): low half of a with low half of b on top; high half of
+ * a with high half of b below. */
+#if TD_HAVE_DSP
+static inline uint32_t td_pkhbt16(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline uint32_t td_pkhtb16(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+#else
+static inline uint32_t td_pkhbt16(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }
+static inline uint32_t td_pkhtb16(uint32_t a, uint32_t b) { return (a & 0xFFFF0000u) | (b >> 16); }
+#endif
+
 /* a word with the same byte in all four lanes */
 static inline uint32_t td_splat_s8x4(int32_t v) { return ((uint32_t)v & 0xFFu) * 0x01010101u; }
 
