@@ -23,6 +23,6 @@ void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out) 
                 }
             }
         }
-        td_conv_columns(p, cols, k4w, out + i * p->out_c, n == 2 ? out + (i + 1) * p->out_c : 0);
+        td_conv_columns(p, cols, k4w, out + i * p->out_c, out + (i + n - 1) * p->out_c);
     }
 }

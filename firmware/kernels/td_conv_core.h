@@ -69,8 +69,10 @@ static inline int32_t td_conv_sat8(int32_t x) {
 #endif
 }
 
-/* One channel's two outputs (d1 NULL: one): the td_rq_t words are loaded once (two LDRD)
- * for both. full: the activation range is all of int8, so one saturation clamps. */
+/* One channel's outputs for two pixels: the td_rq_t words are loaded once (two LDRD) for
+ * both. d1 is written before d0, so a caller with one pixel passes d1 == d0 and its second
+ * column's result is overwritten. full: the activation range is all of int8, so one
+ * saturation clamps. */
 static inline __attribute__((always_inline)) void td_conv_out2(
         int32_t a0, int32_t a1, const td_rq_t *q, int32_t lo, int32_t hi, int full,
         int8_t *d0, int8_t *d1) {
@@ -81,14 +83,12 @@ static inline __attribute__((always_inline)) void td_conv_out2(
     TD_LDRD_INC(c_lo, c_hi, qp);
     TD_LDRD_INC(mult, rshift, qp);
     c = (int64_t)(((uint64_t)c_hi << 32) | c_lo);
+    v = c + (int64_t)a1 * (int32_t)mult - (int64_t)((uint32_t)a1 & 0x80000000u);
+    r = (int32_t)((uint64_t)v >> 32) >> rshift;
+    *d1 = (int8_t)(full ? td_conv_sat8(r) : td_clamp_i32(r, lo, hi));
     v = c + (int64_t)a0 * (int32_t)mult - (int64_t)((uint32_t)a0 & 0x80000000u);
     r = (int32_t)((uint64_t)v >> 32) >> rshift;
     *d0 = (int8_t)(full ? td_conv_sat8(r) : td_clamp_i32(r, lo, hi));
-    if (d1) {
-        v = c + (int64_t)a1 * (int32_t)mult - (int64_t)((uint32_t)a1 & 0x80000000u);
-        r = (int32_t)((uint64_t)v >> 32) >> rshift;
-        *d1 = (int8_t)(full ? td_conv_sat8(r) : td_clamp_i32(r, lo, hi));
-    }
 }
 
 /* One 4-deep group for 2 channels x 2 pixels: one LDRD of the interleaved weights, two
@@ -113,7 +113,7 @@ static inline __attribute__((always_inline)) void td_conv_out2(
         a11 = td_smlad(t_, x11_, a11);                                                   \
     } while (0)
 
-/* All output channels of two pixels (d1 == NULL: one pixel, column q = 0 only).
+/* All output channels of two pixels (one pixel: d1 == d0, column q = 0 only counts).
  * k4w = k4 / 4 groups; full as in td_conv_out2 (a constant at each call site, so the
  * compiler makes one copy per range kind). */
 static inline __attribute__((always_inline)) void td_conv_columns_k(
@@ -154,8 +154,8 @@ static inline __attribute__((always_inline)) void td_conv_columns_k(
             x += 8;
         }
 #endif
-        td_conv_out2(a00, a01, &rq[oc], lo, hi, full, d0 + oc, d1 ? d1 + oc : 0);
-        td_conv_out2(a10, a11, &rq[oc + 1], lo, hi, full, d0 + oc + 1, d1 ? d1 + oc + 1 : 0);
+        td_conv_out2(a00, a01, &rq[oc], lo, hi, full, d0 + oc, d1 + oc);
+        td_conv_out2(a10, a11, &rq[oc + 1], lo, hi, full, d0 + oc + 1, d1 + oc + 1);
     }
     if (oc < out_c) {   /* odd last channel: its row is not interleaved */
         int32_t a0 = acc0[oc], a1 = a0;
@@ -179,7 +179,7 @@ static inline __attribute__((always_inline)) void td_conv_columns_k(
             w += 4;
             x += 8;
         }
-        td_conv_out2(a0, a1, &rq[oc], lo, hi, full, d0 + oc, d1 ? d1 + oc : 0);
+        td_conv_out2(a0, a1, &rq[oc], lo, hi, full, d0 + oc, d1 + oc);
     }
 }
 
