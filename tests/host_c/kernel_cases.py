@@ -34,3 +34,10 @@ def assert_bit_exact(name: str, flags, n: int = 16, seed: int = 5) -> None:
     finally:
         hm.close()
     np.testing.assert_array_equal(ours, run_tflm(path, x).reshape(ours.shape))
+
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g", "-O1"]
+
+
+def assert_clean_under_sanitizers(name: str, flags) -> None:
+    """Bit-exact and no ASan/UBSan report (out-of-bounds reads of tails and borders)."""
+    assert_bit_exact(name, (flags or []) + SANITIZE, n=8, seed=11)

@@ -4,7 +4,7 @@ bit-exact with TFLite Micro in scalar and emulated-SIMD builds."""
 import pytest
 
 import zoo
-from kernel_cases import assert_bit_exact, flavours
+from kernel_cases import assert_bit_exact, assert_clean_under_sanitizers, flavours
 from tinydeploy.lower import lower
 from tinydeploy.reader import load_model
 
@@ -30,3 +30,9 @@ def test_fast_path_chosen(name):
 @pytest.mark.parametrize("name", FLAT + BROADCAST)
 def test_bit_exact(name, flags):
     assert_bit_exact(name, flags)
+
+
+@flavours
+@pytest.mark.parametrize("name", ["add_same_shape_c5", "add_bcast_row"])
+def test_clean_under_asan_and_ubsan(name, flags):
+    assert_clean_under_sanitizers(name, flags)

@@ -3,7 +3,7 @@ side), odd channel counts (scalar tail), bit-exact with TFLite Micro in scalar a
 emulated-SIMD builds."""
 import pytest
 
-from kernel_cases import assert_bit_exact, flavours
+from kernel_cases import assert_bit_exact, assert_clean_under_sanitizers, flavours
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
 
@@ -15,3 +15,9 @@ CASES = ["avgpool_global_c5", "avgpool_global_c64", "avgpool_s1_same_c6",
 @pytest.mark.parametrize("name", CASES)
 def test_bit_exact(name, flags):
     assert_bit_exact(name, flags)
+
+
+@flavours
+@pytest.mark.parametrize("name", ["avgpool_s1_same_c6", "avgpool_global_c5"])
+def test_clean_under_asan_and_ubsan(name, flags):
+    assert_clean_under_sanitizers(name, flags)

@@ -5,7 +5,7 @@ inputs with no interior row or column, clamped activations) and the general kern
 and emulated-SIMD builds."""
 import pytest
 
-from kernel_cases import assert_bit_exact, flavours, kernels
+from kernel_cases import assert_bit_exact, assert_clean_under_sanitizers, flavours, kernels
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
 
@@ -30,3 +30,9 @@ def test_kernel_choice(name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bit_exact(name, flags):
     assert_bit_exact(name, flags)
+
+
+@flavours
+@pytest.mark.parametrize("name", ["dw3_same_c5", "dw3_same_c7_rows2", "dw3_same_c8_col1", "dw3_s2_same_c7_odd", "dw3_clamped_c4"])
+def test_clean_under_asan_and_ubsan(name, flags):
+    assert_clean_under_sanitizers(name, flags)
