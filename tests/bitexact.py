@@ -26,7 +26,9 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "relu6_standalone", "dw_dm2_s2_valid", "conv_grouped", "add_broadcast",
              "conv1d_dilated_dynbatch", "concat_axis1", "conv_1x1", "conv1x1_c16_o3",
              "conv_same_asym", "conv3x3_s2_same_c3_o7", "conv10x4_s2_c1", "fc_3d",
-             "fc_odd_13_7", "dw_s2_same", "dw3_same_c5", "add_bcast_row", "avgpool_s1_same_c6",
+             "fc_odd_13_7", "dw_s2_same", "dw3_same_c5", "dw3_same_c7_rows2", "dw3_same_c8_col1",
+             "dw3_s2_same_c7_odd", "dw3_clamped_c4", "add_same_shape_c5", "add_bcast_row",
+             "avgpool_s1_same_c6", "avgpool_global_c5", "maxpool_s1_same_c6",
              "maxpool_2x2_valid_c5"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 

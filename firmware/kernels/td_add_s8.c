@@ -3,7 +3,7 @@
  * multiplier (SaturatingRoundingDoublingHighMul + RoundingDivideByPOT), the sum is
  * requantized to the output.
  *
- * Fast path (p->lut, lower_elementwise.binary): an input's scaled value depends on its
+ * Fast path (p->lut, compiler/lower/elementwise.py): an input's scaled value depends on its
  * int8 value only, so the build computes both inputs' 256 scaled values (the reference
  * arithmetic, exactly); an element is then two table reads, one add and the one-step
  * requantization (td_rq_t) of the sum. Four elements per word on DSP cores, with the

@@ -2,7 +2,7 @@
  * matrix core that turns columns of int16 inputs into int8 outputs, two output channels
  * by two pixels at a time.
  *
- * Layouts, all prepared at build time by tinydeploy/kernel_layout.py:
+ * Layouts, all prepared at build time by compiler/kernel_layout.py:
  * - weights: rows of k4 = depth rounded up to 4, zero-padded; rows in pairs, word-
  *   interleaved (row a bytes 4g..4g+3, then row b's), an odd last row on its own;
  * - acc0[oc] = bias + in_offset * sum(row), so columns hold raw inputs (a padded tap

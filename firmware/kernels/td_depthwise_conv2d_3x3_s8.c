@@ -2,7 +2,7 @@
  * and padding. Bit-exact with TFLM's DepthwiseConvPerChannel: only the order of exact
  * integer sums differs.
  *
- * Layout, prepared at build time (tinydeploy/lower_fast.py depthwise_fast):
+ * Layout, prepared at build time (compiler/lower/fastpath.py, depthwise_fast):
  *   weights  int8, channels in groups of four: for group g and tap t = ky*3+kx the four
  *            bytes w[t][4g..4g+3] (36 bytes per group), then the in_c % 4 tail channels
  *            as [t][rem]; same size as the .tflite weights.
@@ -241,11 +241,6 @@ static void dw_taps(const td_conv_params_t *p, const int8_t *in_b, const int8_t 
         }
 }
 
-static void dw_interior_clamp(const td_conv_params_t *p, const td_dw_w_t *ws, const int8_t *x,
-                              int32_t n, int32_t step, td_dw_clamp_t lo, td_dw_clamp_t hi,
-                              int8_t *dst) {
-    dw_interior(p, ws, x, n, step, lo, hi, 1, dst);
-}
 static void dw_interior_sat(const td_conv_params_t *p, const td_dw_w_t *ws, const int8_t *x,
                             int32_t n, int32_t step, td_dw_clamp_t lo, td_dw_clamp_t hi,
                             int8_t *dst) {
@@ -272,10 +267,10 @@ void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int
     const int32_t ox_hi = td_min_i32(p->out_w, p->in_w - 3 + p->pad_w >= 0
                                                    ? (p->in_w - 3 + p->pad_w) / sw + 1 : 0);
     const td_dw_clamp_t lo = TD_DW_CLAMP(p->act_min), hi = TD_DW_CLAMP(p->act_max);
+    /* An activation range inside int8 needs the byte-lane clamp: such layers (rare: none
+     * in the MLPerf Tiny models) run every pixel through the tap-table loop, which has
+     * the clamp, and the code keeps a single interior loop. */
     const int clamp = TD_USE_SIMD && (p->act_min > -128 || p->act_max < 127);
-    void (*const interior)(const td_conv_params_t *, const td_dw_w_t *, const int8_t *,
-                           int32_t, int32_t, td_dw_clamp_t, td_dw_clamp_t, int8_t *)
-        = clamp ? dw_interior_clamp : dw_interior_sat;
     void (*const table)(const td_conv_params_t *, const td_dw_w_t *, const int8_t *const *,
                         td_dw_clamp_t, td_dw_clamp_t, int8_t *)
         = clamp ? dw_table_clamp : dw_table_sat;
@@ -321,8 +316,8 @@ void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int
             const int inner_row = oy >= oy_lo && oy < oy_hi;
             for (ox = 0; ox < p->out_w; ++ox) {
                 const int32_t x0 = ox * sw - p->pad_w;
-                if (inner_row && ox == ox_lo && ox_lo < ox_hi) {
-                    interior(p, ws, in_b + y0 * rs + x0 * c, ox_hi - ox_lo, sw * c, lo, hi, dst);
+                if (!clamp && inner_row && ox == ox_lo && ox_lo < ox_hi) {
+                    dw_interior_sat(p, ws, in_b + y0 * rs + x0 * c, ox_hi - ox_lo, sw * c, lo, hi, dst);
                     dst += (ox_hi - ox_lo) * c;
                     ox = ox_hi - 1;
                     continue;

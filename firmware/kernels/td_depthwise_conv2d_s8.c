@@ -2,7 +2,7 @@
  *
  * As in td_conv2d_s8.c: the filter window is clipped once per output pixel and the input
  * offset enters as in_offset * sum(weights over valid taps); integer sums are exact, so
- * the bytes equal the reference's. With `rq` (lower_fast.depthwise_fast) the
+ * the bytes equal the reference's. With `rq` (compiler/lower/fastpath.py) the
  * requantization is one td_rq_apply instead of td_mbqm. */
 #include "td_kernels.h"
 #include "td_fixedpoint.h"
