@@ -118,3 +118,40 @@ def check_clean_under_asan_and_ubsan(name, flags=None):
     x = zoo.random_inputs(path, 8, seed=11)
     ours = run_ours(path, x, (flags or []) + SANITIZE)
     np.testing.assert_array_equal(ours, oracle(name)(path, x).reshape(ours.shape))
+
+
+def stem_tests(stem: str, choice: tuple[str, str] | None = None) -> dict:
+    """The test functions of one kernel stem, for its test_<stem>.py to take into its
+    namespace: bit-exactness of every zoo model of the stem in both flavours, the
+    sanitizer runs and documented exceptions among them, and (choice = (op, kernel)) that
+    the lowering picks that kernel for each model."""
+    tests = {}
+
+    @flavours
+    @pytest.mark.parametrize("name", models(stem))
+    def test_bit_exact(name, flags):
+        check_bit_exact(name, flags)
+    tests["test_bit_exact"] = test_bit_exact
+
+    if models(stem, DOCUMENTED_EXCEPTIONS):
+        @pytest.mark.parametrize("name", models(stem, DOCUMENTED_EXCEPTIONS))
+        def test_documented_exceptions_really_differ_from_tflite_micro(name):
+            check_documented_exception_differs_from_tflite_micro(name)
+        tests[test_documented_exceptions_really_differ_from_tflite_micro.__name__] = \
+            test_documented_exceptions_really_differ_from_tflite_micro
+
+    if models(stem, SANITIZED):
+        @flavours
+        @pytest.mark.parametrize("name", models(stem, SANITIZED))
+        def test_kernels_clean_under_asan_and_ubsan(name, flags):
+            check_clean_under_asan_and_ubsan(name, flags)
+        tests["test_kernels_clean_under_asan_and_ubsan"] = test_kernels_clean_under_asan_and_ubsan
+
+    if choice is not None:
+        op, kernel = choice
+
+        @pytest.mark.parametrize("name", models(stem))
+        def test_kernel_choice(name):
+            assert kernel in kernels(name)[op]
+        tests["test_kernel_choice"] = test_kernel_choice
+    return tests

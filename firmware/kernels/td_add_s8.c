@@ -11,6 +11,7 @@
  * dimension (the lowering merges dimensions that are contiguous in both inputs) and runs
  * the last one as a flat run. */
 #include "td_kernels.h"
+#include "td_broadcast.h"
 #include "td_fixedpoint.h"
 #include "td_simd.h"
 #include "td_simd_s8x4.h"
@@ -107,18 +108,9 @@ void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2
         }
         /* odometer over dims[0..nd-2], the last dimension as one run */
         for (i = 0; i < p->size; i += run) {
-            int d;
             add_run(&f, in1 + o1, p->strides1[nd - 1], in2 + o2, p->strides2[nd - 1], out + i,
                     run);
-            for (d = nd - 2; d >= 0; --d) {
-                ++idx[d];
-                o1 += p->strides1[d];
-                o2 += p->strides2[d];
-                if (idx[d] < p->dims[d]) break;
-                o1 -= p->strides1[d] * p->dims[d];
-                o2 -= p->strides2[d] * p->dims[d];
-                idx[d] = 0;
-            }
+            td_bcast_step(p, nd - 2, idx, &o1, &o2);
         }
         return;
     }
@@ -128,16 +120,7 @@ void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2
     }
     /* Odometer over the output; offsets into the inputs follow their strides. */
     for (i = 0; i < p->size; ++i) {
-        int d;
         out[i] = add_ref(p, in1[o1], in2[o2]);
-        for (d = p->ndim - 1; d >= 0; --d) {
-            ++idx[d];
-            o1 += p->strides1[d];
-            o2 += p->strides2[d];
-            if (idx[d] < p->dims[d]) break;
-            o1 -= p->strides1[d] * p->dims[d];
-            o2 -= p->strides2[d] * p->dims[d];
-            idx[d] = 0;
-        }
+        td_bcast_step(p, p->ndim - 1, idx, &o1, &o2);
     }
 }

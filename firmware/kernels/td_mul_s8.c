@@ -1,5 +1,6 @@
 /* MUL with N-D broadcasting (TFLM reference integer Mul, incl. 6-D broadcast). */
 #include "td_kernels.h"
+#include "td_broadcast.h"
 #include "td_fixedpoint.h"
 
 static int8_t mul_one(const td_binary_params_t *p, int32_t a, int32_t b) {
@@ -17,16 +18,7 @@ void td_mul_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2
     }
     /* Odometer over the output; offsets into the inputs follow their strides. */
     for (i = 0; i < p->size; ++i) {
-        int d;
         out[i] = mul_one(p, in1[o1], in2[o2]);
-        for (d = p->ndim - 1; d >= 0; --d) {
-            ++idx[d];
-            o1 += p->strides1[d];
-            o2 += p->strides2[d];
-            if (idx[d] < p->dims[d]) break;
-            o1 -= p->strides1[d] * p->dims[d];
-            o2 -= p->strides2[d] * p->dims[d];
-            idx[d] = 0;
-        }
+        td_bcast_step(p, p->ndim - 1, idx, &o1, &o2);
     }
 }

@@ -4,31 +4,18 @@ elements) and with broadcast (merged dimensions, inner runs). Each zoo model of 
 the DSP cores emulated on the host."""
 import pytest
 
-from bitexact import (
-    SANITIZED,
-    check_bit_exact,
-    check_clean_under_asan_and_ubsan,
-    flavours,
-    kernels,
-    models,
-)
+from bitexact import models, stem_tests
+from tinydeploy.compiler.compiled import compile_model
+
+import zoo
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
-STEM = "add_s8"
+
+# test_bit_exact, test_kernels_clean_under_asan_and_ubsan, test_kernel_choice, ...
+globals().update(stem_tests("add_s8", choice=("ADD", "td_add_s8")))
 
 
-@flavours
-@pytest.mark.parametrize("name", models(STEM))
-def test_bit_exact(name, flags):
-    check_bit_exact(name, flags)
-
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM, SANITIZED))
-def test_kernels_clean_under_asan_and_ubsan(name, flags):
-    check_clean_under_asan_and_ubsan(name, flags)
-
-
-@pytest.mark.parametrize("name", models(STEM))
-def test_kernel_choice(name):
-    assert "td_add_s8" in kernels(name)["ADD"]
+@pytest.mark.parametrize("name", models("add_s8"))
+def test_every_add_takes_the_table_path(name):
+    adds = [la for la in compile_model(zoo.tflite_path(name)).program.layers if la.op == "ADD"]
+    assert adds and all(la.params.lut is not None for la in adds)

@@ -3,31 +3,9 @@ odd channel counts. Each zoo model of the stem (tests/bitexact.py) against its o
 the scalar loops and with the packed loops of the DSP cores emulated on the host."""
 import pytest
 
-from bitexact import (
-    SANITIZED,
-    check_bit_exact,
-    check_clean_under_asan_and_ubsan,
-    flavours,
-    kernels,
-    models,
-)
+from bitexact import stem_tests
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
-STEM = "avg_pool_s8"
 
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM))
-def test_bit_exact(name, flags):
-    check_bit_exact(name, flags)
-
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM, SANITIZED))
-def test_kernels_clean_under_asan_and_ubsan(name, flags):
-    check_clean_under_asan_and_ubsan(name, flags)
-
-
-@pytest.mark.parametrize("name", models(STEM))
-def test_kernel_choice(name):
-    assert "td_avg_pool_s8" in kernels(name)["AVERAGE_POOL_2D"]
+# test_bit_exact, test_kernels_clean_under_asan_and_ubsan, test_kernel_choice, ...
+globals().update(stem_tests("avg_pool_s8", choice=("AVERAGE_POOL_2D", "td_avg_pool_s8")))

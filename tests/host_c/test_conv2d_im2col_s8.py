@@ -4,38 +4,9 @@ dilation, whole-word and few input channels, odd channel counts. Each zoo model 
 the DSP cores emulated on the host."""
 import pytest
 
-from bitexact import (
-    DOCUMENTED_EXCEPTIONS,
-    SANITIZED,
-    check_bit_exact,
-    check_clean_under_asan_and_ubsan,
-    check_documented_exception_differs_from_tflite_micro,
-    flavours,
-    kernels,
-    models,
-)
+from bitexact import stem_tests
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
-STEM = "conv2d_im2col_s8"
 
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM))
-def test_bit_exact(name, flags):
-    check_bit_exact(name, flags)
-
-
-@pytest.mark.parametrize("name", models(STEM, DOCUMENTED_EXCEPTIONS))
-def test_documented_exceptions_really_differ_from_tflite_micro(name):
-    check_documented_exception_differs_from_tflite_micro(name)
-
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM, SANITIZED))
-def test_kernels_clean_under_asan_and_ubsan(name, flags):
-    check_clean_under_asan_and_ubsan(name, flags)
-
-
-@pytest.mark.parametrize("name", models(STEM))
-def test_kernel_choice(name):
-    assert "td_conv2d_im2col_s8" in kernels(name)["CONV_2D"]
+# test_bit_exact, test_kernels_clean_under_asan_and_ubsan, test_kernel_choice, ...
+globals().update(stem_tests("conv2d_im2col_s8", choice=("CONV_2D", "td_conv2d_im2col_s8")))

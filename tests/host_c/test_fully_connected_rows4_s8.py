@@ -4,31 +4,9 @@ tensor, batches, leftover rows, a partial last input word. Each zoo model of the
 the DSP cores emulated on the host."""
 import pytest
 
-from bitexact import (
-    SANITIZED,
-    check_bit_exact,
-    check_clean_under_asan_and_ubsan,
-    flavours,
-    kernels,
-    models,
-)
+from bitexact import stem_tests
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
-STEM = "fully_connected_rows4_s8"
 
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM))
-def test_bit_exact(name, flags):
-    check_bit_exact(name, flags)
-
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM, SANITIZED))
-def test_kernels_clean_under_asan_and_ubsan(name, flags):
-    check_clean_under_asan_and_ubsan(name, flags)
-
-
-@pytest.mark.parametrize("name", models(STEM))
-def test_kernel_choice(name):
-    assert "td_fully_connected_rows4_s8" in kernels(name)["FULLY_CONNECTED"]
+# test_bit_exact, test_kernels_clean_under_asan_and_ubsan, test_kernel_choice, ...
+globals().update(stem_tests("fully_connected_rows4_s8", choice=("FULLY_CONNECTED", "td_fully_connected_rows4_s8")))

@@ -3,17 +3,9 @@ oracle, with the scalar loops and with the packed loops of the DSP cores emulate
 host."""
 import pytest
 
-from bitexact import (
-    check_bit_exact,
-    flavours,
-    models,
-)
+from bitexact import stem_tests
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
-STEM = "logistic_s8"
 
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM))
-def test_bit_exact(name, flags):
-    check_bit_exact(name, flags)
+# test_bit_exact, test_kernels_clean_under_asan_and_ubsan, test_kernel_choice, ...
+globals().update(stem_tests("logistic_s8"))

@@ -3,17 +3,9 @@ autoencoder). Each zoo model of the stem (tests/bitexact.py) against its oracle,
 scalar loops and with the packed loops of the DSP cores emulated on the host."""
 import pytest
 
-from bitexact import (
-    check_bit_exact,
-    flavours,
-    models,
-)
+from bitexact import stem_tests
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
-STEM = "mlperf_tiny"
 
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM))
-def test_bit_exact(name, flags):
-    check_bit_exact(name, flags)
+# test_bit_exact, test_kernels_clean_under_asan_and_ubsan, test_kernel_choice, ...
+globals().update(stem_tests("mlperf_tiny"))

@@ -3,32 +3,9 @@
 the DSP cores emulated on the host."""
 import pytest
 
-from bitexact import (
-    DOCUMENTED_EXCEPTIONS,
-    SANITIZED,
-    check_bit_exact,
-    check_clean_under_asan_and_ubsan,
-    check_documented_exception_differs_from_tflite_micro,
-    flavours,
-    models,
-)
+from bitexact import stem_tests
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
-STEM = "requantize_s8"
 
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM))
-def test_bit_exact(name, flags):
-    check_bit_exact(name, flags)
-
-
-@pytest.mark.parametrize("name", models(STEM, DOCUMENTED_EXCEPTIONS))
-def test_documented_exceptions_really_differ_from_tflite_micro(name):
-    check_documented_exception_differs_from_tflite_micro(name)
-
-
-@flavours
-@pytest.mark.parametrize("name", models(STEM, SANITIZED))
-def test_kernels_clean_under_asan_and_ubsan(name, flags):
-    check_clean_under_asan_and_ubsan(name, flags)
+# test_bit_exact, test_kernels_clean_under_asan_and_ubsan, test_kernel_choice, ...
+globals().update(stem_tests("requantize_s8"))
