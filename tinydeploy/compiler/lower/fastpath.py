@@ -117,19 +117,17 @@ def depthwise_fast(f: ConvFast) -> None:
     acc0 = kl.acc_init(f.bias, w2d, p.in_offset)
     fast = (p.k_h == 3 and p.k_w == 3 and p.dil_h == 1 and p.dil_w == 1
             and p.depth_mult == 1 and acc0 is not None)
-    rq = f.requant(acc0, w2d) if acc0 is not None else f.requant()
-    if rq is None:
+    rng = kl.acc_range(acc0, w2d) if acc0 is not None else None
+    table = kl.requant_table(f.mult, f.shift, p.out_offset, rng)
+    if table is None:
         return                                           # td_mbqm in the general kernel
-    p.rq = rq
     if not fast:
+        p.rq = "(const td_rq_t *)" + f.replace_const("rq", "int32_t", table)
         return
-    table = kl.requant_table(f.mult, f.shift, p.out_offset, kl.acc_range(acc0, w2d))
     f.layer.kernel = "td_depthwise_conv2d_3x3_s8"
     p.weights = f.replace_const("w", "int8_t", _depthwise_groups(w2d.T))
     p.acc0 = f.replace_const("acc0", "int32_t", _depthwise_acc_rq(acc0, table))
     f.drop_reference_consts()                           # bias, mult, shift: all in acc0
-    f.layer.consts = [k for k in f.layer.consts if k.name != layer_symbol(f.op.index, "rq")]
-    p.rq = None
     # int16 weight pairs of the four-channel groups (DSP path), then the zero-point row
     p.scratch = SCRATCH
     f.layer.scratch = (c // 4) * 9 * 8 + kl.pad_depth(c)
