@@ -86,21 +86,5 @@ void td_conv2d_im2col_s8(const td_conv_params_t *p, const int8_t *in, int8_t *ou
     const int32_t k4w = (p->k_h * p->k_w * p->in_c + 3) / 4;
     /* scratch: [int8 staging, k4 bytes][int16 columns of two pixels] */
     int16_t *cols = (int16_t *)((int8_t *)p->scratch + k4w * 4);
-    const int32_t npix = p->batches * p->out_h * p->out_w;
-    int32_t i, y = 0, x = 0, b = 0;
-    for (i = 0; i < npix; i += 2) {
-        const int32_t n = npix - i < 2 ? 1 : 2;
-        int32_t q;
-        for (q = 0; q < n; ++q) {
-            td_im2col(p, in, cols, q, b, y, x);
-            if (++x == p->out_w) {
-                x = 0;
-                if (++y == p->out_h) {
-                    y = 0;
-                    ++b;
-                }
-            }
-        }
-        td_conv_columns(p, cols, k4w, out + i * p->out_c, out + (i + n - 1) * p->out_c);
-    }
+    td_conv_pixels(p, in, cols, k4w, out, td_im2col);
 }

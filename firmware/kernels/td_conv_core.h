@@ -192,4 +192,32 @@ static TD_NO_SCHED void td_conv_columns(const td_conv_params_t *p, const int16_t
     }
 }
 
+/* Fills pixel q's column for output pixel (b, y, x). */
+typedef void (*td_gather_fn)(const td_conv_params_t *p, const int8_t *in, int16_t *cols,
+                             int32_t q, int32_t b, int32_t y, int32_t x);
+
+/* Every output pixel, two at a time (an odd last one alone): gather their columns, then
+ * all output channels. gather is a constant at each call site and is inlined. */
+static inline __attribute__((always_inline)) void td_conv_pixels(
+        const td_conv_params_t *p, const int8_t *in, int16_t *cols, int32_t k4w, int8_t *out,
+        td_gather_fn gather) {
+    const int32_t npix = p->batches * p->out_h * p->out_w;
+    int32_t i, y = 0, x = 0, b = 0;
+    for (i = 0; i < npix; i += 2) {
+        const int32_t n = npix - i < 2 ? 1 : 2;
+        int32_t q;
+        for (q = 0; q < n; ++q) {
+            gather(p, in, cols, q, b, y, x);
+            if (++x == p->out_w) {
+                x = 0;
+                if (++y == p->out_h) {
+                    y = 0;
+                    ++b;
+                }
+            }
+        }
+        td_conv_columns(p, cols, k4w, out + i * p->out_c, out + (i + n - 1) * p->out_c);
+    }
+}
+
 #endif
