@@ -60,15 +60,6 @@ static inline void td_col_fill(int16_t *cols, int32_t q, int32_t g0, int32_t ngr
     }
 }
 
-/* int8 saturation: one SSAT where the core has it (ARMv7-M and later) */
-static inline int32_t td_conv_sat8(int32_t x) {
-#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
-    return __ssat(x, 8);
-#else
-    return x < -128 ? -128 : (x > 127 ? 127 : x);
-#endif
-}
-
 /* One channel's outputs for two pixels: the td_rq_t words are loaded once (two LDRD) for
  * both. d1 is written before d0, so a caller with one pixel passes d1 == d0 and its second
  * column's result is overwritten. full: the activation range is all of int8, so one
@@ -85,10 +76,10 @@ static inline __attribute__((always_inline)) void td_conv_out2(
     c = (int64_t)(((uint64_t)c_hi << 32) | c_lo);
     v = c + (int64_t)a1 * (int32_t)mult - (int64_t)((uint32_t)a1 & 0x80000000u);
     r = (int32_t)((uint64_t)v >> 32) >> rshift;
-    *d1 = (int8_t)(full ? td_conv_sat8(r) : td_clamp_i32(r, lo, hi));
+    *d1 = (int8_t)(full ? td_ssat8(r) : td_clamp_i32(r, lo, hi));
     v = c + (int64_t)a0 * (int32_t)mult - (int64_t)((uint32_t)a0 & 0x80000000u);
     r = (int32_t)((uint64_t)v >> 32) >> rshift;
-    *d0 = (int8_t)(full ? td_conv_sat8(r) : td_clamp_i32(r, lo, hi));
+    *d0 = (int8_t)(full ? td_ssat8(r) : td_clamp_i32(r, lo, hi));
 }
 
 /* One 4-deep group for 2 channels x 2 pixels: one LDRD of the interleaved weights, two

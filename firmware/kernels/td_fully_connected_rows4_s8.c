@@ -11,6 +11,19 @@ static inline int8_t td_fc_out(int32_t acc, const td_rq_t *q, int32_t lo, int32_
     return (int8_t)td_clamp_i32(td_rq_apply(acc, q), lo, hi);
 }
 
+/* n (1-4) inputs of one word group into the four rows' accumulators, scalar. */
+static inline void td_fc_bytes4(const int8_t *w, const int8_t *x, int32_t n, int32_t *a0,
+                                int32_t *a1, int32_t *a2, int32_t *a3) {
+    int32_t j;
+    for (j = 0; j < n; ++j) {
+        const int32_t xj = x[j];
+        *a0 += w[j] * xj;
+        *a1 += w[4 + j] * xj;
+        *a2 += w[8 + j] * xj;
+        *a3 += w[12 + j] * xj;
+    }
+}
+
 void td_fully_connected_rows4_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out) {
     /* whole input words, then the 1-3 inputs of a last partial word (its weight bytes
      * beyond the depth are zero padding and are not read with the input) */
@@ -45,27 +58,13 @@ void td_fully_connected_rows4_s8(const td_fc_params_t *p, const int8_t *in, int8
                 a3 = td_smlad(td_sxtb16_hi(wb), xh, a3);
                 w = (const int8_t *)wp;
 #else
-                int32_t j;
-                for (j = 0; j < 4; ++j) {
-                    const int32_t xj = x[j];
-                    a0 += w[j] * xj;
-                    a1 += w[4 + j] * xj;
-                    a2 += w[8 + j] * xj;
-                    a3 += w[12 + j] * xj;
-                }
+                td_fc_bytes4(w, x, 4, &a0, &a1, &a2, &a3);
                 w += 16;
 #endif
                 x += 4;
             }
             if (tail) {
-                int32_t j;
-                for (j = 0; j < tail; ++j) {
-                    const int32_t xj = x[j];
-                    a0 += w[j] * xj;
-                    a1 += w[4 + j] * xj;
-                    a2 += w[8 + j] * xj;
-                    a3 += w[12 + j] * xj;
-                }
+                td_fc_bytes4(w, x, tail, &a0, &a1, &a2, &a3);
                 w += 16;
             }
             dst[o] = td_fc_out(a0, &rq[o * step], lo, hi);

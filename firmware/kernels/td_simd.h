@@ -77,7 +77,6 @@ static inline int32_t td_smlad(uint32_t a, uint32_t b, int32_t acc) {
 }
 static inline int32_t td_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 static inline int32_t td_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt(a, b, acc); }
-static inline uint32_t td_sadd16(uint32_t a, uint32_t b) { return __sadd16(a, b); }
 #else
 static inline uint32_t td_sxtb16(uint32_t x) {
     return td_pack16((int8_t)(x & 0xFFu), (int8_t)((x >> 16) & 0xFFu));
@@ -95,10 +94,16 @@ static inline int32_t td_smlabb(uint32_t a, uint32_t b, int32_t acc) {
 static inline int32_t td_smlatt(uint32_t a, uint32_t b, int32_t acc) {
     return (int32_t)((uint32_t)acc + (uint32_t)(td_hi16(a) * td_hi16(b)));
 }
-static inline uint32_t td_sadd16(uint32_t a, uint32_t b) {
-    return td_pack16(td_lo16(a) + td_lo16(b), td_hi16(a) + td_hi16(b));
-}
 #endif
+
+/* int8 saturation: one SSAT where the core has it (ARMv7-M and later, DSP or not) */
+static inline int32_t td_ssat8(int32_t x) {
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+    return __ssat(x, 8);
+#else
+    return x < -128 ? -128 : (x > 127 ? 127 : x);
+#endif
+}
 
 /* Two words from *p (4-byte aligned) and p advanced by 8: one LDRD with post-increment.
  * GCC 12 does not pair such loads by itself reliably. */

@@ -1,5 +1,5 @@
 /* Byte-lane SIMD steps (four int8 values in a word, byte 0 first) for the output side of
- * the fast kernels, with portable twins like td_simd.h: saturate to int8, pack four bytes,
+ * the fast kernels, with portable twins like td_simd.h: pack four bytes,
  * per-lane signed max/min (SSUB8 + SEL on DSP cores). */
 #ifndef TD_SIMD_S8X4_H
 #define TD_SIMD_S8X4_H
@@ -9,7 +9,6 @@
 #include "td_simd.h"
 
 #if TD_HAVE_DSP
-static inline int32_t td_ssat8(int32_t x) { return __ssat(x, 8); }
 /* per byte lane: signed max(a, b) / min(a, b) */
 static inline uint32_t td_max_s8x4(uint32_t a, uint32_t b) {
     uint32_t r;
@@ -22,7 +21,6 @@ static inline uint32_t td_min_s8x4(uint32_t a, uint32_t b) {
     return r;
 }
 #else
-static inline int32_t td_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 static inline uint32_t td_lane_sel_(uint32_t a, uint32_t b, int want_max) {
     uint32_t r = 0;
     int i;
