@@ -1,26 +1,31 @@
-/* Host runner for generated models: reads raw int8 inputs from stdin, one inference per
- * TD_MODEL_INPUT_BYTES, and writes the raw int8 outputs to stdout. Used by
- * `tinydeploy predict` to run the exact device arithmetic on a whole data set. */
+/* Host runner for generated models: reads raw inputs from stdin and writes raw outputs to
+ * stdout, one inference per record. A record is every input's bytes in input order
+ * (td_model_inputs[i].bytes each, the tensor's dtype little-endian); the reply is every
+ * output's bytes in output order. Used by `tinydeploy predict`, hostrun.HostModel and the
+ * tests to run the exact device arithmetic on a whole data set. */
 #include <stdio.h>
 #include <string.h>
 #include "td_model.h"
 
 int main(void) {
-    static int8_t in[TD_MODEL_INPUT_BYTES];
-    size_t got;
+    int i;
     for (;;) {
-        got = fread(in, 1, sizeof in, stdin);
-        if (got == 0) break;
-        if (got != sizeof in) {
-            fprintf(stderr, "td_host: truncated input (%u of %u bytes)\n",
-                    (unsigned)got, (unsigned)sizeof in);
-            return 2;
+        for (i = 0; i < TD_MODEL_NUM_INPUTS; i++) {
+            const size_t want = (size_t)td_model_inputs[i].bytes;
+            const size_t got = fread(td_model_input(i), 1, want, stdin);
+            if (got == 0 && i == 0) {
+                return fflush(stdout) == 0 ? 0 : 3;
+            }
+            if (got != want) {
+                fprintf(stderr, "td_host: truncated input %d (%u of %u bytes)\n", i,
+                        (unsigned)got, (unsigned)want);
+                return 2;
+            }
         }
-        memcpy(td_model_input(0), in, sizeof in);
         td_model_invoke();
-        if (fwrite(td_model_output(0), 1, TD_MODEL_OUTPUT_BYTES, stdout) != TD_MODEL_OUTPUT_BYTES) {
-            return 3;
+        for (i = 0; i < TD_MODEL_NUM_OUTPUTS; i++) {
+            const size_t n = (size_t)td_model_outputs[i].bytes;
+            if (fwrite(td_model_output(i), 1, n, stdout) != n) return 3;
         }
     }
-    return fflush(stdout) == 0 ? 0 : 3;
 }

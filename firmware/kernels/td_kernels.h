@@ -94,6 +94,23 @@ typedef struct {
     int32_t size, in_zp, out_zp, mult, shift, act_min, act_max;
 } td_requant_params_t;
 
+/* ---- model I/O: float boundary conversion (TFLite Micro's AffineQuantize / Dequantize), ARG_MAX / ARG_MIN */
+typedef struct {
+    int32_t size, zero_point;
+    float scale;
+} td_quantize_f32_params_t;
+
+typedef struct {
+    int32_t size, zero_point;
+    float scale;
+} td_dequantize_params_t;
+
+typedef struct {
+    int32_t outer, axis_len, inner;  /* input viewed as [outer][axis_len][inner] */
+    int32_t is_min;                  /* 1: ARG_MIN, 0: ARG_MAX (first index on ties) */
+    int32_t out_bytes;               /* 4: int32 indices, 8: int64 */
+} td_arg_minmax_params_t;
+
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
 void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
@@ -113,5 +130,9 @@ void td_mean_s8(const td_mean_params_t *p, const int8_t *in, int8_t *out);
 void td_pad_s8(const td_pad_params_t *p, const int8_t *in, int8_t *out);
 void td_concat_s8(const td_concat_params_t *p, const int8_t *const *ins, int8_t *out);
 void td_requantize_s8(const td_requant_params_t *p, const int8_t *in, int8_t *out);
+/* ---- model I/O (in/out are the tensors' bytes: float32 / int32 / int64 little-endian) */
+void td_quantize_f32_s8(const td_quantize_f32_params_t *p, const int8_t *in, int8_t *out);
+void td_dequantize_s8_f32(const td_dequantize_params_t *p, const int8_t *in, int8_t *out);
+void td_arg_minmax_s8(const td_arg_minmax_params_t *p, const int8_t *in, int8_t *out);
 
 #endif

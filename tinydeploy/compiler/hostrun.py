@@ -1,8 +1,10 @@
 """Compile generated C with the host compiler and run it on many inputs.
 
 Contract: `HostModel(program, plan, tflite_bytes)` compiles once into a temporary
-directory; `run(inputs_int8)` feeds a batch-first int8 array and returns the int8 outputs
-(batch first, shaped like the model output). Compiler flags are the firmware's
+directory; `run_all([x0, x1, ...])` feeds one batch-first array per model input (each in
+that input's dtype: int8, or float32 for a float input) and returns one batch-first array
+per model output (int8, float32, int32 or int64, shaped like the output). `run(x)` is the
+same for a single-input single-output model: one array in, one array out. Compiler flags are the firmware's
 (codegen.COMMON_CFLAGS: -std=c99, warnings as errors, no FP contraction), so the
 arithmetic is the device's.
 """
@@ -19,6 +21,7 @@ import numpy as np
 from ..errors import ToolError
 from ..resources import data_dir
 from ..writer import write_files
+from .boundary import np_dtype
 from .codegen import COMMON_CFLAGS, generate
 from .planner import Plan
 from .program import Program
@@ -51,7 +54,7 @@ class HostModel:
                  extra_flags: list[str] | None = None, keep_dir: Path | None = None):
         self.program = program
         g = program.graph
-        self.in_t, self.out_t = g.t(g.inputs[0]), g.t(g.outputs[0])
+        self.in_t, self.out_t = g.t(g.inputs[0]), g.t(g.outputs[0])   # the first of each
         self._tmp = None
         if keep_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="td-host-")
@@ -63,18 +66,36 @@ class HostModel:
         compile_host(self.dir, self.exe, extra_flags)
 
     def run(self, inputs: np.ndarray, env: dict | None = None) -> np.ndarray:
-        x = np.ascontiguousarray(inputs, dtype=np.int8)
-        n = x.shape[0]
-        if x.size != n * self.in_t.size:
-            raise ValueError(f"inputs hold {x.size // max(n, 1)} values per sample, the model "
-                             f"takes {self.in_t.size}")
-        res = subprocess.run([str(self.exe)], input=x.tobytes(), capture_output=True,
-                             env=env)
+        """A single-input single-output model: batch-first inputs -> batch-first outputs."""
+        g = self.program.graph
+        if len(g.inputs) != 1 or len(g.outputs) != 1:
+            raise ValueError(f"the model has {len(g.inputs)} inputs and {len(g.outputs)} "
+                             "outputs; use run_all([x0, x1, ...])")
+        return self.run_all([inputs], env)[0]
+
+    def run_all(self, inputs: list, env: dict | None = None) -> list[np.ndarray]:
+        """One batch-first array per model input -> one batch-first array per output."""
+        g = self.program.graph
+        ins = [g.t(t) for t in g.inputs]
+        if len(inputs) != len(ins):
+            raise ValueError(f"{len(inputs)} input arrays given, the model has {len(ins)} inputs")
+        xs = [np.ascontiguousarray(x, dtype=np_dtype(t.dtype)) for x, t in zip(inputs, ins)]
+        n = xs[0].shape[0] if xs[0].ndim else 1
+        for k, (x, t) in enumerate(zip(xs, ins)):
+            if x.size != n * t.size:
+                raise ValueError(f"input {k} holds {x.size // max(n, 1)} values per sample "
+                                 f"(batch {n}), the model takes {t.size}")
+        data = b"".join(b"".join(x[i].tobytes() for x in xs) for i in range(n)) if len(xs) > 1 \
+            else xs[0].tobytes()
+        res = subprocess.run([str(self.exe)], input=data, capture_output=True, env=env)
         if res.returncode != 0:
             raise ToolError(f"host run failed (exit {res.returncode}): "
                             f"{res.stderr.decode(errors='replace').strip()[:300]}")
-        out = np.frombuffer(res.stdout, dtype=np.int8)
-        return out.reshape((n,) + tuple(self.out_t.shape[1:]))
+        outs = [g.t(t) for t in g.outputs]
+        rec = np.dtype([(f"o{k}", np_dtype(t.dtype), (t.size,)) for k, t in enumerate(outs)])
+        raw = np.frombuffer(res.stdout, dtype=rec, count=n)
+        return [np.array(raw[f"o{k}"]).reshape((n,) + tuple(t.shape[1:]))
+                for k, t in enumerate(outs)]
 
     def close(self) -> None:
         if self._tmp is not None:

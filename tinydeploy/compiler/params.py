@@ -195,5 +195,34 @@ class RequantParams(Params):
     act_max: int
 
 
+# ---- model I/O: float boundary conversion, ARG_MAX / ARG_MIN
+@dataclass
+class QuantizeF32Params(Params):
+    C_TYPE: ClassVar[str] = "td_quantize_f32_params_t"
+    size: int
+    zero_point: int
+    scale: float
+
+
+@dataclass
+class DequantizeParams(Params):
+    C_TYPE: ClassVar[str] = "td_dequantize_params_t"
+    size: int
+    zero_point: int
+    scale: float
+
+
+@dataclass
+class ArgMinMaxParams(Params):
+    C_TYPE: ClassVar[str] = "td_arg_minmax_params_t"
+    outer: int
+    axis_len: int
+    inner: int
+    is_min: int
+    out_bytes: int
+
+
 ALL_PARAMS = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
-              MeanParams, PadParams, ConcatParams, RequantParams)
+              MeanParams, PadParams, ConcatParams, RequantParams,
+              # ---- model I/O
+              QuantizeF32Params, DequantizeParams, ArgMinMaxParams)

@@ -8,6 +8,7 @@ ops that only rename memory); lower/ has one lowering per op family for them.
 from __future__ import annotations
 
 from ..errors import ModelError
+from . import boundary
 from .ir import Graph
 
 ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
@@ -15,11 +16,15 @@ SUPPORTED_OPS = {
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "ADD", "MUL", "SOFTMAX", "MEAN", "PAD", "PADV2", "CONCATENATION", "QUANTIZE",
     "LOGISTIC", "RELU", "RELU6", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
+    # ---- model I/O: float boundary, index outputs
+    "DEQUANTIZE", "ARG_MAX", "ARG_MIN",
 } | ALIAS_OPS
 # Inputs that are shape/axis/padding descriptors, not data: int32/int64 constants allowed.
 _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
                       "SPACE_TO_BATCH_ND": {1, 2}, "BATCH_TO_SPACE_ND": {1, 2},
-                      "EXPAND_DIMS": {1}}
+                      "EXPAND_DIMS": {1},
+                      # ---- model I/O
+                      "ARG_MAX": {1}, "ARG_MIN": {1}}
 
 
 def validate(g: Graph, where: str = "model") -> None:
@@ -36,21 +41,22 @@ def validate(g: Graph, where: str = "model") -> None:
             t = g.t(ti)
             if t.dtype == "int8" or (t.is_const and t.dtype == "int32"):
                 continue
+            if boundary.allowed_non_int8(g, op, pos):
+                continue
             if t.dtype in ("float32", "float16"):
                 hybrid = any(g.t(x).dtype == "int8" and g.t(x).is_const for x in op.inputs if x >= 0)
                 kind = "hybrid (dynamic-range) quantized" if hybrid else "not fully int8"
                 raise ModelError(
                     f"{where}: model is {kind}: tensor '{t.name}' of layer {op.index} "
-                    f"{op.kind} is {t.dtype}; convert with full-integer quantization and int8 "
-                    "input/output (`tinydeploy convert` does this)")
+                    f"{op.kind} is {t.dtype}; convert with full-integer quantization (float "
+                    "tensors are taken only as a model input feeding QUANTIZE or a model "
+                    "output of DEQUANTIZE; `tinydeploy convert` gives int8 input/output)")
             raise ModelError(f"{where}: tensor '{t.name}' of layer {op.index} {op.kind} is "
                              f"{t.dtype}; tinydeploy supports int8 activations only")
-    for ti in g.inputs + g.outputs:
-        if g.t(ti).dtype != "int8":
-            raise ModelError(f"{where}: model input/output '{g.t(ti).name}' is "
-                             f"{g.t(ti).dtype}; convert with int8 input and output")
+    boundary.check_io(g, where)
     for op in g.ops:
         for ti in op.inputs + op.outputs:
-            if ti >= 0 and not g.t(ti).is_const and g.t(ti).quant is None:
+            if (ti >= 0 and not g.t(ti).is_const and g.t(ti).quant is None
+                    and g.t(ti).dtype == "int8"):
                 raise ModelError(f"{where}: tensor '{g.t(ti).name}' of layer {op.index} has no "
                                  "quantization parameters; the model is not fully int8")

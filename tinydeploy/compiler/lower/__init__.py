@@ -17,10 +17,12 @@ import dataclasses
 from ..ir import Graph
 from ..program import Layer, LowerContext, Program
 from ..validate import ALIAS_OPS
+from .arg_minmax import arg_minmax
 from .concat import concat
 from .conv import conv
 from .dilated import fold_dilated_convs
 from .elementwise import binary
+from .float_io import dequantize
 from .fully_connected import fully_connected
 from .mean import mean
 from .pad import pad
@@ -36,6 +38,8 @@ DISPATCH = {
     "SOFTMAX": softmax, "LOGISTIC": logistic, "MEAN": mean, "PAD": pad,
     "PADV2": pad, "CONCATENATION": concat, "QUANTIZE": requantize,
     "RELU": requantize, "RELU6": requantize,
+    # ---- model I/O: float boundary (QUANTIZE float32 -> int8 is in requantize), ARG_MAX/MIN
+    "DEQUANTIZE": dequantize, "ARG_MAX": arg_minmax, "ARG_MIN": arg_minmax,
 }
 
 __all__ = ["DISPATCH", "fold_dilated_convs", "lower"]

@@ -1,10 +1,12 @@
-"""QUANTIZE (int8 -> int8), RELU and RELU6 -> td_requantize_s8 (td_requant_params_t)."""
+"""QUANTIZE (int8 -> int8), RELU and RELU6 -> td_requantize_s8 (td_requant_params_t);
+QUANTIZE float32 -> int8 goes to float_io.py."""
 from __future__ import annotations
 
 from .. import quant
 from ..ir import Op
 from ..params import RequantParams
 from ..program import Layer, LowerContext
+from .float_io import quantize_f32
 
 
 def requantize(low: LowerContext, op: Op) -> Layer:
@@ -16,6 +18,8 @@ def requantize(low: LowerContext, op: Op) -> Layer:
     Where the scales agree both give the same bytes.
     """
     x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])
+    if x.dtype == "float32":          # a float model input (validate.py: only there)
+        return quantize_f32(low, op)
     mult, shift = quant.quantize_multiplier(float(x.scale) / float(y.scale))
     lo, hi = quant.INT8_MIN, quant.INT8_MAX
     if op.kind in ("RELU", "RELU6"):
