@@ -6,7 +6,10 @@
 
 `model` is a path to a .tflite file or its bytes; `inputs` is int8, batch first
 ([n, *input_shape_without_batch]); outputs are stacked batch first ([n, *output_shape
-_without_batch]). Single-input, single-output models.
+_without_batch]). Several inputs/outputs: give `inputs` as a list of batch-first arrays,
+one per model input in the model's order, each in that input's dtype (int8, or float32 for
+a float input); the result is then a list with one batch-first array per output. An array
+given for a multi-output model also returns the list.
 
 Known, expected disagreements between the two oracles (TFLM is the one generated code
 must match), all seen on the zoo with TF 2.21 / tflite_micro 0.dev20261023182759:
@@ -51,20 +54,33 @@ def _arena_size(buf: bytes) -> int:
     return len(buf) * 10 + 4 * act + (1 << 20)
 
 
-def _per_sample(inputs: np.ndarray) -> np.ndarray:
+def _per_sample(inputs) -> tuple[list[np.ndarray], bool]:
+    """(one array per model input, whether the caller gave a list)."""
+    if isinstance(inputs, (list, tuple)):
+        return [np.asarray(x) for x in inputs], True
     x = np.asarray(inputs)
     if x.dtype != np.int8:
         raise TypeError(f"inputs must be int8, got {x.dtype}")
-    return x
+    return [x], False
 
 
-def _fit(sample: np.ndarray, shape) -> np.ndarray:
+def _fit(sample: np.ndarray, shape, dtype=None) -> np.ndarray:
     """One sample shaped like the model input (batch 1)."""
     shape = tuple(int(s) for s in shape)
     if sample.size != int(np.prod(shape)):
         raise ValueError(f"input sample has {sample.size} values, model input {shape} "
                          f"needs {int(np.prod(shape))}")
-    return np.ascontiguousarray(sample.reshape(shape))
+    out = np.ascontiguousarray(sample.reshape(shape))
+    return out if dtype is None else out.astype(dtype)
+
+
+def _unbatch(y: np.ndarray) -> np.ndarray:
+    return y.reshape(y.shape[1:]) if y.ndim > 1 and y.shape[0] == 1 else y
+
+
+def _result(outs: list[list[np.ndarray]], as_list: bool):
+    stacked = [np.stack(o) for o in outs]
+    return stacked if as_list or len(stacked) > 1 else stacked[0]
 
 
 def _tflm_interpreter(buf: bytes):
@@ -72,44 +88,57 @@ def _tflm_interpreter(buf: bytes):
     return runtime.Interpreter.from_bytes(buf, arena_size=_arena_size(buf))
 
 
-def run_tflm(model, inputs: np.ndarray) -> np.ndarray:
-    """Outputs of TFLite Micro for each input (batch first, int8)."""
+def _io_counts(buf: bytes) -> tuple[int, int]:
+    from tinydeploy.compiler.reader import parse
+    g = parse(buf)
+    return len(g.inputs), len(g.outputs)
+
+
+def run_tflm(model, inputs):
+    """Outputs of TFLite Micro for each input (batch first; see the module docstring)."""
     buf = _bytes(model)
-    x = _per_sample(inputs)
+    xs, as_list = _per_sample(inputs)
+    n_in, n_out = _io_counts(buf)
+    if len(xs) != n_in:
+        raise ValueError(f"{len(xs)} input arrays for a model with {n_in} inputs")
     interp = _tflm_interpreter(buf)
-    shape = interp.get_input_details(0)["shape"]
-    outs = []
-    for i in range(x.shape[0]):
+    details = [interp.get_input_details(k) for k in range(n_in)]
+    outs: list[list[np.ndarray]] = [[] for _ in range(n_out)]
+    for i in range(xs[0].shape[0]):
         if i:
             interp.reset()
-        interp.set_input(_fit(x[i], shape), 0)
+        for k, d in enumerate(details):
+            interp.set_input(_fit(xs[k][i], d["shape"], d["dtype"]), k)
         interp.invoke()
-        y = np.array(interp.get_output(0), copy=True)
-        outs.append(y.reshape(y.shape[1:]) if y.ndim > 1 and y.shape[0] == 1 else y)
-    return np.stack(outs)
+        for k in range(n_out):
+            outs[k].append(_unbatch(np.array(interp.get_output(k), copy=True)))
+    return _result(outs, as_list)
 
 
-def run_ref(model, inputs: np.ndarray) -> np.ndarray:
+def run_ref(model, inputs):
     """Outputs of the TFLite reference kernels (BUILTIN_REF) for each input."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
     buf = _bytes(model)
-    x = _per_sample(inputs)
+    xs, as_list = _per_sample(inputs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")           # "tf.lite.Interpreter is deprecated"
         interp = tf.lite.Interpreter(
             model_content=buf,
             experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
     interp.allocate_tensors()
-    inp = interp.get_input_details()[0]
-    out = interp.get_output_details()[0]
-    outs = []
-    for i in range(x.shape[0]):
-        interp.set_tensor(inp["index"], _fit(x[i], inp["shape"]))
+    ins = interp.get_input_details()
+    outd = interp.get_output_details()
+    if len(xs) != len(ins):
+        raise ValueError(f"{len(xs)} input arrays for a model with {len(ins)} inputs")
+    outs: list[list[np.ndarray]] = [[] for _ in outd]
+    for i in range(xs[0].shape[0]):
+        for k, d in enumerate(ins):
+            interp.set_tensor(d["index"], _fit(xs[k][i], d["shape"], d["dtype"]))
         interp.invoke()
-        y = np.array(interp.get_tensor(out["index"]), copy=True)
-        outs.append(y.reshape(y.shape[1:]) if y.ndim > 1 and y.shape[0] == 1 else y)
-    return np.stack(outs)
+        for k, d in enumerate(outd):
+            outs[k].append(_unbatch(np.array(interp.get_tensor(d["index"]), copy=True)))
+    return _result(outs, as_list)
 
 
 _CHILD = r"""

@@ -63,6 +63,8 @@ from pathlib import Path
 
 import numpy as np
 
+import zoo_io
+
 REPO = Path(__file__).resolve().parents[1]
 REP_SAMPLES = 48          # representative dataset size used for conversion
 
@@ -73,6 +75,7 @@ class ZooEntry:
     ops: frozenset[str]                  # builtin op names the converted model contains
     note: str = ""
     per_tensor_dense: bool = False       # convert FC weights per-tensor instead of per-channel
+    float_io: bool = False               # keep float32 input/output (QUANTIZE/DEQUANTIZE)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -177,23 +180,36 @@ def _model(name: str, shape, body, batch: int | None = 1):
     return model
 
 
+def _calib(model, n: int, seed: int):
+    """Calibration data for every input of `model` (input k scaled by 1 + 3k); one array
+    for a single-input model, else a list."""
+    data = [representative(tuple(t.shape[1:]), n, seed + k) * np.float32(1 + 3 * k)
+            for k, t in enumerate(model.inputs)]
+    return data[0] if len(data) == 1 else data
+
+
 def convert(model, per_tensor_dense: bool = False, seed: int = 0,
-            n: int = REP_SAMPLES) -> bytes:
-    """Full-int8 conversion (int8 input and output) with a seeded normal rep. dataset."""
+            n: int = REP_SAMPLES, float_io: bool = False) -> bytes:
+    """Full-int8 conversion (int8 input and output, or float32 with `float_io`) with a
+    seeded normal representative dataset for every input."""
     tf = _tf()
-    shape = tuple(model.inputs[0].shape[1:])
-    data = representative(shape, n, seed)
+    data = _calib(model, n, seed)
+    data = data if isinstance(data, list) else [data]
+    # Several inputs: keyed by input name (the converted model orders inputs its own way).
+    names = [t.name.split(":")[0] for t in model.inputs] if len(data) > 1 else None
 
     def rep():
-        for i in range(len(data)):
-            yield [data[i:i + 1]]
+        for i in range(n):
+            row = [d[i:i + 1] for d in data]
+            yield dict(zip(names, row)) if names else row
 
     c = tf.lite.TFLiteConverter.from_keras_model(model)
     c.optimizations = [tf.lite.Optimize.DEFAULT]
     c.representative_dataset = rep
     c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    c.inference_input_type = tf.int8
-    c.inference_output_type = tf.int8
+    if not float_io:
+        c.inference_input_type = tf.int8
+        c.inference_output_type = tf.int8
     if per_tensor_dense:
         c._experimental_disable_per_channel_quantization_for_dense_layers = True
     with warnings.catch_warnings():
@@ -797,6 +813,23 @@ def _make_entry(name, spec) -> ZooEntry:
 MODELS: dict[str, ZooEntry] = {n: _make_entry(n, s) for n, s in _SPECS.items()}
 
 
+# ---- model I/O: several inputs/outputs, float I/O, ARG_MAX/ARG_MIN (tests/zoo_io.py)
+def _make_io_entry(name, spec) -> ZooEntry:
+    make, ops, note, float_io = spec
+
+    def build():
+        model = make(_keras())
+        _init_weights(model, _seed(name), _calib(model, REP_SAMPLES, _seed(name) + 1))
+        return model
+
+    build.__name__ = f"build_{name}"
+    build.__qualname__ = build.__name__
+    return ZooEntry(build=build, ops=frozenset(ops), note=note, float_io=float_io)
+
+
+MODELS.update({n: _make_io_entry(n, s) for n, s in zoo_io.IO_SPECS.items()})
+
+
 # --------------------------------------------------------------------------- cache
 
 def _tf_version() -> str:
@@ -811,6 +844,7 @@ def _tf_version() -> str:
 def cache_dir() -> Path:
     """Directory holding this zoo version's .tflite files."""
     h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(Path(zoo_io.__file__).read_bytes())
     h.update(_tf_version().encode())
     root = Path(os.environ.get("TD_ZOO_CACHE") or REPO / ".pytest_cache" / "td-zoo")
     return root / h.hexdigest()[:16]
@@ -842,7 +876,8 @@ def tflite_path(name: str) -> Path:
             pass
         if path.exists():
             return path
-        data = convert(build(name), per_tensor_dense=MODELS[name].per_tensor_dense)
+        data = convert(build(name), per_tensor_dense=MODELS[name].per_tensor_dense,
+                       float_io=MODELS[name].float_io)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=d)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -886,3 +921,33 @@ def random_inputs(path_or_name, n: int, seed: int) -> np.ndarray:
     real = rng.standard_normal((n - n_uni, *shape))
     q = np.clip(np.round(real / scale) + zp, -128, 127)
     return np.concatenate([uni, q.astype(np.int64)]).astype(np.int8)
+
+
+def random_inputs_all(path_or_name, n: int, seed: int) -> list[np.ndarray]:
+    """One batch-first array per model input: int8 inputs as random_inputs (input 0 with
+    `seed`, input k with seed + k); float32 inputs standard normal scaled to the int8 side's
+    range, with values at rounding ties (x = (k + 0.5) * scale) and beyond the int8 range."""
+    path = tflite_path(path_or_name) if isinstance(path_or_name, str) and path_or_name in MODELS \
+        else Path(path_or_name)
+    from tinydeploy.compiler.boundary import describe
+    from tinydeploy.compiler.reader import parse
+    g = parse(Path(path).read_bytes(), name=Path(path).stem)
+    out = []
+    for k, d in enumerate(describe(g)["inputs"]):
+        shape = tuple(d["shape"][1:]) if len(d["shape"]) > 1 else tuple(d["shape"])
+        if d["dtype"] == "int8" and k == 0:
+            out.append(random_inputs(path, n, seed))
+        elif d["dtype"] == "int8":
+            rng = np.random.default_rng(seed + k)
+            out.append(rng.integers(-128, 128, size=(n, *shape)).astype(np.int8))
+        else:
+            conv = d["on_device"]
+            scale, zp = conv["int8_scale"], conv["int8_zero_point"]
+            rng = np.random.default_rng(seed + k)
+            x = rng.standard_normal((n, *shape)) * (64 * scale)
+            ties = (rng.integers(-140, 140, size=(n, *shape)) - zp + 0.5) * scale
+            pick = rng.random((n, *shape)) < 0.3
+            x = np.where(pick, ties, x)
+            x.reshape(n, -1)[:, 0] = 300 * scale             # saturates
+            out.append(x.astype(np.float32))
+    return out
