@@ -133,12 +133,14 @@ def inspect(model, with_plan, as_json):
 @main.command()
 @click.argument("model", type=click.Path())
 @click.option("--inputs", "inputs", required=True, type=click.Path(),
-              help="Inputs, batch first: .npy or .npz (x). int8 arrays are used as they are; "
+              help="Inputs, batch first: .npy or .npz (x); for several inputs an .npz keyed "
+                   "by input name or index ('0', '1', ...). int8 arrays are used as they are; "
                    "real-valued arrays are quantized with the model's input parameters.")
 @click.option("--labels", "labels", type=click.Path(), default=None,
               help="Class ids or one-hot labels (.npy) for top-1 accuracy.")
 @click.option("-o", "--output", "output", type=click.Path(), default=None,
-              help="Write the int8 outputs here (.npy).")
+              help="Write the outputs here: .npy (one output) or .npz (every output, "
+                   "keyed by output name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @_friendly
 def predict(model, inputs, labels, output, as_json):
@@ -154,7 +156,9 @@ def predict(model, inputs, labels, output, as_json):
     if r["accuracy"] is not None:
         click.echo(f"top-1 accuracy: {r['accuracy'] * 100:.2f}%")
     if r["output"]:
-        click.echo(f"int8 outputs written to {r['output']}")
+        click.echo(f"outputs written to {r['output']}"
+                   + (f" (keys {', '.join(r['output_keys'])})" if r["output"].endswith(".npz")
+                      else ""))
 
 
 @main.command()

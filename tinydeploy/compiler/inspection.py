@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .boundary import describe, io_line
 from .cnames import c_comment
 from .compiled import Compiled, as_compiled
 from .planner import check
@@ -53,13 +54,13 @@ def inspect_model(model: Compiled | str | Path, with_plan: bool = False) -> dict
             output=list(g.t(layer.output).shape),
             macs=layer.macs, weights_bytes=layer.weight_bytes,
             kernel=layer.kernel or "alias (no copy)"))
+    io = describe(g)
+    first = {k: {f: io[k + "s"][0][f] for f in ("shape", "dtype", "scale", "zero_point")}
+             for k in ("input", "output")}
     return dict(model=str(path), name=g.name, macs=program.macs,
                 weights_bytes=program.weight_bytes, const_bytes=program.const_bytes,
-                arena_bytes=p.arena_bytes,
-                input=dict(shape=list(g.t(g.inputs[0]).shape), scale=g.t(g.inputs[0]).scale,
-                           zero_point=g.t(g.inputs[0]).zero_point),
-                output=dict(shape=list(g.t(g.outputs[0]).shape), scale=g.t(g.outputs[0]).scale,
-                            zero_point=g.t(g.outputs[0]).zero_point),
+                arena_bytes=p.arena_bytes, input=first["input"], output=first["output"],
+                inputs=io["inputs"], outputs=io["outputs"],
                 layers=layers, **({"plan": plan_rows(c)} if with_plan else {}))
 
 
@@ -75,10 +76,11 @@ def format_inspect(r: dict) -> str:
     lines = ["  ".join(c.rjust(w) if i in (0, 4, 5) else c.ljust(w)
                        for i, (c, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
     lines.insert(1, "-" * len(lines[0]))
-    lines += ["",
-              f"model    {r['name']}: input {shp(r['input']['shape'])} int8, "
-              f"output {shp(r['output']['shape'])} int8",
-              f"MACs     {r['macs']:,}",
+    lines += ["", f"model    {r['name']}: {len(r['inputs'])} input(s), {len(r['outputs'])} "
+              "output(s)"]
+    lines += [f"input    {io_line(d)}" for d in r["inputs"]]
+    lines += [f"output   {io_line(d)}" for d in r["outputs"]]
+    lines += [f"MACs     {r['macs']:,}",
               f"weights  {r['weights_bytes']:,} B in the .tflite; "
               f"{r['const_bytes']:,} B of constants in the generated C",
               f"arena    {r['arena_bytes']:,} B planned (static, all activations)"]

@@ -1,4 +1,7 @@
-"""`tinydeploy predict`: run the generated C on the host over a whole input set."""
+"""`tinydeploy predict`: run the generated C on the host over a whole input set.
+
+Inputs and outputs as compiler/io_data.py reads and writes them: .npy for a single-input
+single-output model, .npz keyed by input/output name (or index) for any model."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,30 +9,29 @@ from pathlib import Path
 import numpy as np
 
 from ..data import load_arrays, top1
-from ..writer import write_npy_atomic
 from .compiled import Compiled, as_compiled
 from .hostrun import HostModel
-from .quant import quantize_inputs
+from .io_data import load_model_inputs, output_keys, save_model_outputs
 
 
 def predict(model: Compiled | str | Path, inputs_path: str | Path, labels_path: str | Path | None = None,
             out_path: str | Path | None = None) -> dict:
     """Generate, compile and run the model's C on every input. Returns a report dict with
-    `outputs` (int8 array), `count`, `accuracy` (or None) and `output` (path or None)."""
+    `outputs` (the array of a single-output model, else a list, one per output), `count`,
+    `accuracy` (top-1 of output 0 against labels, or None) and `output` (path or None)."""
     c = as_compiled(model)
     g = c.graph
-    x, y, desc = load_arrays(inputs_path)
+    xs, y, desc = load_model_inputs(inputs_path, g)
     if labels_path is not None:
         y, _, _ = load_arrays(labels_path)
-    t_in = g.t(g.inputs[0])
-    xq = quantize_inputs(np.asarray(x), t_in.shape, t_in.scale, t_in.zero_point)
     hm = HostModel(c.program, c.plan, c.tflite_bytes)
     try:
-        out = hm.run(xq)
+        outs = hm.run_all(xs)
     finally:
         hm.close()
-    acc = top1(out, np.asarray(y)) if y is not None else None
+    acc = top1(outs[0], np.asarray(y)) if y is not None else None
     if out_path is not None:
-        write_npy_atomic(Path(out_path), out)
-    return dict(outputs=out, count=int(out.shape[0]), accuracy=acc, inputs=desc,
-                output=str(out_path) if out_path else None, arena_bytes=c.plan.arena_bytes)
+        save_model_outputs(out_path, g, outs)
+    return dict(outputs=outs[0] if len(outs) == 1 else outs, count=int(outs[0].shape[0]),
+                accuracy=acc, inputs=desc, output=str(out_path) if out_path else None,
+                output_keys=output_keys(g), arena_bytes=c.plan.arena_bytes)
