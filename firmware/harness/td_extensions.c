@@ -10,6 +10,7 @@
 #include "td_fmt.h"
 #include "td_cmdline.h"
 #include "td_mlperf.h"
+#include "td_input.h"
 #include "td_extensions.h"
 
 #define TD_NLAYERS_ARR (TD_MODEL_NUM_LAYERS > 0 ? TD_MODEL_NUM_LAYERS : 1)
@@ -132,13 +133,16 @@ static void td_cmd_layers(void) {
 #endif
 }
 
-static void td_cmd_out(void) {
+/* td-out: every output; td-out K: output K only. */
+static void td_cmd_out(int only) {
     int k;
     if (!td_results_ready()) {
         td_error("No inference has run yet");
         return;
     }
     for (k = 0; k < TD_MODEL_NUM_OUTPUTS; k++) {
+        if (only >= 0 && k != only) continue;
+        {
         const int8_t *o = td_model_output(k);
         const uint32_t n = (uint32_t)td_model_outputs[k].bytes;
         uint32_t i;
@@ -154,7 +158,48 @@ static void td_cmd_out(void) {
                 td_put_line("]");
             }
         }
+        }
     }
+}
+
+/* An index argument below `count`: 0 and *out set, else an error reply and -1. */
+static int td_index_arg(const td_tok_t *tok, int nt, int count, const char *what,
+                        uint32_t *out) {
+    if (nt > 2) {
+        td_error_tok("Unexpected argument '", &tok[2], "'");
+        return -1;
+    }
+    if (td_tok_u32(&tok[1], out) != 0) {
+        td_bad_number(&tok[1]);
+        return -1;
+    }
+    if (*out >= (uint32_t)count) {
+        td_put_str("e-[");
+        td_put_str(what);
+        td_port_putc(' ');
+        td_put_u32(*out);
+        td_put_str(" out of range: the model has ");
+        td_put_u32((uint32_t)count);
+        td_put_line("]");
+        return -1;
+    }
+    return 0;
+}
+
+/* td-in K: the input that db load / db fill from now on. */
+static void td_cmd_in(const td_tok_t *tok, int nt) {
+    uint32_t k;
+    if (nt < 2) {
+        td_error("Command 'td-in' requires the input index");
+        return;
+    }
+    if (td_index_arg(tok, nt, TD_MODEL_NUM_INPUTS, "Input", &k) != 0) return;
+    (void)td_db_select((int)k);
+    td_kv_begin("in");
+    td_put_u32(k);
+    td_port_putc(',');
+    td_put_u32(td_in_capacity((int)k));
+    td_put_line("]");
 }
 
 /* ---- dispatch ---------------------------------------------------------------------- */
@@ -165,7 +210,14 @@ int td_extension_command(const td_tok_t *tok, int nt) {
     } else if (td_tok_is(&tok[0], "td-layers")) {
         if (td_no_args(tok, nt)) td_cmd_layers();
     } else if (td_tok_is(&tok[0], "td-out")) {
-        if (td_no_args(tok, nt)) td_cmd_out();
+        uint32_t k;
+        if (nt == 1) {
+            td_cmd_out(-1);
+        } else if (td_index_arg(tok, nt, TD_MODEL_NUM_OUTPUTS, "Output", &k) == 0) {
+            td_cmd_out((int)k);
+        }
+    } else if (td_tok_is(&tok[0], "td-in")) {
+        td_cmd_in(tok, nt);
     } else {
         return 0;
     }

@@ -52,14 +52,22 @@
 #if TD_RESULTS_MODE != TD_RESULTS_SCORES && TD_RESULTS_MODE != TD_RESULTS_MSE
 #error "TD_RESULTS_MODE must be TD_RESULTS_SCORES or TD_RESULTS_MSE"
 #endif
-#if TD_MODEL_NUM_INPUTS != 1
-#error "the serial harness drives models with exactly one input"
+#if TD_MODEL_NUM_INPUTS > 1 && TD_INPUT_MODE != TD_INPUT_INT8
+#error "a model with several inputs takes raw input bytes (TD_INPUT_INT8): no benchmark input mode"
+#endif
+#if TD_INPUT_MODE != TD_INPUT_INT8 && TD_MODEL_INPUT0_DTYPE != TD_DTYPE_INT8
+#error "the uint8-offset and float32 input modes convert into an int8 input; this model's input is not int8"
 #endif
 #if TD_RESULTS_MODE == TD_RESULTS_MSE && TD_MODEL_OUTPUT_BYTES != TD_MODEL_INPUT_BYTES
 #error "TD_RESULTS_MSE needs an output with as many values as the input (an autoencoder)"
 #endif
+#if TD_RESULTS_MODE == TD_RESULTS_MSE && (TD_MODEL_OUTPUT0_DTYPE != TD_DTYPE_INT8 || \
+    TD_MODEL_INPUT0_DTYPE != TD_DTYPE_INT8)
+#error "TD_RESULTS_MSE needs an int8 input and output"
+#endif
 
-/* Bytes the `db` buffer holds: one per input value, four in float32 mode. */
+/* Bytes the `db` buffer of input 0 holds: its byte count, four per value in float32 mode.
+ * Inputs 1.. (selected with td-in K) take their tensors' raw bytes. */
 #if TD_INPUT_MODE == TD_INPUT_FLOAT32
 #define TD_DB_BYTES (TD_MODEL_INPUT_BYTES * 4)
 #else

@@ -1,27 +1,62 @@
-/* The `db` input buffer and its conversion into the model input (see td_input.h). */
+/* The `db` input buffers and their conversion into the model inputs (see td_input.h). */
 #include <string.h>
 
 #include "td_harness.h"
 #include "td_input.h"
 
+/* Input 0 in td_db (in the board's input mode); inputs 1.. as raw bytes in td_more. */
+#define TD_MORE_BYTES (TD_MODEL_INPUTS_TOTAL_BYTES - TD_MODEL_INPUT_BYTES)
 static uint8_t td_db[TD_DB_BYTES];
-static uint32_t td_db_n;     /* bytes expected by the current load; 0: none */
-static uint32_t td_db_pos;   /* bytes received so far */
+#if TD_MODEL_NUM_INPUTS > 1
+static uint8_t td_more[TD_MORE_BYTES];
+#endif
+static uint32_t td_db_n[TD_MODEL_NUM_INPUTS];     /* bytes expected by a load; 0: none */
+static uint32_t td_db_pos[TD_MODEL_NUM_INPUTS];   /* bytes received so far */
+static int td_sel;                                /* the input db load / db fill */
 
 #if TD_INPUT_MODE == TD_INPUT_FLOAT32
 /* The quantized input, kept so that restoring it costs a memcpy, not a requantization. */
 static int8_t td_q[TD_MODEL_INPUT_BYTES];
 #endif
 
+static uint8_t *td_buf(int k) {
+#if TD_MODEL_NUM_INPUTS > 1
+    if (k > 0) {
+        uint32_t off = 0u;
+        int j;
+        for (j = 1; j < k; j++) off += (uint32_t)td_model_inputs[j].bytes;
+        return td_more + off;
+    }
+#endif
+    (void)k;
+    return td_db;
+}
+
+uint32_t td_in_capacity(int k) {
+#if TD_MODEL_NUM_INPUTS > 1
+    if (k > 0) return (uint32_t)td_model_inputs[k].bytes;
+#endif
+    (void)k;
+    return (uint32_t)TD_DB_BYTES;
+}
+
+int td_db_select(int k) {
+    if (k < 0 || k >= TD_MODEL_NUM_INPUTS) return -1;
+    td_sel = k;
+    return 0;
+}
+
+int td_db_selected(void) { return td_sel; }
+
 void td_db_reset(void) {
-    td_db_n = 0u;
-    td_db_pos = 0u;
+    td_db_n[td_sel] = 0u;
+    td_db_pos[td_sel] = 0u;
 }
 
 int td_db_load(uint32_t n) {
     td_db_reset();
-    if (n == 0u || n > (uint32_t)TD_DB_BYTES) return -1;
-    td_db_n = n;
+    if (n == 0u || n > td_in_capacity(td_sel)) return -1;
+    td_db_n[td_sel] = n;
     return 0;
 }
 
@@ -34,7 +69,10 @@ static int td_hexval(char c) {
 
 int td_db_hex(const char *hex, size_t len, size_t *bad_at) {
     size_t i;
-    if (td_db_n == 0u) return TD_HEX_NO_LOAD;
+    uint8_t *b = td_buf(td_sel);
+    const uint32_t n = td_db_n[td_sel];
+    uint32_t pos = td_db_pos[td_sel];
+    if (n == 0u) return TD_HEX_NO_LOAD;
     if ((len & 1u) != 0u) return TD_HEX_ODD;
     /* Validate everything first so that a bad command leaves the buffer untouched. */
     for (i = 0; i < len; i++) {
@@ -43,21 +81,28 @@ int td_db_hex(const char *hex, size_t len, size_t *bad_at) {
             return TD_HEX_BAD;
         }
     }
-    if (td_db_pos >= td_db_n) return TD_HEX_OK;   /* digits beyond N are ignored */
-    for (i = 0; i + 1 < len && td_db_pos < td_db_n; i += 2) {
-        td_db[td_db_pos++] = (uint8_t)((td_hexval(hex[i]) << 4) | td_hexval(hex[i + 1]));
+    if (pos >= n) return TD_HEX_OK;   /* digits beyond N are ignored */
+    for (i = 0; i + 1 < len && pos < n; i += 2) {
+        b[pos++] = (uint8_t)((td_hexval(hex[i]) << 4) | td_hexval(hex[i + 1]));
     }
-    return td_db_pos == td_db_n ? TD_HEX_DONE : TD_HEX_OK;
+    td_db_pos[td_sel] = pos;
+    return pos == n ? TD_HEX_DONE : TD_HEX_OK;
 }
 
-uint32_t td_db_expected(void) { return td_db_n; }
-uint32_t td_db_received(void) { return td_db_pos; }
-const uint8_t *td_db_bytes(void) { return td_db; }
+uint32_t td_in_expected(int k) { return td_db_n[k]; }
+uint32_t td_in_received(int k) { return td_db_pos[k]; }
+uint32_t td_db_expected(void) { return td_db_n[td_sel]; }
+uint32_t td_db_received(void) { return td_db_pos[td_sel]; }
+const uint8_t *td_db_bytes(void) { return td_buf(td_sel); }
 
-int td_input_check(void) {
-    if (td_db_n == 0u) return 1;
-    if (td_db_pos < td_db_n) return 2;
-    if (td_db_n != (uint32_t)TD_DB_BYTES) return 3;
+int td_input_check(int *which) {
+    int k;
+    for (k = 0; k < TD_MODEL_NUM_INPUTS; k++) {
+        *which = k;
+        if (td_db_n[k] == 0u) return 1;
+        if (td_db_pos[k] < td_db_n[k]) return 2;
+        if (td_db_n[k] != td_in_capacity(k)) return 3;
+    }
     return 0;
 }
 
@@ -120,10 +165,31 @@ void td_input_restore(void) {
 #else
     memcpy(in, td_q, TD_MODEL_INPUT_BYTES);
 #endif
+#if TD_MODEL_NUM_INPUTS > 1
+    {
+        int k;
+        for (k = 1; k < TD_MODEL_NUM_INPUTS; k++) {
+            memcpy(td_model_input(k), td_buf(k), (size_t)td_model_inputs[k].bytes);
+        }
+    }
+#endif
+}
+
+static int td_more_intact(void) {
+#if TD_MODEL_NUM_INPUTS > 1
+    int k;
+    for (k = 1; k < TD_MODEL_NUM_INPUTS; k++) {
+        if (memcmp(td_model_input(k), td_buf(k), (size_t)td_model_inputs[k].bytes) != 0) {
+            return 0;
+        }
+    }
+#endif
+    return 1;
 }
 
 int td_input_intact(void) {
     const int8_t *in = td_model_input(0);
+    if (!td_more_intact()) return 0;
 #if TD_INPUT_MODE == TD_INPUT_INT8
     return memcmp(in, td_db, TD_MODEL_INPUT_BYTES) == 0;
 #elif TD_INPUT_MODE == TD_INPUT_UINT8_OFFSET

@@ -2,6 +2,7 @@
  * the reference firmware (mlcommons/tiny, benchmark/api/) with its holes closed. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "td_port.h"
 #include "td_model.h"
@@ -70,11 +71,38 @@ static void td_run_once(void) {
     td_model_invoke();
 }
 
+/* Output 0's value i as a float: int8 dequantized, float32 as it is, indices converted. */
 static float td_dequant_out(uint32_t i) {
     const int8_t *out = td_model_output(0);
-    return (float)((int32_t)out[i] - td_model_outputs[0].zero_point) *
-           td_model_outputs[0].scale;
+    switch (td_model_outputs[0].dtype) {
+    case TD_DTYPE_FLOAT32: {
+        float f;
+        memcpy(&f, out + 4u * i, sizeof f);
+        return f;
+    }
+    case TD_DTYPE_INT32: {
+        int32_t v;
+        memcpy(&v, out + 4u * i, sizeof v);
+        return (float)v;
+    }
+    case TD_DTYPE_INT64: {
+        int64_t v;
+        memcpy(&v, out + 8u * i, sizeof v);
+        return (float)v;
+    }
+    default:
+        return (float)((int32_t)out[i] - td_model_outputs[0].zero_point) *
+               td_model_outputs[0].scale;
+    }
 }
+
+#if TD_RESULTS_MODE != TD_RESULTS_MSE
+static uint32_t td_out_count(void) {
+    const int32_t dt = td_model_outputs[0].dtype;
+    const uint32_t size = dt == TD_DTYPE_INT64 ? 8u : (dt == TD_DTYPE_INT8 ? 1u : 4u);
+    return (uint32_t)td_model_outputs[0].bytes / size;
+}
+#endif
 
 #if TD_RESULTS_MODE == TD_RESULTS_MSE
 static float td_compute_mse(void) {
@@ -96,7 +124,7 @@ static void td_print_results(void) {
 #else
     {
         uint32_t i;
-        const uint32_t n = (uint32_t)td_model_outputs[0].bytes;
+        const uint32_t n = td_out_count();
         for (i = 0; i < n; i++) {
             if (i != 0u) td_port_putc(',');
             td_put_fixed(td_dequant_out(i), 3);
@@ -108,7 +136,7 @@ static void td_print_results(void) {
 
 static void td_cmd_infer(const td_tok_t *tok, int nt) {
     uint32_t n = 1u, w = 10u, i;   /* the reference's defaults */
-    int st;
+    int st, k = 0;
 #if !TD_ENERGY_MODE
     uint32_t t0, t1;
 #endif
@@ -128,24 +156,39 @@ static void td_cmd_infer(const td_tok_t *tok, int nt) {
         td_error("Inference iterations must be >0");
         return;
     }
-    st = td_input_check();
-    if (st == 1) {
+    st = td_input_check(&k);
+    if (st == 1 && k == 0) {
         td_error("No input loaded: send db load <N> and db <hex> first");
         return;
     }
+    if (st == 1) {
+        td_put_str("e-[No input ");
+        td_put_u32((uint32_t)k);
+        td_put_str(" loaded: send td-in ");
+        td_put_u32((uint32_t)k);
+        td_put_line(", db load <N> and db <hex> first]");
+        return;
+    }
+    if (st != 0) {
+        td_put_str("e-[Input ");
+        if (k != 0) {
+            td_put_u32((uint32_t)k);
+            td_port_putc(' ');
+        }
+    }
     if (st == 2) {
-        td_put_str("e-[Input incomplete: ");
-        td_put_u32(td_db_received());
+        td_put_str("incomplete: ");
+        td_put_u32(td_in_received(k));
         td_put_str(" of ");
-        td_put_u32(td_db_expected());
+        td_put_u32(td_in_expected(k));
         td_put_line(" bytes loaded]");
         return;
     }
     if (st == 3) {
-        td_put_str("e-[Input needs ");
-        td_put_u32((uint32_t)TD_DB_BYTES);
+        td_put_str("needs ");
+        td_put_u32(td_in_capacity(k));
         td_put_str(" bytes, ");
-        td_put_u32(td_db_expected());
+        td_put_u32(td_in_expected(k));
         td_put_line(" loaded]");
         return;
     }
@@ -234,7 +277,7 @@ static void td_cmd_db(const td_tok_t *tok, int nt) {
             td_bad_number(&tok[2]);
         } else if (td_db_load(n) != 0) {
             td_put_str("e-[Command 'db load' needs 1 to ");
-            td_put_u32((uint32_t)TD_DB_BYTES);
+            td_put_u32(td_in_capacity(td_db_selected()));
             td_put_str(" bytes, got ");
             td_put_u32(n);
             td_put_line("]");
@@ -300,7 +343,8 @@ static void td_cmd_help(void) {
         "results       : print the results of the last inference again",
         "td-info       : model, board, timer unit, tensors, arena",
         "td-layers     : per-layer time of the last inference (timer unit)",
-        "td-out        : raw int8 outputs of the last inference as hex",
+        "td-out [K]    : raw output bytes of the last inference as hex (all, or K)",
+        "td-in K       : select the input db load / db fill (0 at boot)",
     };
     size_t i;
     for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
