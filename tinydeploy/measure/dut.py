@@ -65,11 +65,14 @@ class Dut(SerialLink):
             return None
         return int(self._one(lines, _LAP, "timestamp").group(1))
 
-    def load(self, data: bytes, timeout: float | None = None) -> None:
-        """`db load N`, then `db <hex>` in chunks of 31 bytes; checks m-load-done."""
+    def load(self, data: bytes, timeout: float | None = None, input: int | None = None) -> None:
+        """`db load N`, then `db <hex>` in chunks of 31 bytes; checks m-load-done. With
+        `input`, first selects that model input (`td-in K`, tinydeploy firmware only)."""
         data = bytes(data)
         if not data:
             raise ValueError("nothing to load")
+        if input is not None:
+            self.select_input(input)
         self._only(self.command(f"db load {len(data)}", timeout),
                    [f"m-[Expecting {len(data)} bytes]"], "db load")
         for i in range(0, len(data), DB_CHUNK):
@@ -208,16 +211,31 @@ class Dut(SerialLink):
             raise DeviceError(f"inconsistent reply to 'td-layers': {lines[:-1]}", lines)
         return out
 
-    def outputs(self) -> list[bytes]:
-        """Raw int8 bytes of every output tensor after the last inference (`td-out`)."""
-        pairs, lines = self._td_lines("td-out")
+    def select_input(self, index: int) -> int:
+        """`td-in K`: the input the next `db load` / `db` fill; returns its byte count."""
+        pairs, lines = self._td_lines(f"td-in {int(index)}")
+        try:
+            (key, value), = pairs
+            k, n = (int(v) for v in value.split(","))
+            if key != "in" or k != index:
+                raise ValueError
+        except ValueError:
+            raise DeviceError(f"malformed reply to 'td-in {index}': {lines[:-1]}", lines) from None
+        return n
+
+    def outputs(self, index: int | None = None) -> list[bytes]:
+        """Raw bytes of every output tensor after the last inference (`td-out`), or of
+        output `index` only (`td-out K`: a one-element list)."""
+        cmd = "td-out" if index is None else f"td-out {int(index)}"
+        pairs, lines = self._td_lines(cmd)
         outs: list[bytearray] = []
         sizes: list[int] = []
         try:
             for key, value in pairs:
                 if key == "out":
                     k, n = (int(v) for v in value.split(","))
-                    if k != len(outs):
+                    if k != (len(outs) if index is None else index) or (index is not None
+                                                                         and outs):
                         raise ValueError
                     outs.append(bytearray())
                     sizes.append(n)
@@ -226,14 +244,11 @@ class Dut(SerialLink):
                 else:
                     raise ValueError
         except ValueError:
-            raise DeviceError(f"malformed reply to 'td-out': {lines[:-1]}", lines) from None
+            raise DeviceError(f"malformed reply to '{cmd}': {lines[:-1]}", lines) from None
         if not outs or [len(o) for o in outs] != sizes:
-            raise DeviceError(f"incomplete reply to 'td-out': {lines[:-1]}", lines)
+            raise DeviceError(f"incomplete reply to '{cmd}': {lines[:-1]}", lines)
         return [bytes(o) for o in outs]
 
     def output(self, index: int = 0) -> bytes:
-        """Raw int8 bytes of output `index` after the last inference."""
-        outs = self.outputs()
-        if not 0 <= index < len(outs):
-            raise DeviceError(f"the device has {len(outs)} outputs, not {index + 1}")
-        return outs[index]
+        """Raw bytes of output `index` after the last inference (`td-out K`)."""
+        return self.outputs(index)[0]

@@ -19,6 +19,7 @@ from ..compiler.compiled import Compiled, as_compiled
 from ..errors import TinyDeployError
 from ..target.benchmarks import benchmark
 from ..target.boards import Board, as_board
+from . import multi_io
 from .dut import DeviceError, Dut
 from .energy import estimate_energy
 from .inputs import load_input_set
@@ -103,21 +104,39 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
     dev["timer_unit"] = unit
     mode = info["input_mode"] if info else benchmark(dev["model_id"]).input_mode
     g = ref.graph if ref else None
-    t_in = g.t(g.inputs[0]) if g else None
-    if info:
-        shape = [1] + list(info["inputs"][0]["shape"])
-        scale, zp = info["inputs"][0]["scale"], info["inputs"][0]["zero_point"]
-    elif t_in is not None:
-        shape, scale, zp = list(t_in.shape), t_in.scale, t_in.zero_point
+    if info and len(info["inputs"]) > 1 and g is None:
+        raise TinyDeployError(f"the device's model has {len(info['inputs'])} inputs; pass "
+                              "--validate MODEL so every input is known")
+    if g is not None and multi_io.needs(g):
+        if info is None:
+            raise TinyDeployError("the device has no td-info (td-in/td-out): it cannot take a "
+                                  "model with several or non-int8 inputs/outputs")
+        multi_io.check_mode(g, mode)
+        msamples = multi_io.load_samples(inputs, g, limit) if inputs else []
+        first_dbs = msamples[0].dbs if msamples else multi_io.zero_dbs(g)
+        samples = msamples
+
+        def check(v):
+            multi_io.validate(dut, msamples, ref.host, g, timeout, say, v)
     else:
-        raise TinyDeployError("the device has no td-info; pass --validate MODEL so the input "
-                              "shape is known")
-    samples = (load_input_set(inputs, mode, shape, scale, zp, limit) if inputs else [])
-    first = samples[0].db if samples else bytes(
-        int(np.prod(shape[1:])) * (4 if mode == "float32" else 1))
+        t_in = g.t(g.inputs[0]) if g else None
+        if info:
+            shape = [1] + list(info["inputs"][0]["shape"])
+            scale, zp = info["inputs"][0]["scale"], info["inputs"][0]["zero_point"]
+        elif t_in is not None:
+            shape, scale, zp = list(t_in.shape), t_in.scale, t_in.zero_point
+        else:
+            raise TinyDeployError("the device has no td-info; pass --validate MODEL so the "
+                                  "input shape is known")
+        samples = (load_input_set(inputs, mode, shape, scale, zp, limit) if inputs else [])
+        first_dbs = [samples[0].db if samples else bytes(
+            int(np.prod(shape[1:])) * (4 if mode == "float32" else 1))]
+
+        def check(v):
+            _validate(dut, samples, ref, info, timeout, say, v)
 
     say(f"timing {runs} inference(s) after {warmup} warm-up(s)")
-    dut.load(first)
+    multi_io.load_all(dut, first_dbs)
     r = dut.infer(runs, warmup, timeout=timeout)
     report["latency"] = {"value": r["latency"], "unit": unit, "runs": runs, "warmup": warmup}
     report["throughput"] = ({"value": 1e6 / r["latency"], "unit": "inferences/s"}
@@ -136,7 +155,7 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
         report["validation"] = v = {
             "count": 0, "bit_exact": None, "max_abs_diff": None, "top1_agreement": None,
             "accuracy": None, "reference": "host build of the generated C" if ref else None}
-        _validate(dut, samples, ref, info, timeout, say, v)
+        check(v)
 
 
 def _validate(dut, samples, ref, info, timeout, say, v: dict) -> None:
@@ -194,6 +213,7 @@ def format_profile(r: dict) -> str:
         parts = [f"{v['count']} inputs"]
         if v["bit_exact"] is not None:
             parts.append(f"{v['bit_exact']}/{v['count']} bit-exact with the host reference "
+                         + (f"(all {v['outputs']} outputs) " if v.get("outputs", 1) > 1 else "") +
                          f"(max |diff| {v['max_abs_diff']}), top-1 agreement "
                          f"{v['top1_agreement']}/{v['count']}")
         if v["accuracy"] is not None:
