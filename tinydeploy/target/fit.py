@@ -31,9 +31,9 @@ def flash_estimate(program: Program) -> int:
 def estimate(compiled: Compiled, board: Board, benchmark_id: str | None) -> dict:
     program, pl = compiled.program, compiled.plan
     g = program.graph
-    in_bytes = g.t(g.inputs[0]).nbytes
+    in_bytes = sum(g.t(t).nbytes for t in g.inputs)      # the harness keeps every input
     if benchmark(benchmark_id).input_mode == "float32":
-        in_bytes *= 4
+        in_bytes += 3 * g.t(g.inputs[0]).nbytes
     ram = pl.arena_bytes + board.stack_bytes + in_bytes + RUNTIME_RAM
     return dict(flash=flash_estimate(program), ram=ram, weights=program.const_bytes,
                 arena=pl.arena_bytes)

@@ -14,6 +14,7 @@ from ..compiler.cnames import c_string
 from ..compiler.codegen import generate
 from ..compiler.compiled import Compiled
 from ..compiler.program import Program
+from ..errors import ModelError
 from ..resources import data_dir, template_env
 from .benchmarks import benchmark
 from .boards import Board
@@ -34,8 +35,27 @@ def _firmware_files(board: Board) -> dict[str, str]:
     return files
 
 
+def check_benchmark_io(program: Program, benchmark_id: str) -> None:
+    """Refuse up front, in one line, a benchmark input/result format the model cannot take:
+    the uint8-offset / float32 input modes and the MSE result convert into and out of one
+    int8 input and output (the harness also refuses them at compile time)."""
+    bench = benchmark(benchmark_id)
+    g = program.graph
+    dtypes = [g.t(t).dtype for t in g.inputs + g.outputs]
+    if bench.input_mode == "int8" and bench.results == "scores":
+        return
+    if len(g.inputs) > 1 or any(d != "int8" for d in dtypes) or (
+            bench.results == "mse" and len(g.outputs) > 1):
+        raise ModelError(f"benchmark id {benchmark_id} converts the input ({bench.input_mode}) "
+                         f"and reports {bench.results}, which needs one int8 input and output; "
+                         f"this model has {len(g.inputs)} input(s) and {len(g.outputs)} "
+                         f"output(s) of dtype {', '.join(dtypes)}: build it without "
+                         "--benchmark-id")
+
+
 def board_data(board: Board, program: Program, benchmark_id: str, build_id: str) -> dict:
     bench = benchmark(benchmark_id)
+    check_benchmark_io(program, benchmark_id)
     return dict(board_name=board.name, clock_hz=board.clock_hz, baud=board.baud,
                 timer_unit="instructions" if board.emulated else "us",
                 instr_per_tick=board.instr_per_tick, port_defines=sorted(board.port_defines.items()),
