@@ -47,6 +47,12 @@ def compile_host(src_dir: Path, exe: Path, extra_flags: list[str] | None = None)
         raise ToolError(f"host compile of the generated C failed: {first}")
 
 
+def _per_sample(shape) -> tuple:
+    """One sample's shape: without the leading batch dimension when it is 1."""
+    shape = tuple(shape)
+    return shape[1:] if len(shape) > 1 and shape[0] == 1 else shape
+
+
 class HostModel:
     """A generated model compiled for the host (see module docstring)."""
 
@@ -94,7 +100,7 @@ class HostModel:
         outs = [g.t(t) for t in g.outputs]
         rec = np.dtype([(f"o{k}", np_dtype(t.dtype), (t.size,)) for k, t in enumerate(outs)])
         raw = np.frombuffer(res.stdout, dtype=rec, count=n)
-        return [np.array(raw[f"o{k}"]).reshape((n,) + tuple(t.shape[1:]))
+        return [np.array(raw[f"o{k}"]).reshape((n,) + _per_sample(t.shape))
                 for k, t in enumerate(outs)]
 
     def close(self) -> None:
