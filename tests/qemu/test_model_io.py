@@ -82,3 +82,21 @@ def test_serial_session_two_inputs_two_outputs_against_tflite_micro(built):
                 dut.outputs(2)
         finally:
             dut.close()
+
+
+@pytest.mark.parametrize("board,name", [("mps2-an386", "float_io_two_outputs"),
+                                        ("mps2-an386", "argmax_head"),
+                                        ("microbit", "float_io_two_outputs")])
+def test_run_float_io_and_int32_outputs(board, name, tmp_path):
+    """float32 in/out (QUANTIZE/DEQUANTIZE on the Cortex-M4's FPU, and in software float on
+    the Cortex-M0) and an int32 ARG_MAX output: every output of every input bit-exact with
+    the host build, which the host tests check against TFLite Micro."""
+    path = zoo.tflite_path(name)
+    xs = zoo.random_inputs_all(path, 8, seed=4)
+    np.savez(tmp_path / "inputs.npz", **{str(k): x for k, x in enumerate(xs)})
+    r = td("run", path, "--board", board, "--inputs", tmp_path / "inputs.npz", "--runs",
+           "1", "-o", tmp_path / "fw", "--json")
+    assert r.returncode == 0, r.stderr
+    v = json.loads(r.stdout)["profile"]["validation"]
+    assert v["count"] == 8 and v["outputs"] == 2 and v["bit_exact"] == 8
+    assert v["max_abs_diff"] == 0
