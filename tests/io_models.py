@@ -26,7 +26,9 @@ def float_io_model(extra_after_dequantize: bool = False) -> bytes:
     return build(t, ops, [0], [6 if extra_after_dequantize else 5])
 
 
-def two_in_two_out_model() -> bytes:
+def two_in_two_out_model(index_first: bool = False) -> bytes:
+    """Two int8 inputs of different quantization -> ADD -> SOFTMAX (int8) and ARG_MAX
+    (int32); `index_first` lists the ARG_MAX output first."""
     t = [tensor("a", [1, 6], "int8", 0.1, 1), tensor("b", [1, 6], "int8", 0.2, -5),
          tensor("s", [1, 6], "int8", 0.3, 0), tensor("probs", [1, 6], "int8", 1 / 256, -128),
          tensor("axis", [1], "int32", data=np.array([-1], np.int32)),
@@ -34,4 +36,4 @@ def two_in_two_out_model() -> bytes:
     ops = [("ADD", [0, 1], [2], ("AddOptions", {})),
            ("SOFTMAX", [2], [3], ("SoftmaxOptions", {"Beta": 1.0})),
            ("ARG_MAX", [2, 4], [5])]
-    return build(t, ops, [0, 1], [3, 5])
+    return build(t, ops, [0, 1], [5, 3] if index_first else [3, 5])
