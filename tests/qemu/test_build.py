@@ -40,7 +40,7 @@ def test_nano33_writes_an_arduino_and_platformio_project_and_check_compiles(mode
         assert (sketch / "src" / name).is_file(), name
     ini = (out / "platformio.ini").read_text()
     assert "board = nano33ble" in ini and "framework = arduino" in ini
-    assert '#define TD_PORT_TIMER_UNIT "us"' in (sketch / "src" / "td_board.h").read_text()
+    assert '#define TD_PORT_COUNTER_UNIT "us"' in (sketch / "src" / "td_board.h").read_text()
     # No framework installed here: the exact command to build is printed...
     assert "pio run" in rep["built"] and "arduino:mbed_nano:nano33ble" in rep["built"]
     # ... and the portable C was compiled for the Cortex-M4F as a check.

@@ -48,7 +48,14 @@ def test_run_reports_latency_layers_validation_and_energy(dense, tmp_path):
     prof = rep["profile"]
     jsonschema.validate(prof, SCHEMA)
     assert prof["complete"] and prof["latency"]["unit"] == "instructions"
-    assert prof["latency"]["value"] > 1000 and prof["throughput"] is None   # no time: no rate
+    assert prof["latency"]["value"] > 1000
+    # time: the same instructions on the virtual clock (the board's nominal clock, 1 per cycle)
+    t = prof["time"]
+    assert t["clock"] == "virtual" and t["clock_hz"] == BOARD.clock_hz
+    runs, mhz = prof["latency"]["runs"], BOARD.clock_hz / 1e6
+    # the window's microseconds also hold the two timer reads around the exact counter
+    assert abs(t["value"] - prof["latency"]["value"] / mhz) * runs <= 20
+    assert prof["throughput"]["value"] == pytest.approx(1e6 / t["value"])
     assert [layer["op"] for layer in prof["per_layer"]] == ["FULLY_CONNECTED", "SOFTMAX"]
     assert prof["per_layer"][0]["macs"] == 32 * 4
     v = prof["validation"]

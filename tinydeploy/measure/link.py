@@ -21,7 +21,7 @@ from ..errors import TinyDeployError
 
 READY = "m-ready"
 DB_CHUNK = 31                    # bytes per `db` command, as the official runner sends
-UNITS = ("us", "instructions")   # what td_port_timer() may count
+UNITS = ("us", "instructions")   # what the device's profiling counter may count
 _POLL_S = 0.05                   # read slice: bounds how late a timeout can be noticed
 _MAX_PARTIAL = 1 << 16           # a "line" longer than this is noise, not protocol
 

@@ -2,8 +2,10 @@
 
 Contract: `profile_device(url, ...)` drives a device (pyserial device path or URL such as
 socket://) and returns one JSON-able report (schema: docs/schema/profile.schema.json):
-latency per inference in the device's unit (us on real boards, instructions on emulated
-ones, never passed off as time), throughput, per-layer breakdown with MACs, validation of
+latency per inference in the device's counter unit (us on real boards, exact instructions
+on emulated ones, never passed off as time), time per inference in microseconds of the
+device's clock (virtual on emulated boards: the nominal clock at one instruction per cycle,
+labelled so), throughput, per-layer breakdown with MACs, validation of
 on-device outputs against the host reference (bit-exact count, max abs difference, top-1
 agreement, accuracy with labels) and energy (estimate, or measured with a PPK2). If the
 device stops answering, the report keeps what was gathered, with complete = False and the
@@ -43,7 +45,7 @@ class _HostReference:
 
 def _empty_report(url: str) -> dict:
     return {"schema": SCHEMA, "complete": False, "error": None, "port": url, "device": {},
-            "latency": None, "throughput": None, "per_layer": [], "validation": None,
+            "latency": None, "time": None, "throughput": None, "per_layer": [], "validation": None,
             "energy": None, "garbage_lines": 0}
 
 
@@ -84,7 +86,7 @@ def _connect(dut: Dut, say) -> None:
     try:
         dut.wait_ready(3.0)
     except DeviceError:
-        dut.sync(5.0)
+        dut.settle(10.0)
 
 
 def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -> None:
@@ -99,8 +101,8 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
             raise
         info = None            # standard MLPerf Tiny firmware: no tinydeploy extensions
     dev["info"] = info
-    unit = info["timer_unit"] if info else "us"
-    dev["timer_unit"] = unit
+    unit = info["counter_unit"] if info else "us"
+    dev["counter_unit"] = unit
     mode = info["input_mode"] if info else benchmark(dev["model_id"]).input_mode
     g = ref.graph if ref else None
     t_in = g.t(g.inputs[0]) if g else None
@@ -119,15 +121,21 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
     say(f"timing {runs} inference(s) after {warmup} warm-up(s)")
     dut.load(first)
     r = dut.infer(runs, warmup, timeout=timeout)
-    report["latency"] = {"value": r["latency"], "unit": unit, "runs": runs, "warmup": warmup}
-    report["throughput"] = ({"value": 1e6 / r["latency"], "unit": "inferences/s"}
-                            if unit == "us" and r["latency"] else None)
+    count, us = r["latency"], r["latency"]
+    if info:                 # the exact window, also in energy mode (no lap lines there)
+        t = dut.timing()
+        count, us = t["window_counter"] / t["runs"], t["window_us"] / t["runs"]
+    report["latency"] = {"value": count, "unit": unit, "runs": runs, "warmup": warmup}
+    clock = info.get("clock", "hardware") if info else "hardware"
+    report["time"] = {"value": us, "unit": "us", "clock": clock,
+                      "clock_hz": info.get("clock_hz") if info else None} if us else None
+    report["throughput"] = ({"value": 1e6 / us, "unit": "inferences/s"} if us else None)
     if info and info.get("profiling"):
         layers = dut.layers()
         total = sum(layer["time"] for layer in layers) or 1
         report["per_layer"] = [dict(layer, unit=unit, share=layer["time"] / total)
                                for layer in layers]
-    report["energy"] = estimate_energy(b, r["latency"], unit)
+    report["energy"] = estimate_energy(b, count, unit)
     if ppk2:
         from .ppk2 import measure_energy
         say(f"measuring current with the PPK2 on {ppk2}")
@@ -182,6 +190,11 @@ def format_profile(r: dict) -> str:
         what = "instructions per inference (emulated: not time)" if lat["unit"] == "instructions" \
             else "us per inference"
         lines.append(f"latency  {lat['value']:,.1f} {what}, {lat['runs']} runs")
+    tm = r.get("time")
+    if tm:
+        how = (f"virtual clock: {tm['clock_hz'] / 1e6:g} MHz at 1 instruction/cycle"
+               if tm["clock"] == "virtual" and tm.get("clock_hz") else "device clock")
+        lines.append(f"time     {tm['value']:,.1f} us per inference ({how})")
     if r["throughput"]:
         lines.append(f"         {r['throughput']['value']:,.2f} inferences/s")
     if r["per_layer"]:

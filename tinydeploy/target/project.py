@@ -37,7 +37,8 @@ def _firmware_files(board: Board) -> dict[str, str]:
 def board_data(board: Board, program: Program, benchmark_id: str, build_id: str) -> dict:
     bench = benchmark(benchmark_id)
     return dict(board_name=board.name, clock_hz=board.clock_hz, baud=board.baud,
-                timer_unit="instructions" if board.emulated else "us",
+                counter_unit="instructions" if board.emulated else "us",
+                clock_kind=board.clock_kind, us_per_tick=board.us_per_tick,
                 instr_per_tick=board.instr_per_tick, port_defines=sorted(board.port_defines.items()),
                 benchmark_id=c_string(benchmark_id, 32),
                 input_mode=bench.c_input, results_mode=bench.c_results, build_id=build_id,
