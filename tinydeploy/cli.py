@@ -186,9 +186,12 @@ def boards(as_json):
 @click.option("--benchmark-id", default=None,
               help="MLPerf Tiny model id the firmware reports (kws01, vww01, ic01, ad01); "
                    "selects that benchmark's input format. Default: the model's own name.")
+@click.option("--energy-mode", is_flag=True,
+              help="Build the EEMBC energy-mode harness: 9600 baud, timestamps as pulses on "
+                   "the board's marker pin (for an energy monitor) instead of lap lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_friendly
-def build(model, board, output, benchmark_id, as_json):
+def build(model, board, output, benchmark_id, energy_mode, as_json):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
     from .compiler.compiled import compile_model
     from .target.boards import load_board
@@ -197,7 +200,7 @@ def build(model, board, output, benchmark_id, as_json):
     compiled = compile_model(model)
     board = load_board(board)
     r = build_firmware(compiled, board, output, benchmark_id,
-                       progress=None if as_json else _progress)
+                       progress=None if as_json else _progress, energy_mode=energy_mode)
     if as_json:
         click.echo(json.dumps(r, indent=2))
         return

@@ -81,9 +81,11 @@ def _framework_build(out: Path, board: Board) -> tuple[str, str | None]:
 
 
 def build_firmware(model: Compiled | str | Path, board: Board | str, out_dir=None,
-                   benchmark_id: str | None = None, progress=None) -> dict:
+                   benchmark_id: str | None = None, progress=None,
+                   energy_mode: bool = False) -> dict:
     """Build (see module docstring). `model` is a Compiled or a .tflite path, `board` a
-    Board or a board name/path. Returns a JSON-able report."""
+    Board or a board name/path; energy_mode builds the EEMBC energy-mode harness (9600 baud,
+    marker-pin timestamps). Returns a JSON-able report."""
     say = progress or (lambda msg: None)
     compiled = as_compiled(model)
     board = as_board(board)
@@ -91,10 +93,11 @@ def build_firmware(model: Compiled | str | Path, board: Board | str, out_dir=Non
     stem = compiled.path.stem if compiled.path else compiled.name
     out = Path(out_dir or Path("td-build") / f"{stem}-{board.name}")
     say(f"writing the {board.framework} project to {out}")
-    write_files(render_project(compiled, board, benchmark_id), out)
+    write_files(render_project(compiled, board, benchmark_id, energy_mode), out)
     report = dict(project=str(out), board=board.name, framework=board.framework,
                   model=str(compiled.path or compiled.name),
                   benchmark_id=benchmark_id or compiled.name,
+                  energy_mode=energy_mode,
                   arena_bytes=compiled.plan.arena_bytes, macs=compiled.program.macs,
                   estimate=need)
     if board.framework == "baremetal":
