@@ -8,17 +8,19 @@ import sys
 import click
 
 from . import __version__
-from .errors import TinyDeployError
+from .errors import TinyDeployError, printable
 
 
 def _friendly(fn):
-    """Turn library errors into one line on stderr and a non-zero exit, never a traceback."""
+    """Turn library errors into one line on stderr and a non-zero exit, never a traceback.
+    Messages may quote names from a model file or a device: printable() keeps them to one
+    terminal-safe line."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except TinyDeployError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {printable(exc)}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -27,7 +29,13 @@ def _friendly(fn):
 
 
 def _progress(msg: str) -> None:
-    click.echo(f"... {msg}", err=True)
+    click.echo(f"... {printable(msg)}", err=True)
+
+
+def _show(text: str) -> None:
+    """Print a human-readable report: each line terminal-safe (tensor and layer names come
+    from the model file, device names and errors from the device)."""
+    click.echo("\n".join(printable(line) for line in text.split("\n")))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,8 +64,10 @@ def main():
 @click.option("--qat", is_flag=True,
               help="Quantization-aware training; pruning-/cluster-preserving (PQAT, CQAT, "
                    "PCQAT) when combined with --prune/--prune-structure/--cluster.")
-@click.option("--epochs", default=4, show_default=True, help="Training epochs per stage.")
-@click.option("--batch-size", default=32, show_default=True, help="Training batch size.")
+@click.option("--epochs", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Training epochs per stage.")
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1),
+              help="Training batch size.")
 @click.option("--learning-rate", default=1e-3, show_default=True,
               help="Adam learning rate for every stage.")
 @click.option("--validation-split", default=0.1, show_default=True,
@@ -77,7 +87,7 @@ def main():
 @click.option("--no-baseline", is_flag=True,
               help="Skip converting the original model without optimization (the PTQ row "
                    "the optimized model is compared with).")
-@click.option("--samples", default=200, show_default=True,
+@click.option("--samples", default=200, show_default=True, type=click.IntRange(min=1),
               help="Calibration samples, when conversion needs them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_friendly
@@ -94,7 +104,10 @@ def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, 
         metrics=[m.strip() for m in metrics.split(",") if m.strip()] if metrics else None,
         skip_unsupported=skip_unsupported, baseline=not no_baseline, samples=samples,
         progress=None if as_json else _progress)
-    click.echo(json.dumps(report, indent=2) if as_json else format_optimize_report(report))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        _show(format_optimize_report(report))
 
 
 @main.command()
@@ -103,7 +116,7 @@ def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, 
               help="Calibration data: .npz (x / x_train, optional labels) or .npy.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(),
               help="Where to write the int8 .tflite.")
-@click.option("--samples", default=200, show_default=True,
+@click.option("--samples", default=200, show_default=True, type=click.IntRange(min=1),
               help="Representative samples used for calibration.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_friendly
@@ -112,7 +125,10 @@ def convert(model, data, output, samples, as_json):
     from .train.convert import convert_model, format_report
     report = convert_model(model, data, output, samples=samples,
                            progress=None if as_json else _progress)
-    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        _show(format_report(report))
 
 
 @main.command()
@@ -127,7 +143,10 @@ def inspect(model, with_plan, as_json):
     from .compiler.compiled import compile_model
     from .compiler.inspection import format_inspect, inspect_model
     report = inspect_model(compile_model(model), with_plan=with_plan)
-    click.echo(json.dumps(report, indent=2) if as_json else format_inspect(report))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        _show(format_inspect(report))
 
 
 @main.command()
@@ -204,11 +223,9 @@ def build(model, board, output, benchmark_id, energy_mode, as_json):
     if as_json:
         click.echo(json.dumps(r, indent=2))
         return
-    click.echo(f"project: {r['project']} ({r['built']})")
-    for key in ("elf", "bin", "hex", "image"):
-        if r.get(key):
-            click.echo(f"{key:<8} {r[key]}")
-    click.echo(format_size_report(r["size"], board))
+    lines = [f"project: {r['project']} ({r['built']})"]
+    lines += [f"{key:<8} {r[key]}" for key in ("elf", "bin", "hex", "image") if r.get(key)]
+    _show("\n".join(lines + [format_size_report(r["size"], board)]))
 
 
 @main.command()
@@ -258,9 +275,14 @@ def _profile_options(fn):
         click.option("--inputs", type=click.Path(), default=None,
                      help="Inputs to check on the device: .npy/.npz (x, optional y) or a "
                           "directory of .bin files with an MLPerf Tiny y_labels.csv."),
-        click.option("--runs", default=10, show_default=True, help="Timed inferences."),
-        click.option("--warmup", default=1, show_default=True, help="Untimed warm-up runs."),
-        click.option("--limit", type=int, default=None, help="Check at most this many inputs."),
+        click.option("--runs", default=10, show_default=True,
+                     type=click.IntRange(1, 1_000_000),
+                     help="Timed inferences (sent in chunks of 100, so the device keeps "
+                          "answering)."),
+        click.option("--warmup", default=1, show_default=True, type=click.IntRange(0, 100),
+                     help="Untimed warm-up runs."),
+        click.option("--limit", type=click.IntRange(min=1), default=None,
+                     help="Check at most this many inputs."),
         click.option("--ppk2", default=None, help="Serial port of a Nordic PPK2: measure "
                      "energy instead of estimating it."),
         click.option("--json", "as_json", is_flag=True, help="Print the report as JSON "
@@ -277,11 +299,11 @@ def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
         click.echo(json.dumps(report, indent=2))
     else:
         if extra:
-            click.echo(extra)
-        click.echo(format_profile(report["profile"] if "profile" in report else report))
+            _show(extra)
+        _show(format_profile(report["profile"] if "profile" in report else report))
     prof = report.get("profile", report)
     if not prof["complete"]:
-        click.echo(f"error: {prof['error']} (partial results above)", err=True)
+        click.echo(f"error: {printable(prof['error'])} (partial results above)", err=True)
         sys.exit(1)
 
 
@@ -291,7 +313,7 @@ def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
 @click.option("--board", default=None, help="Board name, for the energy estimate.")
 @click.option("--validate", "validate", type=click.Path(), default=None,
               help="The .tflite the device runs: check its outputs against the host build.")
-@click.option("--baud", default=115200, show_default=True)
+@click.option("--baud", default=115200, show_default=True, type=click.IntRange(min=1))
 @_profile_options
 @_friendly
 def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_json):

@@ -25,6 +25,11 @@ COMMON_CFLAGS = ["-std=c99", "-O2", "-ffp-contract=off", "-ffunction-sections",
                  "-fdata-sections", "-Wall", "-Wextra", "-Werror"]
 
 
+def model_hash(tflite_bytes: bytes | None) -> str:
+    """The model id the firmware reports in td-info (TD_MODEL_HASH): sha256, 16 hex digits."""
+    return hashlib.sha256(tflite_bytes).hexdigest()[:16] if tflite_bytes else "none"
+
+
 def _c_value(v) -> str:
     if v is None:
         return "NULL"
@@ -121,7 +126,7 @@ def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict
             args=args, lists=lists, out=_buffer(layer.output),
             comment=f"{src} -> {c_comment(g.t(layer.output).name, 40)}",
             macs=layer.macs))
-    digest = hashlib.sha256(tflite_bytes).hexdigest()[:16] if tflite_bytes else "none"
+    digest = model_hash(tflite_bytes)
     return dict(
         model_name=c_string(g.name), model_hash=digest, arena_bytes=max(plan.arena_bytes, 1),
         planned_arena=plan.arena_bytes, macs=program.macs, layers=layers, consts=consts,

@@ -161,15 +161,32 @@ def _parse(buf: bytes, name: str) -> Graph:
     return Graph(gname, tensors, ops, inputs, outputs)
 
 
+_KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+def _convert_first(p: Path) -> str:
+    return (f"{p}: is a Keras model, not a .tflite; convert it first: tinydeploy convert {p} "
+            f"--data DATA -o {p.with_suffix('.tflite').name}")
+
+
 def read_tflite(path: str | Path) -> bytes:
-    """The bytes of a .tflite file, or a one-line ModelError (missing, a directory)."""
+    """The bytes of a .tflite file, or a one-line ModelError (missing, a directory, a Keras
+    model that needs `tinydeploy convert` first)."""
     p = Path(path)
     try:
-        return p.read_bytes()
+        buf = p.read_bytes()
     except FileNotFoundError:
         raise ModelError(f"{p}: no such file") from None
     except IsADirectoryError:
+        if (p / "saved_model.pb").is_file():
+            raise ModelError(_convert_first(p)) from None
         raise ModelError(f"{p}: is a directory, expected a .tflite file") from None
+    except OSError as exc:
+        raise ModelError(f"{p}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if buf[4:8] != b"TFL3" and (p.suffix.lower() in _KERAS_SUFFIXES or buf[:2] == b"PK"
+                                or buf[:8] == b"\x89HDF\r\n\x1a\n"):
+        raise ModelError(_convert_first(p))
+    return buf
 
 
 def load_model(path: str | Path) -> Graph:

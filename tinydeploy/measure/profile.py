@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compiler.codegen import model_hash
 from ..compiler.compiled import Compiled, as_compiled
-from ..errors import TinyDeployError
+from ..errors import TinyDeployError, printable
 from ..target.benchmarks import benchmark
 from ..target.boards import Board, as_board
 from .dut import DeviceError, Dut
@@ -26,6 +27,10 @@ from .energy import estimate_energy
 from .inputs import load_input_set
 
 SCHEMA = "tinydeploy-profile/1"
+# Timed runs go to the device in `infer` commands of at most this many, so a long
+# measurement never leaves the device deaf for longer than one chunk.
+RUN_CHUNK = 100
+MAX_WARMUP = RUN_CHUNK
 
 
 class _HostReference:
@@ -34,6 +39,8 @@ class _HostReference:
     def __init__(self, compiled: Compiled):
         from ..compiler.hostrun import HostModel
         self.graph = compiled.graph
+        self.name = compiled.name
+        self.hash = model_hash(compiled.tflite_bytes)
         self.host = HostModel(compiled.program, compiled.plan, compiled.tflite_bytes)
 
     def run(self, x: np.ndarray) -> np.ndarray:
@@ -57,6 +64,10 @@ def profile_device(url: str, *, board: Board | str | None = None, inputs=None, r
     say = progress or (lambda msg: None)
     if runs < 1:
         raise TinyDeployError("--runs must be at least 1")
+    if not 0 <= warmup <= MAX_WARMUP:
+        raise TinyDeployError(f"--warmup must be 0 to {MAX_WARMUP}")
+    if limit is not None and limit < 1:
+        raise TinyDeployError("--limit must be at least 1")
     b = as_board(board) if board else None
     report = _empty_report(url)
     ref = _HostReference(as_compiled(validate)) if validate else None
@@ -101,6 +112,7 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
             raise
         info = None            # standard MLPerf Tiny firmware: no tinydeploy extensions
     dev["info"] = info
+    b = _check_identity(info, b, ref)
     unit = info["counter_unit"] if info else "us"
     dev["counter_unit"] = unit
     mode = info["input_mode"] if info else benchmark(dev["model_id"]).input_mode
@@ -120,11 +132,7 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
 
     say(f"timing {runs} inference(s) after {warmup} warm-up(s)")
     dut.load(first)
-    r = dut.infer(runs, warmup, timeout=timeout)
-    count, us = r["latency"], r["latency"]
-    if info:                 # the exact window, also in energy mode (no lap lines there)
-        t = dut.timing()
-        count, us = t["window_counter"] / t["runs"], t["window_us"] / t["runs"]
+    count, us = _timed_runs(dut, runs, warmup, timeout, exact=info is not None)
     report["latency"] = {"value": count, "unit": unit, "runs": runs, "warmup": warmup}
     clock = info.get("clock", "hardware") if info else "hardware"
     report["time"] = {"value": us, "unit": "us", "clock": clock,
@@ -145,6 +153,48 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
             "count": 0, "bit_exact": None, "max_abs_diff": None, "top1_agreement": None,
             "accuracy": None, "reference": "host build of the generated C" if ref else None}
         _validate(dut, samples, ref, info, timeout, say, v)
+
+
+def _timed_runs(dut, runs, warmup, timeout, exact) -> tuple[float | None, float | None]:
+    """(counter, microseconds) per inference over `runs` timed runs, sent in chunks of at
+    most RUN_CHUNK. exact: read each chunk's window with td-timing (also in energy mode);
+    else the lap lines (standard firmware: microseconds)."""
+    count = us = 0
+    done = 0
+    while done < runs:
+        n = min(RUN_CHUNK, runs - done)
+        r = dut.infer(n, warmup if done == 0 else 0, timeout=timeout)
+        if exact:
+            t = dut.timing()
+            count, us = count + t["window_counter"], us + t["window_us"]
+        elif r["elapsed"] is None:
+            return None, None
+        else:
+            count, us = count + r["elapsed"], us + r["elapsed"]
+        done += n
+    return count / runs, us / runs
+
+
+def _check_identity(info, b: Board | None, ref) -> Board | None:
+    """Refuse a --board or --validate model other than what the device says it runs; with
+    no --board, the device's own board (when tinydeploy knows it) gives the power model."""
+    if info is None:
+        return b
+    if b is not None and info.get("board") and info["board"] != b.name:
+        raise TinyDeployError(
+            f"the device runs firmware built for board '{printable(info['board'])}', not "
+            f"'{b.name}'; pass --board {printable(info['board'])} or leave --board out")
+    if ref is not None and info.get("hash") and info["hash"] != ref.hash:
+        raise TinyDeployError(
+            f"the device runs model '{printable(info['model'])}' (hash {printable(info['hash'])}), "
+            f"not {printable(ref.name)} (hash {ref.hash}); flash that model first (tinydeploy "
+            "build + flash) or pass --validate with the model the device runs")
+    if b is None and info.get("board"):
+        try:
+            b = as_board(info["board"])
+        except TinyDeployError:
+            pass
+    return b
 
 
 def _validate(dut, samples, ref, info, timeout, say, v: dict) -> None:

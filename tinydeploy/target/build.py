@@ -21,7 +21,7 @@ from .boards import Board, as_board
 from .fit import FitError, check_fit
 from .project import render_project
 from .sizes import size_report
-from .toolchain import COMMON_CFLAGS, COMPILER_KEYS, cpu_flags, relevant_line, require
+from .toolchain import COMMON_CFLAGS, COMPILER_KEYS, compiler_error, cpu_flags, relevant_line, require
 
 
 def _make(out: Path) -> None:
@@ -35,7 +35,8 @@ def _make(out: Path) -> None:
         if m:
             raise FitError(f"the image does not fit: region {m.group(1)} overflowed by "
                            f"{int(m.group(2)):,} bytes at link time; try a smaller model")
-        raise ToolError(f"firmware build failed: {relevant_line(text, COMPILER_KEYS)} (see {out}/Makefile)")
+        raise ToolError(f"firmware build failed: {compiler_error(text)}; the project is kept in "
+                        f"{out} for inspection (make -C {out})")
 
 
 def _check_compile(out: Path, board: Board) -> list[Path]:
@@ -53,7 +54,8 @@ def _check_compile(out: Path, board: Board) -> list[Path]:
                               "-DTD_PROFILE_LAYERS", f"-I{src}", "-c", str(c), "-o", str(obj)],
                              capture_output=True, text=True)
         if res.returncode != 0:
-            raise ToolError(f"check compile of {c.name} failed: {relevant_line(res.stderr, COMPILER_KEYS)}")
+            raise ToolError(f"check compile of {c.name} failed: {compiler_error(res.stderr)}; "
+                            f"the project is kept in {out} for inspection")
         objs.append(obj)
     return objs
 
