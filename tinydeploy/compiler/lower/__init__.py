@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ...errors import ModelError
 from ..ir import Graph
 from ..program import Layer, LowerContext, Program
 from ..validate import ALIAS_OPS
@@ -64,7 +65,11 @@ def lower(g: Graph) -> Program:
             layers.append(Layer(index=op.index, op=op.kind, inputs=[op.inputs[0]],
                                 output=op.outputs[0], alias_of=op.inputs[0]))
             continue
-        layer = DISPATCH[op.kind](low, op)
+        try:
+            layer = DISPATCH[op.kind](low, op)
+        except (ArithmeticError, ValueError) as exc:   # numbers no converter writes
+            raise ModelError(f"layer {op.index} {op.kind}: its quantization or options "
+                             f"cannot be lowered ({exc}); re-export the model") from None
         layer.fused = list(op.options.get("fused_ops", []))
         layer.inplace = low.in_place_inputs(layer)
         layers.append(layer)
