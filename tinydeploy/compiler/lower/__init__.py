@@ -26,6 +26,8 @@ from .mean import mean
 from .pad import pad
 from .pool import pool
 from .requantize import requantize
+from .resize import resize
+from .shape import SHAPE_DISPATCH
 from .softmax import logistic, softmax
 
 # op -> its lowering; one module per op family (conv.py, fully_connected.py, pool.py,
@@ -36,6 +38,8 @@ DISPATCH = {
     "SOFTMAX": softmax, "LOGISTIC": logistic, "MEAN": mean, "PAD": pad,
     "PADV2": pad, "CONCATENATION": concat, "QUANTIZE": requantize,
     "RELU": requantize, "RELU6": requantize,
+    # ---- shape / data movement: shape.py (one strided copy, gather, PACK as concat), resize.py
+    **SHAPE_DISPATCH, "RESIZE_NEAREST_NEIGHBOR": resize, "RESIZE_BILINEAR": resize,
 }
 
 __all__ = ["DISPATCH", "fold_dilated_convs", "lower"]
@@ -64,8 +68,9 @@ def lower(g: Graph) -> Program:
             layers.append(Layer(index=op.index, op=op.kind, inputs=[op.inputs[0]],
                                 output=op.outputs[0], alias_of=op.inputs[0]))
             continue
-        layer = DISPATCH[op.kind](low, op)
-        layer.fused = list(op.options.get("fused_ops", []))
-        layer.inplace = low.in_place_inputs(layer)
-        layers.append(layer)
+        lowered = DISPATCH[op.kind](low, op)    # a Layer, or one per output (SPLIT, ...)
+        for layer in lowered if isinstance(lowered, list) else [lowered]:
+            layer.fused = list(op.options.get("fused_ops", []))
+            layer.inplace = low.in_place_inputs(layer)
+            layers.append(layer)
     return Program(g, layers)
