@@ -84,6 +84,8 @@ def transpose(low: LowerContext, op: Op) -> Layer:
     x = low.g.t(op.inputs[0])
     perm = _const_ints(low, op, 1, "the permutation")
     n = len(x.shape)
+    if n > 5:
+        raise _err(op, f"{n}-D input; TFLite Micro's TRANSPOSE takes 1-D to 5-D")
     if sorted(perm) != list(range(n)):
         raise _err(op, f"permutation {perm} is not a permutation of 0..{n - 1}")
     st = _strides(x.shape)
