@@ -4,8 +4,10 @@ Contract: `lower(graph)` returns a Program whose layers run in order; each names
 kernel, its parameter block (a params.Params dataclass, one per td_kernels.h struct), its
 typed data arguments, the constant arrays it owns, the activation tensors it reads and
 writes, and its MACs. Aliasing ops (RESHAPE, SQUEEZE, EXPAND_DIMS) become layers with
-`alias_of` set and no kernel. All arithmetic that TFLite Micro does in Prepare is done here
-(quant.py), so the device only runs Eval. The Graph passed in is not changed.
+`alias_of` set and no kernel. A lowering returns one Layer, or for an op with several
+outputs (SPLIT, SPLIT_V, UNPACK) a list of them, one kernel call per output
+(Layer.part). All arithmetic that TFLite Micro does in Prepare is done here (quant.py),
+so the device only runs Eval. The Graph passed in is not changed.
 
 One module per op family (DISPATCH below); a kernel's bit-exactness tests are
 tests/host_c/test_<kernel stem>.py.
