@@ -29,7 +29,13 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "fc_odd_13_7", "dw_s2_same", "dw3_same_c5", "dw3_same_c7_rows2", "dw3_same_c8_col1",
              "dw3_s2_same_c7_odd", "dw3_clamped_c4", "add_same_shape_c5", "add_bcast_row",
              "avgpool_s1_same_c6", "avgpool_global_c5", "maxpool_s1_same_c6",
-             "maxpool_2x2_valid_c5"]
+             "maxpool_2x2_valid_c5",
+             # ---- shape / data movement
+             "transpose_perm", "transpose_5d", "strided_slice_steps", "strided_slice_shrink",
+             "slice_sizes", "split_channels", "splitv_spatial", "unstack_stack",
+             "depth_to_space", "space_to_depth", "gather_axes", "gather_axis0",
+             "upsample_nearest", "resize_nearest_align", "upsample_bilinear",
+             "resize_bilinear_align", "resize_bilinear_half"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
@@ -61,6 +67,16 @@ STEMS = {
     "concat_s8": ["concat_channels", "concat_axis1", "concat_axis2_ranges"],
     "requantize_s8": ["quantize_requant", "relu_standalone", "relu6_standalone"],
     "mlperf_tiny": ["ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder"],
+    # ---- shape / data movement
+    "copy_nd_s8": ["transpose_perm", "transpose_5d", "crop2d", "crop1d", "strided_slice_steps",
+                   "strided_slice_shrink", "slice_sizes", "split_channels", "split_spatial",
+                   "splitv_channels", "splitv_spatial", "unstack_stack", "unstack_channels",
+                   "depth_to_space", "space_to_depth"],
+    "gather_s8": ["gather_axes", "gather_axis0"],
+    "resize_nearest_s8": ["upsample_nearest", "resize_nearest_align", "resize_nearest_half",
+                          "resize_nearest_plain"],
+    "resize_bilinear_s8": ["upsample_bilinear", "resize_bilinear_align", "resize_bilinear_half",
+                           "resize_bilinear_plain"],
 }
 
 # Every bit-exactness check runs twice: with the scalar loops (Cortex-M0/M3, the host) and

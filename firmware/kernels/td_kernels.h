@@ -94,6 +94,28 @@ typedef struct {
     int32_t size, in_zp, out_zp, mult, shift, act_min, act_max;
 } td_requant_params_t;
 
+/* ---- shape / data movement: values pass through unchanged (input and output share
+ * one quantization), so these kernels only copy. */
+typedef struct {
+    int32_t ndim;                  /* 1..TD_MAX_DIMS */
+    int32_t dims[TD_MAX_DIMS];     /* output dims, outermost first (output is contiguous) */
+    int32_t strides[TD_MAX_DIMS];  /* input element step per output index, may be negative */
+    int32_t offset;                /* input element of output element 0 */
+} td_copy_params_t;
+
+typedef struct {
+    int32_t outer, axis_size, n_coords, inner;  /* input [outer][axis_size][inner] */
+    const int32_t *coords;         /* [n_coords], each in [0, axis_size) */
+} td_gather_params_t;
+
+typedef struct {
+    int32_t batches, in_h, in_w, c, out_h, out_w;
+    /* nearest: ys[out_h], xs[out_w] the input row / column of each output one.
+     * bilinear: ys[3*out_h], xs[3*out_w] as (lower, upper, 10-bit position - 1024*lower). */
+    const int32_t *ys;
+    const int32_t *xs;
+} td_resize_params_t;
+
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
 void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
@@ -113,5 +135,11 @@ void td_mean_s8(const td_mean_params_t *p, const int8_t *in, int8_t *out);
 void td_pad_s8(const td_pad_params_t *p, const int8_t *in, int8_t *out);
 void td_concat_s8(const td_concat_params_t *p, const int8_t *const *ins, int8_t *out);
 void td_requantize_s8(const td_requant_params_t *p, const int8_t *in, int8_t *out);
+
+/* ---- shape / data movement */
+void td_copy_nd_s8(const td_copy_params_t *p, const int8_t *in, int8_t *out);
+void td_gather_s8(const td_gather_params_t *p, const int8_t *in, int8_t *out);
+void td_resize_nearest_s8(const td_resize_params_t *p, const int8_t *in, int8_t *out);
+void td_resize_bilinear_s8(const td_resize_params_t *p, const int8_t *in, int8_t *out);
 
 #endif

@@ -197,3 +197,40 @@ class RequantParams(Params):
 
 ALL_PARAMS = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
               MeanParams, PadParams, ConcatParams, RequantParams)
+
+
+# ---- shape / data movement (lower/shape.py, lower/resize.py)
+
+@dataclass
+class CopyParams(Params):
+    C_TYPE: ClassVar[str] = "td_copy_params_t"
+    ndim: int
+    dims: list[int]
+    strides: list[int]
+    offset: int
+
+
+@dataclass
+class GatherParams(Params):
+    C_TYPE: ClassVar[str] = "td_gather_params_t"
+    outer: int
+    axis_size: int
+    n_coords: int
+    inner: int
+    coords: str
+
+
+@dataclass
+class ResizeParams(Params):
+    C_TYPE: ClassVar[str] = "td_resize_params_t"
+    batches: int
+    in_h: int
+    in_w: int
+    c: int
+    out_h: int
+    out_w: int
+    ys: str
+    xs: str
+
+
+ALL_PARAMS = ALL_PARAMS + (CopyParams, GatherParams, ResizeParams)

@@ -78,7 +78,47 @@ def _parse_options(kind: str, op) -> dict:
     if kind == "CONCATENATION":
         o = _options(op, tflite.ConcatenationOptions)
         return {"axis": o.Axis(), "activation": _ACT.get(o.FusedActivationFunction(), "?")}
+    # ---- shape / data movement (lower/shape.py, lower/resize.py)
+    shape_opts = _shape_options(kind, op)
+    if shape_opts is not None:
+        return shape_opts
     return {}
+
+
+def _shape_options(kind: str, op) -> dict | None:
+    """Options of the data-movement ops (None: not one of them). Missing tables give the
+    schema defaults."""
+    if kind == "STRIDED_SLICE":
+        o = _options(op, tflite.StridedSliceOptions)
+        if o is None:
+            return {"begin_mask": 0, "end_mask": 0, "ellipsis_mask": 0, "new_axis_mask": 0,
+                    "shrink_axis_mask": 0, "offset": False}
+        return {"begin_mask": o.BeginMask(), "end_mask": o.EndMask(),
+                "ellipsis_mask": o.EllipsisMask(), "new_axis_mask": o.NewAxisMask(),
+                "shrink_axis_mask": o.ShrinkAxisMask(), "offset": bool(o.Offset())}
+    if kind in ("SPLIT", "SPLIT_V"):
+        o = _options(op, tflite.SplitOptions if kind == "SPLIT" else tflite.SplitVOptions)
+        return {"num_splits": o.NumSplits() if o else len(op.OutputsAsNumpy())}
+    if kind == "PACK":
+        o = _options(op, tflite.PackOptions)
+        return {"axis": o.Axis() if o else 0, "values_count": o.ValuesCount() if o else 0}
+    if kind == "UNPACK":
+        o = _options(op, tflite.UnpackOptions)
+        return {"axis": o.Axis() if o else 0, "num": o.Num() if o else 0}
+    if kind == "GATHER":
+        o = _options(op, tflite.GatherOptions)
+        return {"axis": o.Axis() if o else 0, "batch_dims": o.BatchDims() if o else 0}
+    if kind in ("DEPTH_TO_SPACE", "SPACE_TO_DEPTH"):
+        cls = tflite.DepthToSpaceOptions if kind == "DEPTH_TO_SPACE" else tflite.SpaceToDepthOptions
+        o = _options(op, cls)
+        return {"block_size": o.BlockSize() if o else 0}
+    if kind in ("RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR"):
+        cls = tflite.ResizeBilinearOptions if kind == "RESIZE_BILINEAR" \
+            else tflite.ResizeNearestNeighborOptions
+        o = _options(op, cls)
+        return {"align_corners": bool(o.AlignCorners()) if o else False,
+                "half_pixel_centers": bool(o.HalfPixelCenters()) if o else False}
+    return None
 
 
 def _quant(t) -> Quant | None:

@@ -15,11 +15,18 @@ SUPPORTED_OPS = {
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "ADD", "MUL", "SOFTMAX", "MEAN", "PAD", "PADV2", "CONCATENATION", "QUANTIZE",
     "LOGISTIC", "RELU", "RELU6", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
+    # ---- shape / data movement (lower/shape.py, lower/resize.py)
+    "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "SPLIT_V", "PACK", "UNPACK", "GATHER",
+    "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR",
 } | ALIAS_OPS
 # Inputs that are shape/axis/padding descriptors, not data: int32/int64 constants allowed.
 _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
                       "SPACE_TO_BATCH_ND": {1, 2}, "BATCH_TO_SPACE_ND": {1, 2},
-                      "EXPAND_DIMS": {1}}
+                      "EXPAND_DIMS": {1},
+                      # ---- shape / data movement
+                      "TRANSPOSE": {1}, "STRIDED_SLICE": {1, 2, 3}, "SLICE": {1, 2},
+                      "SPLIT": {0}, "SPLIT_V": {1, 2}, "GATHER": {1},
+                      "RESIZE_NEAREST_NEIGHBOR": {1}, "RESIZE_BILINEAR": {1}}
 
 
 def validate(g: Graph, where: str = "model") -> None:

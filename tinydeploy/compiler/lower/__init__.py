@@ -4,8 +4,10 @@ Contract: `lower(graph)` returns a Program whose layers run in order; each names
 kernel, its parameter block (a params.Params dataclass, one per td_kernels.h struct), its
 typed data arguments, the constant arrays it owns, the activation tensors it reads and
 writes, and its MACs. Aliasing ops (RESHAPE, SQUEEZE, EXPAND_DIMS) become layers with
-`alias_of` set and no kernel. All arithmetic that TFLite Micro does in Prepare is done here
-(quant.py), so the device only runs Eval. The Graph passed in is not changed.
+`alias_of` set and no kernel. A lowering returns one Layer, or for an op with several
+outputs (SPLIT, SPLIT_V, UNPACK) a list of them, one kernel call per output
+(Layer.part). All arithmetic that TFLite Micro does in Prepare is done here (quant.py),
+so the device only runs Eval. The Graph passed in is not changed.
 
 One module per op family (DISPATCH below); a kernel's bit-exactness tests are
 tests/host_c/test_<kernel stem>.py.
@@ -27,6 +29,8 @@ from .mean import mean
 from .pad import pad
 from .pool import pool
 from .requantize import requantize
+from .resize import resize
+from .shape import SHAPE_DISPATCH
 from .softmax import logistic, softmax
 
 # op -> its lowering; one module per op family (conv.py, fully_connected.py, pool.py,
@@ -37,6 +41,8 @@ DISPATCH = {
     "SOFTMAX": softmax, "LOGISTIC": logistic, "MEAN": mean, "PAD": pad,
     "PADV2": pad, "CONCATENATION": concat, "QUANTIZE": requantize,
     "RELU": requantize, "RELU6": requantize,
+    # ---- shape / data movement: shape.py (one strided copy, gather, PACK as concat), resize.py
+    **SHAPE_DISPATCH, "RESIZE_NEAREST_NEIGHBOR": resize, "RESIZE_BILINEAR": resize,
 }
 
 __all__ = ["DISPATCH", "fold_dilated_convs", "lower"]
@@ -66,11 +72,12 @@ def lower(g: Graph) -> Program:
                                 output=op.outputs[0], alias_of=op.inputs[0]))
             continue
         try:
-            layer = DISPATCH[op.kind](low, op)
+            lowered = DISPATCH[op.kind](low, op)    # a Layer, or one per output (SPLIT, ...)
         except (ArithmeticError, ValueError) as exc:   # numbers no converter writes
             raise ModelError(f"layer {op.index} {op.kind}: its quantization or options "
                              f"cannot be lowered ({exc}); re-export the model") from None
-        layer.fused = list(op.options.get("fused_ops", []))
-        layer.inplace = low.in_place_inputs(layer)
-        layers.append(layer)
+        for layer in lowered if isinstance(lowered, list) else [lowered]:
+            layer.fused = list(op.options.get("fused_ops", []))
+            layer.inplace = low.in_place_inputs(layer)
+            layers.append(layer)
     return Program(g, layers)
