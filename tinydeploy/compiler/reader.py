@@ -70,6 +70,10 @@ def _parse_options(kind: str, op) -> dict:
     if kind == "CONCATENATION":
         o = _options(op, tflite.ConcatenationOptions)
         return {"axis": o.Axis(), "activation": _ACT.get(o.FusedActivationFunction(), "?")}
+    # issue 10, reductions
+    if kind in ("SUM", "REDUCE_MAX"):
+        o = _options(op, tflite.ReducerOptions)
+        return {"keep_dims": bool(o.KeepDims()) if o else False}
     return {}
 
 
