@@ -1,0 +1,12 @@
+"""Bit-exactness of td_sub_s8: SUB, same shape, broadcasts either way, fused RELU, a
+constant operand, and (built by hand) the reference path without tables. Each zoo model
+of the stem (tests/bitexact.py) against its oracle, with the scalar loops and with the
+packed loops of the DSP cores emulated on the host."""
+import pytest
+
+from bitexact import stem_tests
+
+pytestmark = [pytest.mark.tf, pytest.mark.host_c]
+
+# test_bit_exact, test_kernels_clean_under_asan_and_ubsan, test_kernel_choice, ...
+globals().update(stem_tests("sub_s8", ("SUB", "td_sub_s8")))
