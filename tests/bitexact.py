@@ -35,7 +35,10 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "slice_sizes", "split_channels", "splitv_spatial", "unstack_stack",
              "depth_to_space", "space_to_depth", "gather_axes", "gather_axis0",
              "upsample_nearest", "resize_nearest_align", "upsample_bilinear",
-             "resize_bilinear_align", "resize_bilinear_half"]
+             "resize_bilinear_align", "resize_bilinear_half",
+             # issue 10, binary and reduction ops
+             "sub_bcast_c_relu", "sub_const", "max_const", "min_bcast_h", "sqdiff_bcast_c",
+             "mean_axes13_keep", "mean_axes123", "sum_axes13_keep", "rmax_axes13", "gmp_c5"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
@@ -62,7 +65,10 @@ STEMS = {
     "mul_s8": ["mul_se", "mul_same_shape"],
     "softmax_s8": ["softmax_head"],
     "logistic_s8": ["logistic_out"],
-    "mean_s8": ["mean_keepdims"],
+    "mean_s8": ["mean_keepdims",
+                # issue 10: MEAN over any axes
+                "mean_axis1", "mean_axis2_keep", "mean_neg1", "mean_axes13_keep",
+                "mean_axes123"],
     "pad_s8": ["pad_asym"],
     "concat_s8": ["concat_channels", "concat_axis1", "concat_axis2_ranges"],
     "requantize_s8": ["quantize_requant", "relu_standalone", "relu6_standalone"],
@@ -77,6 +83,13 @@ STEMS = {
                           "resize_nearest_plain"],
     "resize_bilinear_s8": ["upsample_bilinear", "resize_bilinear_align", "resize_bilinear_half",
                            "resize_bilinear_plain"],
+    # issue 10, binary and reduction ops
+    "sub_s8": ["sub_same_shape_c5", "sub_bcast_c_relu", "sub_bcast_h", "sub_const"],
+    "maximum_s8": ["max_same_shape_c5", "max_bcast_c", "max_const"],
+    "minimum_s8": ["min_bcast_h", "min_same_shape_c5"],
+    "squared_difference_s8": ["sqdiff_same_shape_c5", "sqdiff_bcast_c"],
+    "sum_s8": ["sum_axes13_keep", "sum_axis2", "sum_neg1_keep"],
+    "reduce_max_s8": ["gmp_c5", "rmax_axis1", "rmax_neg1_keep", "rmax_axes13"],
 }
 
 # Every bit-exactness check runs twice: with the scalar loops (Cortex-M0/M3, the host) and

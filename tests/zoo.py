@@ -63,6 +63,7 @@ from pathlib import Path
 
 import numpy as np
 
+import zoo_binred
 import zoo_shape
 
 REPO = Path(__file__).resolve().parents[1]
@@ -778,6 +779,8 @@ _SPECS = {
                        "MLPerf Tiny AD FC autoencoder, ~0.26 M MACs"),
     # ---- shape / data movement (tests/zoo_shape.py)
     **zoo_shape.SPECS,
+    # ---- issue 10: SUB, MAXIMUM/MINIMUM, SQUARED_DIFFERENCE, MEAN/SUM/REDUCE_MAX
+    **zoo_binred.SPECS,
 }
 
 MLPERF = ("ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder")

@@ -56,7 +56,7 @@ typedef struct {
     int32_t strides1[TD_MAX_DIMS]; /* input 1 element strides, 0 on broadcast axes */
     int32_t strides2[TD_MAX_DIMS];
     int32_t in1_offset, in2_offset, out_offset;
-    int32_t left_shift, in1_mult, in1_shift, in2_mult, in2_shift;   /* ADD only */
+    int32_t left_shift, in1_mult, in1_shift, in2_mult, in2_shift;   /* ADD, SUB, SQUARED_DIFFERENCE */
     int32_t out_mult, out_shift, act_min, act_max;
     /* ADD fast path (NULL: the arithmetic above): lut[0..255] is input 1's scaled value
      * (offset, left shift and multiplier applied) for int8 values -128..127, lut[256..511]
@@ -74,11 +74,23 @@ typedef struct {
     int32_t size, in_zp, range_radius, in_mult, in_left_shift;
 } td_logistic_params_t;
 
+/* MEAN / SUM / REDUCE_MAX over any set of axes. The lowering drops size-1 dimensions and
+ * merges neighbours that are both kept or both reduced; output element o walks the kept
+ * dimensions (row-major, as the output is laid out) and sums or maxes the input over the
+ * reduced ones. Strides are input elements. */
 typedef struct {
-    int32_t outer, reduce, inner;  /* input viewed as [outer][reduce][inner] */
+    int32_t out_size;                    /* output elements */
+    int32_t n_kept;
+    int32_t kept_dims[TD_MAX_DIMS];
+    int32_t kept_strides[TD_MAX_DIMS];
+    int32_t n_red;
+    int32_t red_dims[TD_MAX_DIMS];
+    int32_t red_strides[TD_MAX_DIMS];
+    int32_t count;                       /* input elements per output element */
     int32_t in_zp, out_zp;
-    int32_t mult, shift;           /* in_scale / out_scale / reduce, as one multiplier */
-} td_mean_params_t;
+    int32_t mult, shift;   /* MEAN/SUM: (sum - in_zp * count) requantized (MEAN: 1/count
+                            * folded into mult); unused by REDUCE_MAX */
+} td_reduce_params_t;
 
 typedef struct {
     int32_t in_dims[4], out_dims[4], before[4];
@@ -131,10 +143,18 @@ void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2
 void td_mul_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_softmax_s8(const td_softmax_params_t *p, const int8_t *in, int8_t *out);
 void td_logistic_s8(const td_logistic_params_t *p, const int8_t *in, int8_t *out);
-void td_mean_s8(const td_mean_params_t *p, const int8_t *in, int8_t *out);
 void td_pad_s8(const td_pad_params_t *p, const int8_t *in, int8_t *out);
 void td_concat_s8(const td_concat_params_t *p, const int8_t *const *ins, int8_t *out);
 void td_requantize_s8(const td_requant_params_t *p, const int8_t *in, int8_t *out);
+/* issue 10: SUB (td_add_s8.c), MAXIMUM/MINIMUM, SQUARED_DIFFERENCE, reductions */
+void td_sub_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_maximum_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_minimum_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_squared_difference_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2,
+                              int8_t *out);
+void td_mean_s8(const td_reduce_params_t *p, const int8_t *in, int8_t *out);
+void td_sum_s8(const td_reduce_params_t *p, const int8_t *in, int8_t *out);
+void td_reduce_max_s8(const td_reduce_params_t *p, const int8_t *in, int8_t *out);
 
 /* ---- shape / data movement */
 void td_copy_nd_s8(const td_copy_params_t *p, const int8_t *in, int8_t *out);

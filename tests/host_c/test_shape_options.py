@@ -8,13 +8,13 @@ op."""
 import numpy as np
 import pytest
 
-from bitexact import flavours
 from tinydeploy.compiler.cnames import symbol_kind
 from tinydeploy.compiler.codegen import generate
 from tinydeploy.compiler.compiled import compile_model
 from tinydeploy.compiler.hostrun import HostModel
 from tinydeploy.errors import ModelError
 
+from bitexact import flavours
 from oracle import run_tflm
 from tflite_builder import build, tensor
 

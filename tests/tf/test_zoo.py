@@ -25,6 +25,8 @@ REQUIRED_OPS = {
     # ---- shape / data movement
     "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "SPLIT_V", "PACK", "UNPACK", "GATHER",
     "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR",
+    # issue 10, binary and reduction ops
+    "SUB", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "SUM", "REDUCE_MAX",
 }
 
 # FC-free models on which TFLM and the TF reference kernels agree bit for bit (see

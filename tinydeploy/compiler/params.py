@@ -23,7 +23,10 @@ MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor i
 # Kernels that read element i (softmax: row i) of a same-sized input before writing
 # element i of the output.
 IN_PLACE_KERNELS = frozenset({"td_add_s8", "td_mul_s8", "td_softmax_s8", "td_logistic_s8",
-                              "td_requantize_s8"})
+                              "td_requantize_s8",
+                              # SUB, MAXIMUM/MINIMUM, SQUARED_DIFFERENCE (issue 10)
+                              "td_sub_s8", "td_maximum_s8", "td_minimum_s8",
+                              "td_squared_difference_s8"})
 
 
 @dataclass
@@ -155,11 +158,16 @@ class LogisticParams(Params):
 
 
 @dataclass
-class MeanParams(Params):
-    C_TYPE: ClassVar[str] = "td_mean_params_t"
-    outer: int
-    reduce: int
-    inner: int
+class ReduceParams(Params):
+    C_TYPE: ClassVar[str] = "td_reduce_params_t"
+    out_size: int
+    n_kept: int
+    kept_dims: list[int]
+    kept_strides: list[int]
+    n_red: int
+    red_dims: list[int]
+    red_strides: list[int]
+    count: int
     in_zp: int
     out_zp: int
     mult: int
@@ -196,7 +204,7 @@ class RequantParams(Params):
 
 
 ALL_PARAMS = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
-              MeanParams, PadParams, ConcatParams, RequantParams)
+              ReduceParams, PadParams, ConcatParams, RequantParams)
 
 
 # ---- shape / data movement (lower/shape.py, lower/resize.py)

@@ -82,6 +82,10 @@ def _parse_options(kind: str, op) -> dict:
     shape_opts = _shape_options(kind, op)
     if shape_opts is not None:
         return shape_opts
+    # issue 10, reductions
+    if kind in ("SUM", "REDUCE_MAX"):
+        o = _options(op, tflite.ReducerOptions)
+        return {"keep_dims": bool(o.KeepDims()) if o else False}
     return {}
 
 

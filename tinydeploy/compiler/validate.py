@@ -18,6 +18,8 @@ SUPPORTED_OPS = {
     # ---- shape / data movement (lower/shape.py, lower/resize.py)
     "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "SPLIT_V", "PACK", "UNPACK", "GATHER",
     "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR",
+    # issue 10, binary and reduction ops
+    "SUB", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "SUM", "REDUCE_MAX",
 } | ALIAS_OPS
 # Inputs that are shape/axis/padding descriptors, not data: int32/int64 constants allowed.
 _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
@@ -26,7 +28,9 @@ _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
                       # ---- shape / data movement
                       "TRANSPOSE": {1}, "STRIDED_SLICE": {1, 2, 3}, "SLICE": {1, 2},
                       "SPLIT": {0}, "SPLIT_V": {1, 2}, "GATHER": {1},
-                      "RESIZE_NEAREST_NEIGHBOR": {1}, "RESIZE_BILINEAR": {1}}
+                      "RESIZE_NEAREST_NEIGHBOR": {1}, "RESIZE_BILINEAR": {1},
+                      # issue 10, reductions
+                      "SUM": {1}, "REDUCE_MAX": {1}}
 
 
 def validate(g: Graph, where: str = "model") -> None:

@@ -20,29 +20,33 @@ from ...errors import ModelError
 from ..ir import Graph
 from ..program import Layer, LowerContext, Program
 from ..validate import ALIAS_OPS
+from .broadcast_binary import broadcast_binary
 from .concat import concat
 from .conv import conv
 from .dilated import fold_dilated_convs
 from .elementwise import binary
 from .fully_connected import fully_connected
-from .mean import mean
 from .pad import pad
 from .pool import pool
+from .reduce import reduce
 from .requantize import requantize
 from .resize import resize
 from .shape import SHAPE_DISPATCH
 from .softmax import logistic, softmax
 
 # op -> its lowering; one module per op family (conv.py, fully_connected.py, pool.py,
-# elementwise.py, softmax.py, mean.py, pad.py, concat.py, requantize.py).
+# elementwise.py, softmax.py, reduce.py, pad.py, concat.py, requantize.py, broadcast_binary.py).
 DISPATCH = {
     "CONV_2D": conv, "DEPTHWISE_CONV_2D": conv, "FULLY_CONNECTED": fully_connected,
     "AVERAGE_POOL_2D": pool, "MAX_POOL_2D": pool, "ADD": binary, "MUL": binary,
-    "SOFTMAX": softmax, "LOGISTIC": logistic, "MEAN": mean, "PAD": pad,
+    "SOFTMAX": softmax, "LOGISTIC": logistic, "MEAN": reduce, "PAD": pad,
     "PADV2": pad, "CONCATENATION": concat, "QUANTIZE": requantize,
     "RELU": requantize, "RELU6": requantize,
     # ---- shape / data movement: shape.py (one strided copy, gather, PACK as concat), resize.py
     **SHAPE_DISPATCH, "RESIZE_NEAREST_NEIGHBOR": resize, "RESIZE_BILINEAR": resize,
+    # issue 10, binary and reduction ops (elementwise.py, broadcast_binary.py, reduce.py)
+    "SUB": binary, "MAXIMUM": broadcast_binary, "MINIMUM": broadcast_binary,
+    "SQUARED_DIFFERENCE": broadcast_binary, "SUM": reduce, "REDUCE_MAX": reduce,
 }
 
 __all__ = ["DISPATCH", "fold_dilated_convs", "lower"]
