@@ -61,6 +61,10 @@ STEMS = {
     "concat_s8": ["concat_channels", "concat_axis1", "concat_axis2_ranges"],
     "requantize_s8": ["quantize_requant", "relu_standalone", "relu6_standalone"],
     "mlperf_tiny": ["ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder"],
+    # activations and L2 normalization
+    "lut_s8": [],
+    "prelu_s8": [],
+    "l2norm_s8": [],
 }
 
 # Every bit-exactness check runs twice: with the scalar loops (Cortex-M0/M3, the host) and

@@ -94,6 +94,17 @@ typedef struct {
     int32_t size, in_zp, out_zp, mult, shift, act_min, act_max;
 } td_requant_params_t;
 
+/* activations (LEAKY_RELU, HARD_SWISH, TANH, ELU) and L2_NORMALIZATION */
+typedef struct {
+    int32_t size;
+    const int8_t *table;           /* [256]: output for input v at table[v + 128] */
+} td_lut_params_t;
+
+typedef struct {
+    int32_t outer, depth;          /* input viewed as [outer][depth], normalized over depth */
+    int32_t in_zp;
+} td_l2norm_params_t;
+
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
 void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
@@ -113,5 +124,11 @@ void td_mean_s8(const td_mean_params_t *p, const int8_t *in, int8_t *out);
 void td_pad_s8(const td_pad_params_t *p, const int8_t *in, int8_t *out);
 void td_concat_s8(const td_concat_params_t *p, const int8_t *const *ins, int8_t *out);
 void td_requantize_s8(const td_requant_params_t *p, const int8_t *in, int8_t *out);
+/* activations and L2_NORMALIZATION. td_prelu_s8 takes the binary block: in1 the input,
+ * in2 the alpha array (strides2 its broadcast), in1_mult/in1_shift requantize x >= 0,
+ * out_mult/out_shift the product (x - zp) * (alpha - alpha_zp) of x < 0. */
+void td_lut_s8(const td_lut_params_t *p, const int8_t *in, int8_t *out);
+void td_prelu_s8(const td_binary_params_t *p, const int8_t *in, const int8_t *alpha, int8_t *out);
+void td_l2norm_s8(const td_l2norm_params_t *p, const int8_t *in, int8_t *out);
 
 #endif

@@ -23,7 +23,9 @@ MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor i
 # Kernels that read element i (softmax: row i) of a same-sized input before writing
 # element i of the output.
 IN_PLACE_KERNELS = frozenset({"td_add_s8", "td_mul_s8", "td_softmax_s8", "td_logistic_s8",
-                              "td_requantize_s8"})
+                              "td_requantize_s8",
+                              # activations (LEAKY_RELU ... ELU, PRELU) and L2_NORMALIZATION
+                              "td_lut_s8", "td_prelu_s8", "td_l2norm_s8"})
 
 
 @dataclass
@@ -195,5 +197,22 @@ class RequantParams(Params):
     act_max: int
 
 
+# activations (LEAKY_RELU, HARD_SWISH, TANH, ELU) and L2_NORMALIZATION
+@dataclass
+class LutParams(Params):
+    C_TYPE: ClassVar[str] = "td_lut_params_t"
+    size: int
+    table: str
+
+
+@dataclass
+class L2NormParams(Params):
+    C_TYPE: ClassVar[str] = "td_l2norm_params_t"
+    outer: int
+    depth: int
+    in_zp: int
+
+
 ALL_PARAMS = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
-              MeanParams, PadParams, ConcatParams, RequantParams)
+              MeanParams, PadParams, ConcatParams, RequantParams,
+              LutParams, L2NormParams)

@@ -15,6 +15,8 @@ SUPPORTED_OPS = {
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "ADD", "MUL", "SOFTMAX", "MEAN", "PAD", "PADV2", "CONCATENATION", "QUANTIZE",
     "LOGISTIC", "RELU", "RELU6", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
+    # activations and L2 normalization (lower/activation.py, lower/l2norm.py)
+    "LEAKY_RELU", "PRELU", "HARD_SWISH", "TANH", "ELU", "L2_NORMALIZATION",
 } | ALIAS_OPS
 # Inputs that are shape/axis/padding descriptors, not data: int32/int64 constants allowed.
 _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},

@@ -17,11 +17,13 @@ import dataclasses
 from ..ir import Graph
 from ..program import Layer, LowerContext, Program
 from ..validate import ALIAS_OPS
+from .activation import lut, prelu
 from .concat import concat
 from .conv import conv
 from .dilated import fold_dilated_convs
 from .elementwise import binary
 from .fully_connected import fully_connected
+from .l2norm import l2norm
 from .mean import mean
 from .pad import pad
 from .pool import pool
@@ -36,6 +38,9 @@ DISPATCH = {
     "SOFTMAX": softmax, "LOGISTIC": logistic, "MEAN": mean, "PAD": pad,
     "PADV2": pad, "CONCATENATION": concat, "QUANTIZE": requantize,
     "RELU": requantize, "RELU6": requantize,
+    # activations (activation.py) and L2 normalization (l2norm.py)
+    "LEAKY_RELU": lut, "HARD_SWISH": lut, "TANH": lut, "ELU": lut, "PRELU": prelu,
+    "L2_NORMALIZATION": l2norm,
 }
 
 __all__ = ["DISPATCH", "fold_dilated_convs", "lower"]
