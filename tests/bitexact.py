@@ -29,7 +29,10 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "fc_odd_13_7", "dw_s2_same", "dw3_same_c5", "dw3_same_c7_rows2", "dw3_same_c8_col1",
              "dw3_s2_same_c7_odd", "dw3_clamped_c4", "add_same_shape_c5", "add_bcast_row",
              "avgpool_s1_same_c6", "avgpool_global_c5", "maxpool_s1_same_c6",
-             "maxpool_2x2_valid_c5"]
+             "maxpool_2x2_valid_c5",
+             # activations and L2 normalization
+             "leaky_relu_neg_dense", "hard_swish_dense", "tanh_saturating", "prelu_shared_c",
+             "prelu_dense", "unit_norm_3d"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
@@ -62,9 +65,12 @@ STEMS = {
     "requantize_s8": ["quantize_requant", "relu_standalone", "relu6_standalone"],
     "mlperf_tiny": ["ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder"],
     # activations and L2 normalization
-    "lut_s8": [],
-    "prelu_s8": [],
-    "l2norm_s8": [],
+    "lut_s8": ["leaky_relu_c5", "leaky_relu_alpha2", "leaky_relu_neg_dense", "hard_swish_mnv3",
+               "hard_swish_relu6", "hard_swish_dense", "tanh_conv", "tanh_dense",
+               "tanh_saturating"],
+    "prelu_s8": ["prelu_full", "prelu_shared_hw", "prelu_shared_c", "prelu_shared_all",
+                 "prelu_dense"],
+    "l2norm_s8": ["l2norm_conv", "unit_norm_dense", "unit_norm_3d"],
 }
 
 # Every bit-exactness check runs twice: with the scalar loops (Cortex-M0/M3, the host) and
