@@ -48,6 +48,10 @@ Converter facts found with TF 2.21 (they are what the `ops` sets below encode):
   scope name" / "Node name contains invalid characters"); model `odd_names` uses the
   characters that are allowed ('/', '>', '-', '.'). Input names are sanitised
   ('>' -> '_'). Names with '*/' must be patched into the flatbuffer by the test.
+* Activations: LeakyReLU (any alpha), PReLU (alpha shaped by shared_axes), the
+  MobileNetV3 hard-swish forms (HARD_SWISH), tanh and L2 normalization convert to int8
+  ops; a Keras ELU stays float (DEQUANTIZE -> ELU -> QUANTIZE), so int8 ELU is tested on
+  hand-built flatbuffers (tests/host_c/test_lut_s8.py), not in the zoo.
 """
 from __future__ import annotations
 
