@@ -38,7 +38,10 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "resize_bilinear_align", "resize_bilinear_half",
              # issue 10, binary and reduction ops
              "sub_bcast_c_relu", "sub_const", "max_const", "min_bcast_h", "sqdiff_bcast_c",
-             "mean_axes13_keep", "mean_axes123", "sum_axes13_keep", "rmax_axes13", "gmp_c5"]
+             "mean_axes13_keep", "mean_axes123", "sum_axes13_keep", "rmax_axes13", "gmp_c5",
+             # activations and L2 normalization
+             "leaky_relu_neg_dense", "hard_swish_dense", "tanh_saturating", "prelu_shared_c",
+             "prelu_dense", "unit_norm_3d"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
@@ -90,6 +93,13 @@ STEMS = {
     "squared_difference_s8": ["sqdiff_same_shape_c5", "sqdiff_bcast_c"],
     "sum_s8": ["sum_axes13_keep", "sum_axis2", "sum_neg1_keep"],
     "reduce_max_s8": ["gmp_c5", "rmax_axis1", "rmax_neg1_keep", "rmax_axes13"],
+    # activations and L2 normalization
+    "lut_s8": ["leaky_relu_c5", "leaky_relu_alpha2", "leaky_relu_neg_dense", "hard_swish_mnv3",
+               "hard_swish_relu6", "hard_swish_dense", "tanh_conv", "tanh_dense",
+               "tanh_saturating"],
+    "prelu_s8": ["prelu_full", "prelu_shared_hw", "prelu_shared_c", "prelu_shared_all",
+                 "prelu_dense"],
+    "l2norm_s8": ["l2norm_conv", "unit_norm_dense", "unit_norm_3d"],
 }
 
 # Every bit-exactness check runs twice: with the scalar loops (Cortex-M0/M3, the host) and

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#define TD_KERNELS_VERSION 2
+#define TD_KERNELS_VERSION 3
 
 #include "td_fixedpoint.h"
 
@@ -127,6 +127,16 @@ typedef struct {
     const int32_t *ys;
     const int32_t *xs;
 } td_resize_params_t;
+/* activations (LEAKY_RELU, HARD_SWISH, TANH, ELU) and L2_NORMALIZATION */
+typedef struct {
+    int32_t size;
+    const int8_t *table;           /* [256]: output for input v at table[v + 128] */
+} td_lut_params_t;
+
+typedef struct {
+    int32_t outer, depth;          /* input viewed as [outer][depth], normalized over depth */
+    int32_t in_zp;
+} td_l2norm_params_t;
 
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
@@ -161,5 +171,11 @@ void td_copy_nd_s8(const td_copy_params_t *p, const int8_t *in, int8_t *out);
 void td_gather_s8(const td_gather_params_t *p, const int8_t *in, int8_t *out);
 void td_resize_nearest_s8(const td_resize_params_t *p, const int8_t *in, int8_t *out);
 void td_resize_bilinear_s8(const td_resize_params_t *p, const int8_t *in, int8_t *out);
+/* activations and L2_NORMALIZATION. td_prelu_s8 takes the binary block: in1 the input,
+ * in2 the alpha array (strides2 its broadcast), in1_mult/in1_shift requantize x >= 0,
+ * out_mult/out_shift the product (x - zp) * (alpha - alpha_zp) of x < 0. */
+void td_lut_s8(const td_lut_params_t *p, const int8_t *in, int8_t *out);
+void td_prelu_s8(const td_binary_params_t *p, const int8_t *in, const int8_t *alpha, int8_t *out);
+void td_l2norm_s8(const td_l2norm_params_t *p, const int8_t *in, int8_t *out);
 
 #endif

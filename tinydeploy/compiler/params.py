@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
-KERNELS_VERSION = 2
+KERNELS_VERSION = 3
 MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor info holds
 
 # Kernels that read element i (softmax: row i) of a same-sized input before writing
@@ -26,7 +26,9 @@ IN_PLACE_KERNELS = frozenset({"td_add_s8", "td_mul_s8", "td_softmax_s8", "td_log
                               "td_requantize_s8",
                               # SUB, MAXIMUM/MINIMUM, SQUARED_DIFFERENCE (issue 10)
                               "td_sub_s8", "td_maximum_s8", "td_minimum_s8",
-                              "td_squared_difference_s8"})
+                              "td_squared_difference_s8",
+                              # activations (LEAKY_RELU ... ELU, PRELU) and L2_NORMALIZATION
+                              "td_lut_s8", "td_prelu_s8", "td_l2norm_s8"})
 
 
 @dataclass
@@ -203,8 +205,25 @@ class RequantParams(Params):
     act_max: int
 
 
+# activations (LEAKY_RELU, HARD_SWISH, TANH, ELU) and L2_NORMALIZATION
+@dataclass
+class LutParams(Params):
+    C_TYPE: ClassVar[str] = "td_lut_params_t"
+    size: int
+    table: str
+
+
+@dataclass
+class L2NormParams(Params):
+    C_TYPE: ClassVar[str] = "td_l2norm_params_t"
+    outer: int
+    depth: int
+    in_zp: int
+
+
 ALL_PARAMS = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
-              ReduceParams, PadParams, ConcatParams, RequantParams)
+              ReduceParams, PadParams, ConcatParams, RequantParams,
+              LutParams, L2NormParams)
 
 
 # ---- shape / data movement (lower/shape.py, lower/resize.py)

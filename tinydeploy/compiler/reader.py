@@ -86,6 +86,13 @@ def _parse_options(kind: str, op) -> dict:
     if kind in ("SUM", "REDUCE_MAX"):
         o = _options(op, tflite.ReducerOptions)
         return {"keep_dims": bool(o.KeepDims()) if o else False}
+    # activations and L2 normalization
+    if kind == "LEAKY_RELU":
+        o = _options(op, tflite.LeakyReluOptions)
+        return {"alpha": float(o.Alpha()) if o else 0.0}
+    if kind == "L2_NORMALIZATION":
+        o = _options(op, tflite.L2NormOptions)
+        return {"activation": _ACT.get(o.FusedActivationFunction(), "?") if o else "NONE"}
     return {}
 
 

@@ -20,6 +20,8 @@ SUPPORTED_OPS = {
     "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR",
     # issue 10, binary and reduction ops
     "SUB", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "SUM", "REDUCE_MAX",
+    # activations and L2 normalization (lower/activation.py, lower/l2norm.py)
+    "LEAKY_RELU", "PRELU", "HARD_SWISH", "TANH", "ELU", "L2_NORMALIZATION",
 } | ALIAS_OPS
 # Inputs that are shape/axis/padding descriptors, not data: int32/int64 constants allowed.
 _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},

@@ -20,12 +20,14 @@ from ...errors import ModelError
 from ..ir import Graph
 from ..program import Layer, LowerContext, Program
 from ..validate import ALIAS_OPS
+from .activation import lut, prelu
 from .broadcast_binary import broadcast_binary
 from .concat import concat
 from .conv import conv
 from .dilated import fold_dilated_convs
 from .elementwise import binary
 from .fully_connected import fully_connected
+from .l2norm import l2norm
 from .pad import pad
 from .pool import pool
 from .reduce import reduce
@@ -47,6 +49,9 @@ DISPATCH = {
     # issue 10, binary and reduction ops (elementwise.py, broadcast_binary.py, reduce.py)
     "SUB": binary, "MAXIMUM": broadcast_binary, "MINIMUM": broadcast_binary,
     "SQUARED_DIFFERENCE": broadcast_binary, "SUM": reduce, "REDUCE_MAX": reduce,
+    # activations (activation.py) and L2 normalization (l2norm.py)
+    "LEAKY_RELU": lut, "HARD_SWISH": lut, "TANH": lut, "ELU": lut, "PRELU": prelu,
+    "L2_NORMALIZATION": l2norm,
 }
 
 __all__ = ["DISPATCH", "fold_dilated_convs", "lower"]
