@@ -36,7 +36,7 @@ class Reporter:
 
     @contextlib.contextmanager
     def bar(self, total: int, label: str):
-        with click.progressbar(length=total, label=label.rstrip(": "), show_pos=True,
+        with click.progressbar(length=total, label=label.split(":")[0], show_pos=True,
                                show_eta=True, file=sys.stderr, width=30) as b:
             yield lambda n=1: b.update(n)
 

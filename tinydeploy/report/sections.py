@@ -112,6 +112,10 @@ def accuracy_section(predict, profile, convert, optimize) -> dict | None:
         if fl and fl.get("accuracy") is not None:
             rows.append(dict(where="float (Keras)", accuracy=fl["accuracy"], count=None,
                              note="optimize's float stage"))
+    if convert and convert.get("int8_accuracy") is not None:
+        rows.append(dict(where="int8, TFLite", accuracy=convert["int8_accuracy"],
+                         count=convert.get("eval_samples"),
+                         note="TFLite's reference kernels (tinydeploy convert)"))
     host = dev = None
     if predict and predict.get("accuracy") is not None:
         host = predict.get("confusion")
