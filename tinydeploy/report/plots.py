@@ -76,37 +76,41 @@ def memory_plan(plan: dict) -> str | None:
 
 
 def memory_split(size: dict) -> str | None:
-    """RAM (arena, stack, harness/other) and flash (code, weights, other) vs capacity."""
+    """RAM (arena, stack, harness/other) and flash (code, weights, other) in bytes against
+    the board's capacity; a capacity far beyond the use is written, not drawn to scale."""
     if not size:
         return None
-    fig = Figure(figsize=(8.0, 2.2))
-    ax = fig.add_subplot()
+    fig = Figure(figsize=(8.0, 2.8))
+    axes = fig.subplots(2, 1)
     rows = [("RAM", size["ram"], ("arena", "stack", "other"), ("arena", "stack", "harness + other")),
             ("flash", size["flash"], ("code", "weights", "other"), ("code", "weights", "other"))]
-    handles = []
-    for y, (name, part, keys, names) in enumerate(rows):
+    for y, (ax, (name, part, keys, names)) in enumerate(zip(axes, rows)):
+        total, cap = part["total"], part["capacity"]
         left = 0
-        cap = part["capacity"]
         for k, (key, label) in enumerate(zip(keys, names)):
-            w = part[key] / cap * 100
             color = _COLORS[k + 3 * y]
-            ax.barh(y, w, left=left, color=color, height=0.55)
-            if w > 6:
-                ax.text(left + w / 2, y, f"{label}\n{_kb(part[key])}", ha="center", va="center",
-                        fontsize=7, color="white")
-            handles.append(Patch(color=color, label=f"{name} {label}: {part[key]:,} B"))
-            left += w
-        over = part["total"] > cap
-        ax.text(max(left, 100) + 1, y, f"{part['total']:,} of {cap:,} B"
-                + (" - DOES NOT FIT" if over else f" ({part['total'] / cap * 100:.1f}%)"),
-                va="center", fontsize=8, color=_TOP if over else "black")
-    ax.axvline(100, color="black", linewidth=1.2)
-    ax.set_yticks([0, 1], ["RAM", "flash"])
-    ax.set_xlabel("% of the board's capacity (line: 100%)")
-    top = max(100, *(r[1]["total"] / r[1]["capacity"] * 100 for r in rows))
-    ax.set_xlim(0, top * 1.45)
-    ax.legend(handles=handles, fontsize=6.5, ncol=2, loc="upper center",
-              bbox_to_anchor=(0.5, -0.35), frameon=False)
+            ax.barh(0, part[key], left=left, color=color, height=0.6,
+                    label=f"{label}: {part[key]:,} B")
+            left += part[key]
+        over = total > cap
+        to_scale = cap <= 5 * total
+        end = max(total, cap) if to_scale else total
+        if to_scale:
+            ax.axvline(cap, color="black", linewidth=1.4)
+            ax.text(cap, 0.42, f" capacity {cap:,} B", fontsize=7, va="bottom")
+        what = (f"{total:,} of {cap:,} B - DOES NOT FIT" if over else
+                f"{total:,} of {cap:,} B ({total / cap * 100:.1f}%)"
+                + ("" if to_scale else "; capacity off the scale"))
+        ax.set_title(f"{name}: {what}", fontsize=8, loc="left",
+                     color=_TOP if over else "black")
+        ax.set_xlim(0, end * 1.04)
+        ax.set_ylim(-0.5, 0.9)
+        ax.set_yticks([])
+        ax.legend(fontsize=7, ncol=3, loc="upper right", frameon=False,
+                  bbox_to_anchor=(1.0, 1.02))
+        ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+    axes[-1].set_xlabel("bytes")
+    fig.subplots_adjust(hspace=0.9)
     return _svg(fig, "memory-split")
 
 
@@ -139,15 +143,19 @@ def confusion(matrix: list[list[int]] | None, title: str) -> str | None:
     n = len(matrix)
     fig = Figure(figsize=(1.2 + 0.42 * n, 1.0 + 0.42 * n))
     ax = fig.add_subplot()
-    ax.imshow(matrix, cmap="Blues")
+    # pcolormesh, not imshow: vector cells (imshow would embed a PNG in the SVG)
+    ax.pcolormesh(range(n + 1), range(n + 1), matrix, cmap="Blues", edgecolors="white",
+                  linewidth=0.5)
+    ax.set_aspect("equal")
+    ax.invert_yaxis()
     hi = max(max(row) for row in matrix) or 1
     for i, row in enumerate(matrix):
         for j, v in enumerate(row):
             if v:
-                ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
+                ax.text(j + 0.5, i + 0.5, str(v), ha="center", va="center", fontsize=7,
                         color="white" if v > hi / 2 else "black")
-    ax.set_xticks(range(n))
-    ax.set_yticks(range(n))
+    ax.set_xticks([k + 0.5 for k in range(n)], range(n))
+    ax.set_yticks([k + 0.5 for k in range(n)], range(n))
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(title, fontsize=9)
