@@ -1,8 +1,5 @@
 """Progress on long steps: `predict` over a large set draws a bar (count, time left) on a
 terminal, and piped or with --json prints no bar (no carriage returns, no counts)."""
-import os
-import pty
-import select
 import subprocess
 import sys
 
@@ -10,6 +7,8 @@ import numpy as np
 import pytest
 
 from tinydeploy.progress import steps
+
+from terminal import on_pty
 
 pytestmark = pytest.mark.host_c
 N = 3000
@@ -22,32 +21,8 @@ def big_set(tmp_path):
     return tmp_path / "x.npy"
 
 
-def _on_pty(args) -> str:
-    """Run with stdout and stderr on a pseudo-terminal; everything it wrote."""
-    master, slave = pty.openpty()
-    env = dict(os.environ, TERM="xterm", COLUMNS="100")
-    p = subprocess.Popen(args, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, env=env)
-    os.close(slave)
-    chunks = []
-    while True:
-        ready, _, _ = select.select([master], [], [], 120)
-        if not ready:
-            p.kill()
-            break
-        try:
-            data = os.read(master, 4096)
-        except OSError:                 # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    assert p.wait(60) == 0, b"".join(chunks)[-2000:]
-    return b"".join(chunks).decode(errors="replace")
-
-
 def test_predict_bar_on_a_terminal(fc_model, big_set):
-    out = _on_pty([sys.executable, "-m", "tinydeploy.cli", "predict", str(fc_model), "--inputs",
+    out = on_pty([sys.executable, "-m", "tinydeploy.cli", "predict", str(fc_model), "--inputs",
                    str(big_set)])
     assert f"ran {N} inputs" in out
     assert "predicting" in out and f"{N}/{N}" in out       # the bar's count at the end
