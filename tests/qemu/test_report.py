@@ -31,7 +31,8 @@ def digits(tmp_path_factory):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     r = td("optimize", out / "digits.keras", "--data", out / "digits.npz", "--prune", "0.5",
-           "--qat", "--epochs", "1", "-o", out / "digits_opt.h5", "--json")
+           "--qat", "--epochs", "1", "-o", out / "digits_opt.h5", "--json",
+           "--report", out / "optimize-report.html")
     assert r.returncode == 0, r.stderr[-2000:]
     tfl = out / "digits_opt.tflite"
     r = td("predict", tfl, "--inputs", out / "x_test.npy", "--labels", out / "y_test.npy",
@@ -41,9 +42,10 @@ def digits(tmp_path_factory):
     x, y = np.load(out / "x_test.npy")[:40], np.load(out / "y_test.npy")[:40]
     np.savez(out / "device.npz", x=x, y=y)
     r = td("run", tfl, "--board", "mps2-an386", "-o", out / "fw", "--inputs", out / "device.npz",
-           "--runs", "2", "--json")
+           "--runs", "2", "--json", "--report", out / "run-report.html")
     assert r.returncode == 0, r.stderr[-2000:]
     (out / "run.json").write_text(r.stdout)
+    assert f"report: {out / 'run-report.html'}" in r.stderr         # stdout stays the JSON
     return out
 
 
@@ -100,3 +102,19 @@ def test_digits_report(digits):
     shot = open_in_chromium(html, "report-digits.png")
     assert len(shot["plots"]) >= 6                   # host and device confusion matrices
 
+
+
+def test_report_options_of_optimize_and_run(digits):
+    """`optimize --report` and `run --report` write the same kind of page from their own
+    results: the optimize stages, and the build sizes + device timing + device accuracy."""
+    opt = json.loads((digits / "digits_opt.report.json").read_text())
+    o = json.loads((digits / "optimize-report.json").read_text())
+    assert [s["label"] for s in o["optimize"]["stages"]] == [s["label"] for s in opt["stages"]]
+    assert o["model"]["name"] == "digits_opt" and o["timing"] is None
+    run = json.loads((digits / "run.json").read_text())
+    r = json.loads((digits / "run-report.html").with_suffix(".json").read_text())
+    assert r["memory"]["size"] == run["build"]["size"] and r["board"]["name"] == "mps2-an386"
+    assert [l["time"] for l in r["timing"]["layers"]] == [l["time"] for l in run["profile"]["per_layer"]]
+    assert r["accuracy"]["rows"][-1]["accuracy"] == run["profile"]["validation"]["accuracy"]
+    for page in ("optimize-report.html", "run-report.html"):
+        check_html(digits / page)
