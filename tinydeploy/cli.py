@@ -38,6 +38,18 @@ def _show(text: str) -> None:
     click.echo("\n".join(printable(line) for line in text.split("\n")))
 
 
+def _report_option(fn):
+    return click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+                        help="Also write the HTML report here (and its data as PATH.json beside "
+                             "it): see `tinydeploy report`.")(fn)
+
+
+def _write_report(items, path, board=None, quiet=False) -> None:
+    from .report import make_report
+    r = make_report(items, path, board)
+    click.echo(f"report: {r['html']} (data: {r['json']})", err=quiet)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tinydeploy")
 def main():
@@ -90,10 +102,11 @@ def main():
 @click.option("--samples", default=200, show_default=True, type=click.IntRange(min=1),
               help="Calibration samples, when conversion needs them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_report_option
 @_friendly
 def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, batch_size,
              learning_rate, validation_split, seed, loss, metrics, skip_unsupported,
-             no_baseline, samples, as_json):
+             no_baseline, samples, as_json, report_path):
     """Prune, cluster and/or quantization-aware train a Keras model, convert it to int8 and
     report what each stage bought (accuracy, sparsity, size, arena, flash)."""
     from .train.optimize import format_optimize_report, optimize_model
@@ -108,6 +121,8 @@ def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, 
         click.echo(json.dumps(report, indent=2))
     else:
         _show(format_optimize_report(report))
+    if report_path:
+        _write_report([("optimize", report)], report_path, quiet=as_json)
 
 
 @main.command()
@@ -164,7 +179,8 @@ def predict(model, inputs, labels, output, as_json):
     """Run the generated C, compiled for this host, on every input (exact device arithmetic)."""
     from .compiler.compiled import compile_model
     from .compiler.predict import predict as run_predict
-    r = run_predict(compile_model(model), inputs, labels, output)
+    from .progress import reporter
+    r = run_predict(compile_model(model), inputs, labels, output, progress=reporter(as_json))
     summary = {k: v for k, v in r.items() if k != "outputs"}
     if as_json:
         click.echo(json.dumps(summary, indent=2))
@@ -209,17 +225,28 @@ def boards(as_json):
               help="Build the EEMBC energy-mode harness: 9600 baud, timestamps as pulses on "
                    "the board's marker pin (for an energy monitor) instead of lap lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_report_option
 @_friendly
-def build(model, board, output, benchmark_id, energy_mode, as_json):
+def build(model, board, output, benchmark_id, energy_mode, as_json, report_path):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
     from .compiler.compiled import compile_model
+    from .progress import reporter
     from .target.boards import load_board
     from .target.build import build_firmware
+    from .target.fit import FitError
     from .target.sizes import format_size_report
     compiled = compile_model(model)
     board = load_board(board)
-    r = build_firmware(compiled, board, output, benchmark_id,
-                       progress=None if as_json else _progress, energy_mode=energy_mode)
+    try:
+        r = build_firmware(compiled, board, output, benchmark_id, progress=reporter(as_json),
+                           energy_mode=energy_mode)
+    except FitError:
+        if report_path:   # the report shows what does not fit, then the error as usual
+            _write_report([("tflite", compiled.path)], report_path, board, quiet=True)
+        raise
+    if report_path:
+        _write_report([("tflite", compiled.path), ("build", r)], report_path, board,
+                      quiet=as_json)
     if as_json:
         click.echo(json.dumps(r, indent=2))
         return
@@ -320,11 +347,12 @@ def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_j
     """Measure a device over the serial port: latency, per-layer cost, output check, energy."""
     from .compiler.compiled import compile_model
     from .measure.profile import profile_device
+    from .progress import reporter
     from .target.boards import load_board
     r = profile_device(port, board=load_board(board) if board else None, inputs=inputs,
                        runs=runs, warmup=warmup,
                        validate=compile_model(validate) if validate else None, ppk2=ppk2,
-                       baudrate=baud, limit=limit, progress=None if as_json else _progress)
+                       baudrate=baud, limit=limit, progress=reporter(as_json))
     _emit_profile(r, as_json)
 
 
@@ -338,20 +366,37 @@ def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_j
               "the board's USB VID:PID).")
 @click.option("--runner", default=None, help="Override the board's flash runner.")
 @_profile_options
+@_report_option
 @_friendly
 def run(model, board, output, benchmark_id, port, runner, inputs, runs, warmup, limit, ppk2,
-        as_json):
+        as_json, report_path):
     """Build, flash (or boot in QEMU) and profile in one command."""
     from .compiler.compiled import compile_model
     from .measure.run import run_pipeline
+    from .progress import reporter
     from .target.boards import load_board
     from .target.sizes import format_size_report
     board = load_board(board)
     r = run_pipeline(compile_model(model), board, out_dir=output, benchmark_id=benchmark_id, inputs=inputs,
                      runs=runs, warmup=warmup, port=port, runner=runner, ppk2=ppk2,
-                     limit=limit, progress=None if as_json else _progress)
+                     limit=limit, progress=reporter(as_json))
     size = "" if as_json else format_size_report(r["build"]["size"], board)
+    if report_path:
+        _write_report([("tflite", model), ("run", r)], report_path, board, quiet=as_json)
     _emit_profile(r, as_json, size)
+
+
+@main.command()
+@click.argument("artefacts", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write; the same data goes to its .json beside it.")
+@click.option("--board", default=None, help="Board name or .toml: show the fit against it "
+              "(default: the board a build/run report or build folder names).")
+@_friendly
+def report(artefacts, output, board):
+    """One self-contained HTML page from ARTEFACTS: a .tflite, build folders and the JSON of
+    inspect, predict, convert, build, run, profile or optimize (NAME.report.json)."""
+    _write_report(list(artefacts), output, board)
 
 
 if __name__ == "__main__":

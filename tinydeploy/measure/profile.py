@@ -20,6 +20,7 @@ import numpy as np
 from ..compiler.codegen import model_hash
 from ..compiler.compiled import Compiled, as_compiled
 from ..errors import TinyDeployError, printable
+from ..progress import steps
 from ..target.benchmarks import benchmark
 from ..target.boards import Board, as_board
 from .dut import DeviceError, Dut
@@ -198,35 +199,47 @@ def _check_identity(info, b: Board | None, ref) -> Board | None:
 
 
 def _validate(dut, samples, ref, info, timeout, say, v: dict) -> None:
-    """Fill `v` input by input, so a lost device leaves the counts so far."""
+    """Fill `v` input by input, so a lost device leaves the counts so far. With labels,
+    v["confusion"][true][predicted] counts the device's top-1 answers."""
     exact = agree = correct = labelled = 0
     max_diff = 0
     host = ref.run(np.stack([s.int8 for s in samples])) if ref else None
-    for k, s in enumerate(samples):
-        if k % 10 == 0 or k + 1 == len(samples):
-            say(f"checking outputs: input {k + 1} of {len(samples)}")
-        dut.load(s.db)
-        res = dut.infer(1, 0, timeout=timeout)
-        if info:
-            out = np.frombuffer(dut.output(), np.int8)
-            score = out
-        else:
-            out, score = None, np.asarray(res["results"])
-        if host is not None and out is not None:
-            h = host[k].reshape(-1)
-            diff = int(np.abs(out.astype(int) - h.astype(int)).max())
-            max_diff = max(max_diff, diff)
-            exact += int(diff == 0)
-            agree += int(out.argmax() == h.argmax())
-        if s.label is not None:
-            labelled += 1
-            correct += int(int(np.asarray(score).argmax()) == s.label)
-        v["count"] = k + 1
-        if host is not None and out is not None:
-            v.update(bit_exact=exact, max_abs_diff=max_diff, top1_agreement=agree)
-        if labelled:
-            v["accuracy"] = correct / labelled
-            v["correct"] = correct
+    with steps(say, len(samples), "checking outputs: input") as tick:
+        for k, s in enumerate(samples):
+            tick()
+            dut.load(s.db)
+            res = dut.infer(1, 0, timeout=timeout)
+            if info:
+                out = np.frombuffer(dut.output(), np.int8)
+                score = out
+            else:
+                out, score = None, np.asarray(res["results"])
+            if host is not None and out is not None:
+                h = host[k].reshape(-1)
+                diff = int(np.abs(out.astype(int) - h.astype(int)).max())
+                max_diff = max(max_diff, diff)
+                exact += int(diff == 0)
+                agree += int(out.argmax() == h.argmax())
+            if s.label is not None:
+                labelled += 1
+                pred = int(np.asarray(score).argmax())
+                correct += int(pred == s.label)
+                _count(v, int(s.label), pred, np.asarray(score).size)
+            v["count"] = k + 1
+            if host is not None and out is not None:
+                v.update(bit_exact=exact, max_abs_diff=max_diff, top1_agreement=agree)
+            if labelled:
+                v["accuracy"] = correct / labelled
+                v["correct"] = correct
+
+
+def _count(v: dict, label: int, pred: int, classes: int) -> None:
+    n = max(classes, label + 1, len(v.get("confusion") or []))
+    m = v.setdefault("confusion", [])
+    for row in m:
+        row.extend([0] * (n - len(row)))
+    m.extend([0] * n for _ in range(n - len(m)))
+    m[label][pred] += 1
 
 
 def format_profile(r: dict) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..compiler.compiled import Compiled, as_compiled
 from ..errors import ToolError
+from ..progress import steps
 from ..writer import write_files
 from .boards import Board, as_board
 from .fit import FitError, check_fit
@@ -24,13 +25,21 @@ from .sizes import size_report
 from .toolchain import COMMON_CFLAGS, COMPILER_KEYS, compiler_error, cpu_flags, relevant_line, require
 
 
-def _make(out: Path) -> None:
+def _make(out: Path, progress=None) -> None:
+    """make, counting the compile commands it echoes (one per source) for the progress bar."""
     require("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi")
     require("make", "make")
-    res = subprocess.run(["make", "-C", str(out), f"-j{os.cpu_count() or 1}"],
-                         capture_output=True, text=True)
-    if res.returncode != 0:
-        text = res.stdout + res.stderr
+    total = len(re.findall(r"^\t\S+\.c \\$", (out / "Makefile").read_text(), re.M))
+    lines = []
+    with steps(progress, total, "compiling: source") as tick, subprocess.Popen(
+            ["make", "-C", str(out), f"-j{os.cpu_count() or 1}"], stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:
+            lines.append(line)
+            if " -c " in line and line.startswith("arm-none-eabi-gcc"):
+                tick()
+    if proc.returncode != 0:
+        text = "".join(lines)
         m = re.search(r"region `(\w+)' overflowed by (\d+) bytes", text)
         if m:
             raise FitError(f"the image does not fit: region {m.group(1)} overflowed by "
@@ -39,23 +48,28 @@ def _make(out: Path) -> None:
                         f"{out} for inspection (make -C {out})")
 
 
-def _check_compile(out: Path, board: Board) -> list[Path]:
+def _check_compile(out: Path, board: Board, progress=None) -> list[Path]:
     """Compile the project's portable C for the board's core (no framework headers)."""
     gcc = require("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi")
     src = out / "td_app" / "src"
     objdir = out / "build-check"
     objdir.mkdir(exist_ok=True)
+    sources = [c for c in sorted(src.glob("*.c")) if c.name != "td_model_tflite.c"]
+    with steps(progress, len(sources), "check compile: source") as tick:
+        return _compile_each(gcc, board, src, objdir, sources, tick)
+
+
+def _compile_each(gcc, board, src, objdir, sources, tick) -> list[Path]:
     objs = []
-    for c in sorted(src.glob("*.c")):
-        if c.name == "td_model_tflite.c":
-            continue
+    for c in sources:
+        tick()
         obj = objdir / (c.stem + ".o")
         res = subprocess.run([gcc, *cpu_flags(board.core, board.fpu), *COMMON_CFLAGS,
                               "-DTD_PROFILE_LAYERS", f"-I{src}", "-c", str(c), "-o", str(obj)],
                              capture_output=True, text=True)
         if res.returncode != 0:
             raise ToolError(f"check compile of {c.name} failed: {compiler_error(res.stderr)}; "
-                            f"the project is kept in {out} for inspection")
+                            f"the project is kept in {objdir.parent} for inspection")
         objs.append(obj)
     return objs
 
@@ -104,14 +118,14 @@ def build_firmware(model: Compiled | str | Path, board: Board | str, out_dir=Non
                   estimate=need)
     if board.framework == "baremetal":
         say("compiling with arm-none-eabi-gcc")
-        _make(out)
+        _make(out, progress)
         elf = out / "build" / "firmware.elf"
         report.update(elf=str(elf), bin=str(out / "build" / "firmware.bin"),
                       hex=str(out / "build" / "firmware.hex"),
                       size=size_report([elf], board), built="built with arm-none-eabi-gcc")
     else:
         say("check compile of the model, kernels and harness for " + board.core)
-        objs = _check_compile(out, board)
+        objs = _check_compile(out, board, progress)
         report["size"] = size_report(objs, board, complete=False)
         say("building with the board's framework")
         report["built"], report["image"] = _framework_build(out, board)
