@@ -61,8 +61,9 @@ def main() -> None:
                 exact = correct = 0
                 for xi, ri, k in zip(x, ref, range(len(x))):
                     dut.load(xi.astype(np.int8).tobytes())
-                    res = dut.infer(1, 0, timeout=300)
-                    latency = res["latency"]
+                    dut.infer(1, 0, timeout=300)
+                    res = dut.timing()
+                    latency = res["window_counter"]
                     out = np.frombuffer(dut.output(), np.int8)
                     exact += int(np.array_equal(out, ri))
                     if labels is not None:
@@ -74,7 +75,7 @@ def main() -> None:
                 print(line)
             dut.close()
     size = r["size"]
-    print(f"{path.stem} on {board.name}: {latency:,.0f} {res['unit']} per inference; "
+    print(f"{path.stem} on {board.name}: {latency:,.0f} {res['counter_unit']} per inference; "
           f"flash {size['flash']['total']:,} B (code {size['flash']['code']:,}, weights "
           f"{size['flash']['weights']:,}); RAM {size['ram']['total']:,} B (arena "
           f"{size['ram']['arena']:,}, stack {size['ram']['stack']:,})")

@@ -58,12 +58,13 @@ def measure(path: Path, board_name: str) -> dict:
             dut = Dut.open(q.url, timeout=60.0)
             dut.wait_ready(60)
             dut.load(x.tobytes())
-            res = dut.infer(1, 0, timeout=600)
+            dut.infer(1, 0, timeout=600)
+            res = dut.timing()
             out = np.frombuffer(dut.output(), np.int8)
             layers = dut.layers()
             dut.close()
     ref = run_tflm(path, x[None]).reshape(-1)
-    return {"instructions": res["latency"], "unit": res["unit"],
+    return {"instructions": res["window_counter"], "unit": res["counter_unit"],
             "bit_exact": bool(np.array_equal(out, ref)), "layers": layers,
             "flash": r["size"]["flash"]["total"], "code": r["size"]["flash"]["code"],
             "arena": r["size"]["ram"]["arena"]}

@@ -5,7 +5,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
 
-DEB_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make python3-venv)
+# chromium + chromium-driver: the report tests open the HTML report in a headless browser.
+DEB_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make python3-venv
+              chromium chromium-driver)
 VENV="${TD_VENV:-$here/.venv}"
 
 missing=()

@@ -33,6 +33,18 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "dw3_s2_same_c7_odd", "dw3_clamped_c4", "add_same_shape_c5", "add_bcast_row",
              "avgpool_s1_same_c6", "avgpool_global_c5", "maxpool_s1_same_c6",
              "maxpool_2x2_valid_c5",
+             # ---- shape / data movement
+             "transpose_perm", "transpose_5d", "strided_slice_steps", "strided_slice_shrink",
+             "slice_sizes", "split_channels", "splitv_spatial", "unstack_stack",
+             "depth_to_space", "space_to_depth", "gather_axes", "gather_axis0",
+             "upsample_nearest", "resize_nearest_align", "upsample_bilinear",
+             "resize_bilinear_align", "resize_bilinear_half",
+             # issue 10, binary and reduction ops
+             "sub_bcast_c_relu", "sub_const", "max_const", "min_bcast_h", "sqdiff_bcast_c",
+             "mean_axes13_keep", "mean_axes123", "sum_axes13_keep", "rmax_axes13", "gmp_c5",
+             # activations and L2 normalization
+             "leaky_relu_neg_dense", "hard_swish_dense", "tanh_saturating", "prelu_shared_c",
+             "prelu_dense", "unit_norm_3d",
              # ---- model I/O
              "sensor_fusion_two_heads", "float_io_two_outputs", "argmin_axis"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
@@ -61,11 +73,38 @@ STEMS = {
     "mul_s8": ["mul_se", "mul_same_shape"],
     "softmax_s8": ["softmax_head"],
     "logistic_s8": ["logistic_out"],
-    "mean_s8": ["mean_keepdims"],
+    "mean_s8": ["mean_keepdims",
+                # issue 10: MEAN over any axes
+                "mean_axis1", "mean_axis2_keep", "mean_neg1", "mean_axes13_keep",
+                "mean_axes123"],
     "pad_s8": ["pad_asym"],
     "concat_s8": ["concat_channels", "concat_axis1", "concat_axis2_ranges"],
     "requantize_s8": ["quantize_requant", "relu_standalone", "relu6_standalone"],
     "mlperf_tiny": ["ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder"],
+    # ---- shape / data movement
+    "copy_nd_s8": ["transpose_perm", "transpose_5d", "crop2d", "crop1d", "strided_slice_steps",
+                   "strided_slice_shrink", "slice_sizes", "split_channels", "split_spatial",
+                   "splitv_channels", "splitv_spatial", "unstack_stack", "unstack_channels",
+                   "depth_to_space", "space_to_depth"],
+    "gather_s8": ["gather_axes", "gather_axis0"],
+    "resize_nearest_s8": ["upsample_nearest", "resize_nearest_align", "resize_nearest_half",
+                          "resize_nearest_plain"],
+    "resize_bilinear_s8": ["upsample_bilinear", "resize_bilinear_align", "resize_bilinear_half",
+                           "resize_bilinear_plain"],
+    # issue 10, binary and reduction ops
+    "sub_s8": ["sub_same_shape_c5", "sub_bcast_c_relu", "sub_bcast_h", "sub_const"],
+    "maximum_s8": ["max_same_shape_c5", "max_bcast_c", "max_const"],
+    "minimum_s8": ["min_bcast_h", "min_same_shape_c5"],
+    "squared_difference_s8": ["sqdiff_same_shape_c5", "sqdiff_bcast_c"],
+    "sum_s8": ["sum_axes13_keep", "sum_axis2", "sum_neg1_keep"],
+    "reduce_max_s8": ["gmp_c5", "rmax_axis1", "rmax_neg1_keep", "rmax_axes13"],
+    # activations and L2 normalization
+    "lut_s8": ["leaky_relu_c5", "leaky_relu_alpha2", "leaky_relu_neg_dense", "hard_swish_mnv3",
+               "hard_swish_relu6", "hard_swish_dense", "tanh_conv", "tanh_dense",
+               "tanh_saturating"],
+    "prelu_s8": ["prelu_full", "prelu_shared_hw", "prelu_shared_c", "prelu_shared_all",
+                 "prelu_dense"],
+    "l2norm_s8": ["l2norm_conv", "unit_norm_dense", "unit_norm_3d"],
     # ---- model I/O: several inputs/outputs, float boundary, ARG_MAX/ARG_MIN
     "model_io": ["sensor_fusion", "two_heads", "sensor_fusion_two_heads"],
     "dequantize_s8_f32": ["float_io", "float_io_two_outputs"],

@@ -28,7 +28,7 @@ class Expect:
     benchmark_id: str | None = None   # None: the model's own name
     input_mode: str = "int8"
     results_mode: str = "scores"
-    timer_unit: str = "us"
+    counter_unit: str = "us"        # "instructions" on emulated boards
     board: str | None = None
     build_id: str | None = None
     profiling: bool = True
@@ -146,7 +146,7 @@ def check_help(dut) -> None:
     assert all(x.startswith("m-help-[") for x in lines[:-1])
     text = "\n".join(lines)
     for cmd in ("name", "profile", "timestamp", "db load", "db print", "infer", "results",
-                "td-info", "td-layers", "td-out"):
+                "td-info", "td-layers", "td-timing", "td-out"):
         assert cmd in text, cmd
 
 
@@ -175,12 +175,28 @@ def check_infer(dut, exp: Expect, seed: int = 0, samples: int = 3, n: int = 3,
         assert np.allclose(r["results"], [float(t) for t in text], atol=0.0005, rtol=0)
         assert dut.results() == r["results"]
         if not exp.energy:
-            assert r["unit"] == exp.timer_unit
+            assert r["unit"] == "us"
             assert r["elapsed"] is not None and r["elapsed"] < 2 ** 31
             assert r["latency"] == r["elapsed"] / n
+        check_timing(dut, exp, n, r)
         assert dut.output() == raw
         runs.append(r)
     return runs
+
+
+def check_timing(dut, exp: Expect, n: int, r: dict) -> dict:
+    """td-timing gives the infer window: the lap lines' microseconds exactly, and the
+    counter; on emulated boards the microseconds are the instructions at the board's
+    nominal clock (one per cycle), up to the few instructions of the timer reads."""
+    t = dut.timing()
+    assert t["runs"] == n and t["counter_unit"] == exp.counter_unit
+    if not exp.energy:
+        assert t["window_us"] == r["elapsed"]
+    if exp.counter_unit == "instructions":
+        mhz = dut.info()["clock_hz"] / 1e6
+        assert t["window_counter"] > 0
+        assert abs(t["window_us"] - t["window_counter"] / mhz) <= 20, (t, mhz)
+    return t
 
 
 def check_warmup_zero_and_default(dut, exp: Expect, seed: int = 5) -> None:
@@ -202,7 +218,9 @@ def check_info(dut, exp: Expect) -> dict:
     io = model_io(exp.model)
     info = dut.info()
     assert info["model"] == io["name"]
-    assert info["timer_unit"] == exp.timer_unit
+    assert info["timer_unit"] == "us"
+    assert info["counter_unit"] == exp.counter_unit
+    assert info["clock"] == ("virtual" if exp.counter_unit == "instructions" else "hardware")
     assert info["input_mode"] == exp.input_mode
     assert info["results_mode"] == exp.results_mode
     assert info["benchmark"] == (exp.benchmark_id or io["name"])

@@ -33,9 +33,10 @@ def _options(b, table: str, fields: dict):
     return getattr(mod, f"{table}End")(b)
 
 
-def tensor(name, shape, dtype="int8", scale=None, zp=None, data=None, signature=None):
+def tensor(name, shape, dtype="int8", scale=None, zp=None, data=None, signature=None, axis=0):
+    """axis: the quantized dimension of per-channel scales."""
     return dict(name=name, shape=list(shape), dtype=dtype, scale=scale, zp=zp, data=data,
-                signature=signature)
+                signature=signature, axis=axis)
 
 
 def build(tensors, ops, inputs, outputs, subgraphs=1, description="test") -> bytes:
@@ -76,6 +77,8 @@ def build(tensors, ops, inputs, outputs, subgraphs=1, description="test") -> byt
                 Q.QuantizationParametersStart(b)
                 Q.QuantizationParametersAddScale(b, sv)
                 Q.QuantizationParametersAddZeroPoint(b, zv)
+                if t.get("axis"):
+                    Q.QuantizationParametersAddQuantizedDimension(b, t["axis"])
                 q = Q.QuantizationParametersEnd(b)
             T.TensorStart(b)
             T.TensorAddShape(b, shape)

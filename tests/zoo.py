@@ -48,6 +48,10 @@ Converter facts found with TF 2.21 (they are what the `ops` sets below encode):
   scope name" / "Node name contains invalid characters"); model `odd_names` uses the
   characters that are allowed ('/', '>', '-', '.'). Input names are sanitised
   ('>' -> '_'). Names with '*/' must be patched into the flatbuffer by the test.
+* Activations: LeakyReLU (any alpha), PReLU (alpha shaped by shared_axes), the
+  MobileNetV3 hard-swish forms (HARD_SWISH), tanh and L2 normalization convert to int8
+  ops; a Keras ELU stays float (DEQUANTIZE -> ELU -> QUANTIZE), so int8 ELU is tested on
+  hand-built flatbuffers (tests/host_c/test_lut_s8.py), not in the zoo.
 """
 from __future__ import annotations
 
@@ -63,7 +67,9 @@ from pathlib import Path
 
 import numpy as np
 
+import zoo_binred
 import zoo_io
+import zoo_shape
 
 REPO = Path(__file__).resolve().parents[1]
 REP_SAMPLES = 48          # representative dataset size used for conversion
@@ -605,6 +611,84 @@ def fc_autoencoder(x, L):
     return L.Dense(640)(x)
 
 
+# ---------------------------------------------------- activations and L2 normalization
+
+def leaky_relu_conv(x, L, alpha=0.1):
+    return L.LeakyReLU(alpha)(L.Conv2D(5, 3, padding="same")(x))
+
+
+def leaky_relu_alpha2(x, L):
+    return L.LeakyReLU(2.0)(L.Conv2D(3, 1)(x))
+
+
+def leaky_relu_neg_dense(x, L):
+    return L.LeakyReLU(-0.5)(L.Dense(11)(x))
+
+
+def hard_swish_mnv3(x, L):
+    """MobileNetV3's hard_swish (keras.applications): x * ReLU6(x + 3) / 6."""
+    x = L.Conv2D(8, 3, padding="same")(x)
+    return L.Multiply()([x, L.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)])
+
+
+def hard_swish_relu6(x, L):
+    import tensorflow as tf
+    x = L.DepthwiseConv2D(3, padding="same")(x)
+    return L.Lambda(lambda t: t * tf.nn.relu6(t + 3.0) / 6.0)(x)
+
+
+def hard_swish_dense(x, L):
+    x = L.Dense(10, name="logits_hs")(x)               # std ~2.5: both kinks and the tails
+    return L.Multiply()([x, L.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)])
+
+
+def tanh_conv(x, L):
+    return L.Activation("tanh")(L.Conv2D(4, 3, padding="same")(x))
+
+
+def tanh_dense(x, L):
+    return L.Dense(9, activation="tanh")(x)
+
+
+def tanh_saturating(x, L):
+    return L.Activation("tanh")(L.Dense(9, name="logits_tanh")(L.Flatten()(x)))
+
+
+def prelu_full(x, L):
+    return L.PReLU()(L.Conv2D(4, 3, padding="same")(x))
+
+
+def prelu_shared(x, L, axes=(1, 2)):
+    return L.PReLU(shared_axes=list(axes))(L.Conv2D(6, 3, padding="same")(x))
+
+
+def prelu_shared_c(x, L):
+    return prelu_shared(x, L, (3,))
+
+
+def prelu_shared_all(x, L):
+    return prelu_shared(x, L, (1, 2, 3))
+
+
+def prelu_dense(x, L):
+    return L.PReLU()(L.Dense(9)(x))
+
+
+def l2norm_conv(x, L):
+    import tensorflow as tf
+    x = L.Conv2D(7, 3, padding="same")(x)
+    return L.Lambda(lambda t: tf.math.l2_normalize(t, axis=-1))(x)
+
+
+def unit_norm_dense(x, L):
+    return L.UnitNormalization()(L.Dense(9)(x))
+
+
+def unit_norm_3d(x, L):
+    return L.UnitNormalization(axis=-1)(L.Dense(64)(x))
+
+
+
 # --------------------------------------------------------------------------- registry
 
 _SPECS = {
@@ -790,6 +874,44 @@ _SPECS = {
                 "MLPerf Tiny IC ResNet-8, ~12.5 M MACs"),
     "fc_autoencoder": (fc_autoencoder, (640,), {"FULLY_CONNECTED"},
                        "MLPerf Tiny AD FC autoencoder, ~0.26 M MACs"),
+    # ---- shape / data movement (tests/zoo_shape.py)
+    **zoo_shape.SPECS,
+    # ---- issue 10: SUB, MAXIMUM/MINIMUM, SQUARED_DIFFERENCE, MEAN/SUM/REDUCE_MAX
+    **zoo_binred.SPECS,
+    # ---- activations and L2 normalization (td_lut_s8, td_prelu_s8, td_l2norm_s8)
+    "leaky_relu_c5": (leaky_relu_conv, (7, 6, 3), {"CONV_2D", "LEAKY_RELU"},
+                      "LeakyReLU(0.1) after a conv, 5 channels"),
+    "leaky_relu_alpha2": (leaky_relu_alpha2, (5, 7, 4), {"CONV_2D", "LEAKY_RELU"},
+                          "LeakyReLU(2.0): alpha > 1 (the negative side steeper)"),
+    "leaky_relu_neg_dense": (leaky_relu_neg_dense, (13,), {"FULLY_CONNECTED", "LEAKY_RELU"},
+                             "LeakyReLU(-0.5) on [1,11]: a negative alpha"),
+    "hard_swish_mnv3": (hard_swish_mnv3, (6, 5, 3), {"CONV_2D", "HARD_SWISH"},
+                        "MobileNetV3 hard_swish (Multiply(x, ReLU6(x+3)/6)) fused to HARD_SWISH"),
+    "hard_swish_relu6": (hard_swish_relu6, (9, 4, 6), {"DEPTHWISE_CONV_2D", "HARD_SWISH"},
+                         "x * tf.nn.relu6(x + 3) / 6 fused to HARD_SWISH"),
+    "hard_swish_dense": (hard_swish_dense, (7,), {"FULLY_CONNECTED", "HARD_SWISH"},
+                         "HARD_SWISH on [1,10] spanning both kinks and saturation"),
+    "tanh_conv": (tanh_conv, (5, 6, 3), {"CONV_2D", "TANH"}, "Activation('tanh')"),
+    "tanh_dense": (tanh_dense, (7,), {"FULLY_CONNECTED", "TANH"},
+                   "Dense(activation='tanh'): FC then TANH (not fused)"),
+    "tanh_saturating": (tanh_saturating, (3, 5, 2), {"RESHAPE", "FULLY_CONNECTED", "TANH"},
+                        "tanh of std-2.5 logits: many inputs beyond the saturation radius"),
+    "prelu_full": (prelu_full, (6, 5, 3), {"CONV_2D", "PRELU"},
+                   "PReLU(): alpha [H,W,C], same size as the input (flat loop)"),
+    "prelu_shared_hw": (prelu_shared, (7, 5, 3), {"CONV_2D", "PRELU"},
+                        "PReLU(shared_axes=[1,2]): one alpha per channel [1,1,C]"),
+    "prelu_shared_c": (prelu_shared_c, (5, 3, 2), {"CONV_2D", "PRELU"},
+                       "PReLU(shared_axes=[3]): alpha [H,W,1] broadcast over channels"),
+    "prelu_shared_all": (prelu_shared_all, (4, 5, 3), {"CONV_2D", "PRELU"},
+                         "PReLU(shared_axes=[1,2,3]): one alpha [1,1,1]"),
+    "prelu_dense": (prelu_dense, (7,), {"FULLY_CONNECTED", "PRELU"},
+                    "PReLU after Dense: alpha [9] on [1,9]"),
+    "l2norm_conv": (l2norm_conv, (5, 6, 3), {"CONV_2D", "L2_NORMALIZATION"},
+                    "tf.math.l2_normalize(axis=-1) on [1,H,W,7]"),
+    "unit_norm_dense": (unit_norm_dense, (7,), {"FULLY_CONNECTED", "L2_NORMALIZATION"},
+                        "UnitNormalization on [1,9]"),
+    "unit_norm_3d": (unit_norm_3d, (6, 7), {"FULLY_CONNECTED", "L2_NORMALIZATION"},
+                     "UnitNormalization(-1) on the keep_num_dims FC output [1,6,64]"),
 }
 
 MLPERF = ("ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder")
@@ -844,7 +966,8 @@ def _tf_version() -> str:
 def cache_dir() -> Path:
     """Directory holding this zoo version's .tflite files."""
     h = hashlib.sha256(Path(__file__).read_bytes())
-    h.update(Path(zoo_io.__file__).read_bytes())
+    for part in sorted(Path(__file__).parent.glob("zoo_*.py")):   # builders kept beside
+        h.update(part.read_bytes())
     h.update(_tf_version().encode())
     root = Path(os.environ.get("TD_ZOO_CACHE") or REPO / ".pytest_cache" / "td-zoo")
     return root / h.hexdigest()[:16]

@@ -8,17 +8,19 @@ import sys
 import click
 
 from . import __version__
-from .errors import TinyDeployError
+from .errors import TinyDeployError, printable
 
 
 def _friendly(fn):
-    """Turn library errors into one line on stderr and a non-zero exit, never a traceback."""
+    """Turn library errors into one line on stderr and a non-zero exit, never a traceback.
+    Messages may quote names from a model file or a device: printable() keeps them to one
+    terminal-safe line."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except TinyDeployError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {printable(exc)}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -27,7 +29,25 @@ def _friendly(fn):
 
 
 def _progress(msg: str) -> None:
-    click.echo(f"... {msg}", err=True)
+    click.echo(f"... {printable(msg)}", err=True)
+
+
+def _show(text: str) -> None:
+    """Print a human-readable report: each line terminal-safe (tensor and layer names come
+    from the model file, device names and errors from the device)."""
+    click.echo("\n".join(printable(line) for line in text.split("\n")))
+
+
+def _report_option(fn):
+    return click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+                        help="Also write the HTML report here (and its data as PATH.json beside "
+                             "it): see `tinydeploy report`.")(fn)
+
+
+def _write_report(items, path, board=None, quiet=False) -> None:
+    from .report import make_report
+    r = make_report(items, path, board)
+    click.echo(f"report: {r['html']} (data: {r['json']})", err=quiet)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,8 +76,10 @@ def main():
 @click.option("--qat", is_flag=True,
               help="Quantization-aware training; pruning-/cluster-preserving (PQAT, CQAT, "
                    "PCQAT) when combined with --prune/--prune-structure/--cluster.")
-@click.option("--epochs", default=4, show_default=True, help="Training epochs per stage.")
-@click.option("--batch-size", default=32, show_default=True, help="Training batch size.")
+@click.option("--epochs", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Training epochs per stage.")
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1),
+              help="Training batch size.")
 @click.option("--learning-rate", default=1e-3, show_default=True,
               help="Adam learning rate for every stage.")
 @click.option("--validation-split", default=0.1, show_default=True,
@@ -77,13 +99,14 @@ def main():
 @click.option("--no-baseline", is_flag=True,
               help="Skip converting the original model without optimization (the PTQ row "
                    "the optimized model is compared with).")
-@click.option("--samples", default=200, show_default=True,
+@click.option("--samples", default=200, show_default=True, type=click.IntRange(min=1),
               help="Calibration samples, when conversion needs them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_report_option
 @_friendly
 def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, batch_size,
              learning_rate, validation_split, seed, loss, metrics, skip_unsupported,
-             no_baseline, samples, as_json):
+             no_baseline, samples, as_json, report_path):
     """Prune, cluster and/or quantization-aware train a Keras model, convert it to int8 and
     report what each stage bought (accuracy, sparsity, size, arena, flash)."""
     from .train.optimize import format_optimize_report, optimize_model
@@ -94,7 +117,12 @@ def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, 
         metrics=[m.strip() for m in metrics.split(",") if m.strip()] if metrics else None,
         skip_unsupported=skip_unsupported, baseline=not no_baseline, samples=samples,
         progress=None if as_json else _progress)
-    click.echo(json.dumps(report, indent=2) if as_json else format_optimize_report(report))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        _show(format_optimize_report(report))
+    if report_path:
+        _write_report([("optimize", report)], report_path, quiet=as_json)
 
 
 @main.command()
@@ -103,7 +131,7 @@ def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, 
               help="Calibration data: .npz (x / x_train, optional labels) or .npy.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(),
               help="Where to write the int8 .tflite.")
-@click.option("--samples", default=200, show_default=True,
+@click.option("--samples", default=200, show_default=True, type=click.IntRange(min=1),
               help="Representative samples used for calibration.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_friendly
@@ -112,7 +140,10 @@ def convert(model, data, output, samples, as_json):
     from .train.convert import convert_model, format_report
     report = convert_model(model, data, output, samples=samples,
                            progress=None if as_json else _progress)
-    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        _show(format_report(report))
 
 
 @main.command()
@@ -127,7 +158,10 @@ def inspect(model, with_plan, as_json):
     from .compiler.compiled import compile_model
     from .compiler.inspection import format_inspect, inspect_model
     report = inspect_model(compile_model(model), with_plan=with_plan)
-    click.echo(json.dumps(report, indent=2) if as_json else format_inspect(report))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        _show(format_inspect(report))
 
 
 @main.command()
@@ -147,7 +181,8 @@ def predict(model, inputs, labels, output, as_json):
     """Run the generated C, compiled for this host, on every input (exact device arithmetic)."""
     from .compiler.compiled import compile_model
     from .compiler.predict import predict as run_predict
-    r = run_predict(compile_model(model), inputs, labels, output)
+    from .progress import reporter
+    r = run_predict(compile_model(model), inputs, labels, output, progress=reporter(as_json))
     summary = {k: v for k, v in r.items() if k != "outputs"}
     if as_json:
         click.echo(json.dumps(summary, indent=2))
@@ -190,26 +225,38 @@ def boards(as_json):
 @click.option("--benchmark-id", default=None,
               help="MLPerf Tiny model id the firmware reports (kws01, vww01, ic01, ad01); "
                    "selects that benchmark's input format. Default: the model's own name.")
+@click.option("--energy-mode", is_flag=True,
+              help="Build the EEMBC energy-mode harness: 9600 baud, timestamps as pulses on "
+                   "the board's marker pin (for an energy monitor) instead of lap lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_report_option
 @_friendly
-def build(model, board, output, benchmark_id, as_json):
+def build(model, board, output, benchmark_id, energy_mode, as_json, report_path):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
     from .compiler.compiled import compile_model
+    from .progress import reporter
     from .target.boards import load_board
     from .target.build import build_firmware
+    from .target.fit import FitError
     from .target.sizes import format_size_report
     compiled = compile_model(model)
     board = load_board(board)
-    r = build_firmware(compiled, board, output, benchmark_id,
-                       progress=None if as_json else _progress)
+    try:
+        r = build_firmware(compiled, board, output, benchmark_id, progress=reporter(as_json),
+                           energy_mode=energy_mode)
+    except FitError:
+        if report_path:   # the report shows what does not fit, then the error as usual
+            _write_report([("tflite", compiled.path)], report_path, board, quiet=True)
+        raise
+    if report_path:
+        _write_report([("tflite", compiled.path), ("build", r)], report_path, board,
+                      quiet=as_json)
     if as_json:
         click.echo(json.dumps(r, indent=2))
         return
-    click.echo(f"project: {r['project']} ({r['built']})")
-    for key in ("elf", "bin", "hex", "image"):
-        if r.get(key):
-            click.echo(f"{key:<8} {r[key]}")
-    click.echo(format_size_report(r["size"], board))
+    lines = [f"project: {r['project']} ({r['built']})"]
+    lines += [f"{key:<8} {r[key]}" for key in ("elf", "bin", "hex", "image") if r.get(key)]
+    _show("\n".join(lines + [format_size_report(r["size"], board)]))
 
 
 @main.command()
@@ -259,9 +306,14 @@ def _profile_options(fn):
         click.option("--inputs", type=click.Path(), default=None,
                      help="Inputs to check on the device: .npy/.npz (x, optional y) or a "
                           "directory of .bin files with an MLPerf Tiny y_labels.csv."),
-        click.option("--runs", default=10, show_default=True, help="Timed inferences."),
-        click.option("--warmup", default=1, show_default=True, help="Untimed warm-up runs."),
-        click.option("--limit", type=int, default=None, help="Check at most this many inputs."),
+        click.option("--runs", default=10, show_default=True,
+                     type=click.IntRange(1, 1_000_000),
+                     help="Timed inferences (sent in chunks of 100, so the device keeps "
+                          "answering)."),
+        click.option("--warmup", default=1, show_default=True, type=click.IntRange(0, 100),
+                     help="Untimed warm-up runs."),
+        click.option("--limit", type=click.IntRange(min=1), default=None,
+                     help="Check at most this many inputs."),
         click.option("--ppk2", default=None, help="Serial port of a Nordic PPK2: measure "
                      "energy instead of estimating it."),
         click.option("--json", "as_json", is_flag=True, help="Print the report as JSON "
@@ -278,11 +330,11 @@ def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
         click.echo(json.dumps(report, indent=2))
     else:
         if extra:
-            click.echo(extra)
-        click.echo(format_profile(report["profile"] if "profile" in report else report))
+            _show(extra)
+        _show(format_profile(report["profile"] if "profile" in report else report))
     prof = report.get("profile", report)
     if not prof["complete"]:
-        click.echo(f"error: {prof['error']} (partial results above)", err=True)
+        click.echo(f"error: {printable(prof['error'])} (partial results above)", err=True)
         sys.exit(1)
 
 
@@ -292,18 +344,19 @@ def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
 @click.option("--board", default=None, help="Board name, for the energy estimate.")
 @click.option("--validate", "validate", type=click.Path(), default=None,
               help="The .tflite the device runs: check its outputs against the host build.")
-@click.option("--baud", default=115200, show_default=True)
+@click.option("--baud", default=115200, show_default=True, type=click.IntRange(min=1))
 @_profile_options
 @_friendly
 def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_json):
     """Measure a device over the serial port: latency, per-layer cost, output check, energy."""
     from .compiler.compiled import compile_model
     from .measure.profile import profile_device
+    from .progress import reporter
     from .target.boards import load_board
     r = profile_device(port, board=load_board(board) if board else None, inputs=inputs,
                        runs=runs, warmup=warmup,
                        validate=compile_model(validate) if validate else None, ppk2=ppk2,
-                       baudrate=baud, limit=limit, progress=None if as_json else _progress)
+                       baudrate=baud, limit=limit, progress=reporter(as_json))
     _emit_profile(r, as_json)
 
 
@@ -317,20 +370,37 @@ def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_j
               "the board's USB VID:PID).")
 @click.option("--runner", default=None, help="Override the board's flash runner.")
 @_profile_options
+@_report_option
 @_friendly
 def run(model, board, output, benchmark_id, port, runner, inputs, runs, warmup, limit, ppk2,
-        as_json):
+        as_json, report_path):
     """Build, flash (or boot in QEMU) and profile in one command."""
     from .compiler.compiled import compile_model
     from .measure.run import run_pipeline
+    from .progress import reporter
     from .target.boards import load_board
     from .target.sizes import format_size_report
     board = load_board(board)
     r = run_pipeline(compile_model(model), board, out_dir=output, benchmark_id=benchmark_id, inputs=inputs,
                      runs=runs, warmup=warmup, port=port, runner=runner, ppk2=ppk2,
-                     limit=limit, progress=None if as_json else _progress)
+                     limit=limit, progress=reporter(as_json))
     size = "" if as_json else format_size_report(r["build"]["size"], board)
+    if report_path:
+        _write_report([("tflite", model), ("run", r)], report_path, board, quiet=as_json)
     _emit_profile(r, as_json, size)
+
+
+@main.command()
+@click.argument("artefacts", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write; the same data goes to its .json beside it.")
+@click.option("--board", default=None, help="Board name or .toml: show the fit against it "
+              "(default: the board a build/run report or build folder names).")
+@_friendly
+def report(artefacts, output, board):
+    """One self-contained HTML page from ARTEFACTS: a .tflite, build folders and the JSON of
+    inspect, predict, convert, build, run, profile or optimize (NAME.report.json)."""
+    _write_report(list(artefacts), output, board)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,17 @@
-"""User-facing errors: one line saying what is wrong and what to do."""
+"""User-facing errors: one line saying what is wrong and what to do, and `printable`, which
+makes any text (names from a model file, device replies) safe for a terminal."""
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` as one terminal-safe line: control characters (ANSI escapes, newlines, carriage
+    returns, C1 codes) become visible escapes such as \\x1b and \\n."""
+    def esc(m):
+        c = m.group(0)
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c, f"\\x{ord(c):02x}")
+    return _CONTROL.sub(esc, str(text))
 
 
 class TinyDeployError(Exception):
@@ -11,6 +24,10 @@ class ModelError(TinyDeployError):
 
 class DataError(TinyDeployError):
     """An input or data file cannot be used."""
+
+
+class OutputError(TinyDeployError):
+    """A result cannot be written where the user asked."""
 
 
 class ToolError(TinyDeployError):

@@ -1,5 +1,6 @@
 """The one place that writes result files to disk, each atomically: a temp file in the same
-directory renamed over the target, so a failed run never leaves a partial file."""
+directory renamed over the target, so a failed run never leaves a partial file. A path
+that cannot be written is an OutputError (one line), not an OSError."""
 from __future__ import annotations
 
 import contextlib
@@ -9,11 +10,31 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import OutputError
+
+
+def _cannot_write(path: Path, exc: OSError) -> OutputError:
+    why = exc.strerror or type(exc).__name__
+    if isinstance(exc, (NotADirectoryError, FileExistsError)):
+        why = "a file is in the way of that directory"
+    return OutputError(f"cannot write {path}: {why}; choose another output path")
+
+
+def _mkdir(d: Path) -> None:
+    if d.exists() and not d.is_dir():
+        raise OutputError(f"{d} exists and is not a directory; choose another output path")
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot_write(d, exc) from None
+
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     """Write data to path atomically (POSIX rename); creates the parent directory."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise OutputError(f"{path} is a directory; give a file path")
+    _mkdir(path.parent)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
@@ -22,6 +43,10 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _cannot_write(path, exc) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -42,7 +67,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path` (same suffix) for writers that need a file name, such
     as Keras' model.save; renamed over `path` when the block succeeds, removed otherwise."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _mkdir(path.parent)
     tmp = path.parent / f".{path.stem}.{secrets.token_hex(4)}.part{path.suffix}"
     try:
         yield tmp
@@ -59,6 +84,7 @@ def write_files(files: dict[str, str], out_dir: str | Path) -> list[Path]:
     Relative paths must stay inside out_dir (no absolute paths, no '..').
     """
     out = Path(out_dir)
+    _mkdir(out)
     written = []
     for rel, text in sorted(files.items()):
         p = Path(rel)

@@ -17,11 +17,11 @@
 #define TD_OUT_BYTES_PER_LINE 32u
 
 #ifdef TD_PROFILE_LAYERS
-static uint32_t td_prof_end[TD_NLAYERS_ARR];        /* timer after each layer */
+static uint32_t td_prof_end[TD_NLAYERS_ARR];        /* counter after each layer */
 
-/* Called by the generated code after kernel k: one timer read and one store. */
+/* Called by the generated code after kernel k: one counter read and one store. */
 void td_profile_layer_end(int layer) {
-    if (layer >= 0 && layer < TD_MODEL_NUM_LAYERS) td_prof_end[layer] = td_port_timer();
+    if (layer >= 0 && layer < TD_MODEL_NUM_LAYERS) td_prof_end[layer] = td_port_counter();
 }
 #endif
 
@@ -85,7 +85,10 @@ static void td_cmd_info(void) {
     td_kv_str("build", TD_BUILD_ID);
     td_kv_str("board", TD_BOARD_NAME);
     td_kv_str("benchmark", TD_BENCHMARK_ID);
-    td_kv_str("timer-unit", TD_PORT_TIMER_UNIT);
+    td_kv_str("timer-unit", "us");
+    td_kv_str("clock", TD_PORT_CLOCK);
+    td_kv_u32("clock-hz", (uint32_t)TD_BOARD_CPU_HZ);
+    td_kv_str("counter-unit", TD_PORT_COUNTER_UNIT);
     td_kv_str("input-mode", td_input_mode_name());
     td_kv_str("results-mode", TD_RESULTS_MODE == TD_RESULTS_MSE ? "mse" : "scores");
     for (i = 0; i < TD_MODEL_NUM_INPUTS; i++) td_put_tensor("input", i, &td_model_inputs[i]);
@@ -112,7 +115,7 @@ static void td_cmd_layers(void) {
         td_error("No inference has run yet");
         return;
     }
-    td_kv_str("timer-unit", TD_PORT_TIMER_UNIT);
+    td_kv_str("counter-unit", TD_PORT_COUNTER_UNIT);
     for (k = 0; k < TD_MODEL_NUM_LAYERS; k++) {
         td_kv_begin("layer");
         td_put_i32(k);
@@ -131,6 +134,21 @@ static void td_cmd_layers(void) {
 #else
     td_error("Layer profiling is not compiled in (build with -DTD_PROFILE_LAYERS)");
 #endif
+}
+
+/* The last infer's window in both units: microseconds (what the lap lines said) and the
+ * exact counter (instructions on emulated boards). */
+static void td_cmd_timing(void) {
+    uint32_t runs, us, count;
+    if (!td_results_ready()) {
+        td_error("No inference has run yet");
+        return;
+    }
+    td_infer_window(&runs, &us, &count);
+    td_kv_u32("runs", runs);
+    td_kv_u32("window-us", us);
+    td_kv_str("counter-unit", TD_PORT_COUNTER_UNIT);
+    td_kv_u32("window-counter", count);
 }
 
 /* td-out: every output; td-out K: output K only. */
@@ -209,6 +227,8 @@ int td_extension_command(const td_tok_t *tok, int nt) {
         if (td_no_args(tok, nt)) td_cmd_info();
     } else if (td_tok_is(&tok[0], "td-layers")) {
         if (td_no_args(tok, nt)) td_cmd_layers();
+    } else if (td_tok_is(&tok[0], "td-timing")) {
+        if (td_no_args(tok, nt)) td_cmd_timing();
     } else if (td_tok_is(&tok[0], "td-out")) {
         uint32_t k;
         if (nt == 1) {

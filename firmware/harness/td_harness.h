@@ -23,8 +23,14 @@
 #ifndef TD_BOARD_NAME
 #define TD_BOARD_NAME "unknown"
 #endif
-#ifndef TD_PORT_TIMER_UNIT
-#define TD_PORT_TIMER_UNIT "us"
+#ifndef TD_PORT_COUNTER_UNIT
+#define TD_PORT_COUNTER_UNIT "us"
+#endif
+#ifndef TD_BOARD_CPU_HZ
+#define TD_BOARD_CPU_HZ 0u         /* unknown */
+#endif
+#ifndef TD_PORT_CLOCK
+#define TD_PORT_CLOCK "hardware"   /* "virtual" on emulated boards (td_port.h) */
 #endif
 #ifndef TD_VENDOR_NAME
 #define TD_VENDOR_NAME "tinydeploy"

@@ -45,7 +45,8 @@ void td_timestamp(void) {
 
 /* ---- inference --------------------------------------------------------------------- */
 
-static uint32_t td_prof_start;   /* timer before the last invoke */
+static uint32_t td_prof_start;   /* td_port_counter() before the last invoke */
+static uint32_t td_win_runs, td_win_us, td_win_count;   /* the last infer's timed window */
 static int td_have_results;      /* an inference has completed since boot */
 static int td_restore_each;      /* the plan reuses the input bytes: copy it back each time */
 static int td_restore_known;     /* td_restore_each was measured (at least one warm-up) */
@@ -65,9 +66,15 @@ uint32_t td_infer_start(void) {
     return td_prof_start;
 }
 
+void td_infer_window(uint32_t *runs, uint32_t *us, uint32_t *count) {
+    *runs = td_win_runs;
+    *us = td_win_us;
+    *count = td_win_count;
+}
+
 static void td_run_once(void) {
     if (td_restore_each) td_input_restore();
-    td_prof_start = td_port_timer();
+    td_prof_start = td_port_counter();
     td_model_invoke();
 }
 
@@ -137,9 +144,7 @@ static void td_print_results(void) {
 static void td_cmd_infer(const td_tok_t *tok, int nt) {
     uint32_t n = 1u, w = 10u, i;   /* the reference's defaults */
     int st, k = 0;
-#if !TD_ENERGY_MODE
-    uint32_t t0, t1;
-#endif
+    uint32_t t0, t1, c0, c1;
     if (nt > 3) {
         td_error_tok("Unexpected argument '", &tok[3], "'");
         return;
@@ -215,7 +220,11 @@ static void td_cmd_infer(const td_tok_t *tok, int nt) {
     td_put_eol();
 #if TD_ENERGY_MODE
     td_timestamp();
+    t0 = td_port_timer();
+    c0 = td_port_counter();
     for (i = 0; i < n; i++) td_run_once();
+    c1 = td_port_counter();
+    t1 = td_port_timer();
     td_timestamp();
 #else
     /* Both lap lines are printed after the loop so that sending them is not timed. The
@@ -223,12 +232,17 @@ static void td_cmd_infer(const td_tok_t *tok, int nt) {
      * current probe's logic input (PPK2 D0) can frame the inference window. */
     td_port_marker(0);
     t0 = td_port_timer();
+    c0 = td_port_counter();          /* innermost: the exact count frames only the runs */
     for (i = 0; i < n; i++) td_run_once();
+    c1 = td_port_counter();
     t1 = td_port_timer();
     td_port_marker(1);
     td_put_lap(t0);
     td_put_lap(t1);
 #endif
+    td_win_runs = n;
+    td_win_us = t1 - t0;
+    td_win_count = c1 - c0;
     td_put_line("m-infer-done");
 #if TD_RESULTS_MODE == TD_RESULTS_MSE
     td_mse = td_compute_mse();
@@ -341,8 +355,9 @@ static void td_cmd_help(void) {
         "db print      : print the loaded bytes as hex",
         "infer N [W=10]: load the input, run W warm-ups and N timed inferences",
         "results       : print the results of the last inference again",
-        "td-info       : model, board, timer unit, tensors, arena",
-        "td-layers     : per-layer time of the last inference (timer unit)",
+        "td-info       : model, board, clock, counter unit, tensors, arena",
+        "td-layers     : per-layer counts of the last inference (counter unit)",
+        "td-timing     : the last infer window in us and in the counter unit",
         "td-out [K]    : raw output bytes of the last inference as hex (all, or K)",
         "td-in K       : select the input db load / db fill (0 at boot)",
     };

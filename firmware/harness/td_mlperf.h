@@ -16,6 +16,8 @@ void td_timestamp(void);          /* a lap line now (performance) or a marker pu
 int td_results_ready(void);       /* an inference has completed since boot */
 /* Whether infer copies the input back before each run: -1 not yet measured, 0 no, 1 yes. */
 int td_restore_state(void);
-uint32_t td_infer_start(void);    /* td_port_timer() just before the last model invoke */
+uint32_t td_infer_start(void);    /* td_port_counter() just before the last model invoke */
+/* The last infer's timed window: runs, microseconds, td_port_counter() ticks. */
+void td_infer_window(uint32_t *runs, uint32_t *us, uint32_t *count);
 
 #endif

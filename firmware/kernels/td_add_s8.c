@@ -1,5 +1,5 @@
-/* ADD with N-D broadcasting, bit-exact with TFLM's reference integer Add (AddElementwise /
- * BroadcastAdd6DSlow): each input is offset, shifted left by left_shift and scaled by its
+/* ADD and SUB with N-D broadcasting, bit-exact with TFLM's reference integer Add
+ * (AddElementwise / BroadcastAdd6DSlow) and Sub (SubElementwise / BroadcastQuantSubSlow): each input is offset, shifted left by left_shift and scaled by its
  * multiplier (SaturatingRoundingDoublingHighMul + RoundingDivideByPOT), the sum is
  * requantized to the output.
  *
@@ -16,12 +16,14 @@
 #include "td_simd.h"
 #include "td_simd_s8x4.h"
 
-static int8_t add_ref(const td_binary_params_t *p, int32_t a, int32_t b) {
+/* sub: the difference of the scaled inputs (SUB), else their sum (ADD). */
+static int8_t add_ref(const td_binary_params_t *p, int32_t a, int32_t b, int sub) {
     const int32_t x1 = td_shl(p->in1_offset + a, p->left_shift);
     const int32_t x2 = td_shl(p->in2_offset + b, p->left_shift);
     const int32_t s1 = td_rdbpot(td_srdhm(x1, p->in1_mult), -p->in1_shift);
     const int32_t s2 = td_rdbpot(td_srdhm(x2, p->in2_mult), -p->in2_shift);
-    const int32_t raw = td_rdbpot(td_srdhm(s1 + s2, p->out_mult), -p->out_shift) + p->out_offset;
+    const int32_t raw = td_rdbpot(td_srdhm(sub ? s1 - s2 : s1 + s2, p->out_mult), -p->out_shift)
+                        + p->out_offset;
     return (int8_t)td_clamp_i32(raw, p->act_min, p->act_max);
 }
 
@@ -89,7 +91,8 @@ static void add_run(const add_fast_t *f, const int8_t *a, int32_t sa, const int8
     (void)min32;
 }
 
-void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out) {
+static void add_sub(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2,
+                    int8_t *out, int sub) {
     int32_t idx[TD_MAX_DIMS] = {0};
     int32_t i, o1 = 0, o2 = 0;
     if (p->lut) {
@@ -115,12 +118,22 @@ void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2
         return;
     }
     if (p->ndim == 0) {
-        for (i = 0; i < p->size; ++i) out[i] = add_ref(p, in1[i], in2[i]);
+        for (i = 0; i < p->size; ++i) out[i] = add_ref(p, in1[i], in2[i], sub);
         return;
     }
     /* Odometer over the output; offsets into the inputs follow their strides. */
     for (i = 0; i < p->size; ++i) {
-        out[i] = add_ref(p, in1[o1], in2[o2]);
+        out[i] = add_ref(p, in1[o1], in2[o2], sub);
         td_bcast_step(p, p->ndim - 1, idx, &o1, &o2);
     }
+}
+
+void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out) {
+    add_sub(p, in1, in2, out, 0);
+}
+
+/* SUB (TFLM reference Sub / BroadcastQuantSubSlow): the same arithmetic with s1 - s2; the
+ * fast path's table holds input 2's scaled values negated, so its loop is ADD's. */
+void td_sub_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out) {
+    add_sub(p, in1, in2, out, 1);
 }

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#define TD_KERNELS_VERSION 2
+#define TD_KERNELS_VERSION 3
 
 #include "td_fixedpoint.h"
 
@@ -56,7 +56,7 @@ typedef struct {
     int32_t strides1[TD_MAX_DIMS]; /* input 1 element strides, 0 on broadcast axes */
     int32_t strides2[TD_MAX_DIMS];
     int32_t in1_offset, in2_offset, out_offset;
-    int32_t left_shift, in1_mult, in1_shift, in2_mult, in2_shift;   /* ADD only */
+    int32_t left_shift, in1_mult, in1_shift, in2_mult, in2_shift;   /* ADD, SUB, SQUARED_DIFFERENCE */
     int32_t out_mult, out_shift, act_min, act_max;
     /* ADD fast path (NULL: the arithmetic above): lut[0..255] is input 1's scaled value
      * (offset, left shift and multiplier applied) for int8 values -128..127, lut[256..511]
@@ -74,11 +74,23 @@ typedef struct {
     int32_t size, in_zp, range_radius, in_mult, in_left_shift;
 } td_logistic_params_t;
 
+/* MEAN / SUM / REDUCE_MAX over any set of axes. The lowering drops size-1 dimensions and
+ * merges neighbours that are both kept or both reduced; output element o walks the kept
+ * dimensions (row-major, as the output is laid out) and sums or maxes the input over the
+ * reduced ones. Strides are input elements. */
 typedef struct {
-    int32_t outer, reduce, inner;  /* input viewed as [outer][reduce][inner] */
+    int32_t out_size;                    /* output elements */
+    int32_t n_kept;
+    int32_t kept_dims[TD_MAX_DIMS];
+    int32_t kept_strides[TD_MAX_DIMS];
+    int32_t n_red;
+    int32_t red_dims[TD_MAX_DIMS];
+    int32_t red_strides[TD_MAX_DIMS];
+    int32_t count;                       /* input elements per output element */
     int32_t in_zp, out_zp;
-    int32_t mult, shift;           /* in_scale / out_scale / reduce, as one multiplier */
-} td_mean_params_t;
+    int32_t mult, shift;   /* MEAN/SUM: (sum - in_zp * count) requantized (MEAN: 1/count
+                            * folded into mult); unused by REDUCE_MAX */
+} td_reduce_params_t;
 
 typedef struct {
     int32_t in_dims[4], out_dims[4], before[4];
@@ -93,6 +105,38 @@ typedef struct {
 typedef struct {
     int32_t size, in_zp, out_zp, mult, shift, act_min, act_max;
 } td_requant_params_t;
+
+/* ---- shape / data movement: values pass through unchanged (input and output share
+ * one quantization), so these kernels only copy. */
+typedef struct {
+    int32_t ndim;                  /* 1..TD_MAX_DIMS */
+    int32_t dims[TD_MAX_DIMS];     /* output dims, outermost first (output is contiguous) */
+    int32_t strides[TD_MAX_DIMS];  /* input element step per output index, may be negative */
+    int32_t offset;                /* input element of output element 0 */
+} td_copy_params_t;
+
+typedef struct {
+    int32_t outer, axis_size, n_coords, inner;  /* input [outer][axis_size][inner] */
+    const int32_t *coords;         /* [n_coords], each in [0, axis_size) */
+} td_gather_params_t;
+
+typedef struct {
+    int32_t batches, in_h, in_w, c, out_h, out_w;
+    /* nearest: ys[out_h], xs[out_w] the input row / column of each output one.
+     * bilinear: ys[3*out_h], xs[3*out_w] as (lower, upper, 10-bit position - 1024*lower). */
+    const int32_t *ys;
+    const int32_t *xs;
+} td_resize_params_t;
+/* activations (LEAKY_RELU, HARD_SWISH, TANH, ELU) and L2_NORMALIZATION */
+typedef struct {
+    int32_t size;
+    const int8_t *table;           /* [256]: output for input v at table[v + 128] */
+} td_lut_params_t;
+
+typedef struct {
+    int32_t outer, depth;          /* input viewed as [outer][depth], normalized over depth */
+    int32_t in_zp;
+} td_l2norm_params_t;
 
 /* ---- model I/O: float boundary conversion (TFLite Micro's AffineQuantize / Dequantize), ARG_MAX / ARG_MIN */
 typedef struct {
@@ -126,10 +170,30 @@ void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2
 void td_mul_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_softmax_s8(const td_softmax_params_t *p, const int8_t *in, int8_t *out);
 void td_logistic_s8(const td_logistic_params_t *p, const int8_t *in, int8_t *out);
-void td_mean_s8(const td_mean_params_t *p, const int8_t *in, int8_t *out);
 void td_pad_s8(const td_pad_params_t *p, const int8_t *in, int8_t *out);
 void td_concat_s8(const td_concat_params_t *p, const int8_t *const *ins, int8_t *out);
 void td_requantize_s8(const td_requant_params_t *p, const int8_t *in, int8_t *out);
+/* issue 10: SUB (td_add_s8.c), MAXIMUM/MINIMUM, SQUARED_DIFFERENCE, reductions */
+void td_sub_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_maximum_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_minimum_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_squared_difference_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2,
+                              int8_t *out);
+void td_mean_s8(const td_reduce_params_t *p, const int8_t *in, int8_t *out);
+void td_sum_s8(const td_reduce_params_t *p, const int8_t *in, int8_t *out);
+void td_reduce_max_s8(const td_reduce_params_t *p, const int8_t *in, int8_t *out);
+
+/* ---- shape / data movement */
+void td_copy_nd_s8(const td_copy_params_t *p, const int8_t *in, int8_t *out);
+void td_gather_s8(const td_gather_params_t *p, const int8_t *in, int8_t *out);
+void td_resize_nearest_s8(const td_resize_params_t *p, const int8_t *in, int8_t *out);
+void td_resize_bilinear_s8(const td_resize_params_t *p, const int8_t *in, int8_t *out);
+/* activations and L2_NORMALIZATION. td_prelu_s8 takes the binary block: in1 the input,
+ * in2 the alpha array (strides2 its broadcast), in1_mult/in1_shift requantize x >= 0,
+ * out_mult/out_shift the product (x - zp) * (alpha - alpha_zp) of x < 0. */
+void td_lut_s8(const td_lut_params_t *p, const int8_t *in, int8_t *out);
+void td_prelu_s8(const td_binary_params_t *p, const int8_t *in, const int8_t *alpha, int8_t *out);
+void td_l2norm_s8(const td_l2norm_params_t *p, const int8_t *in, int8_t *out);
 /* ---- model I/O (in/out are the tensors' bytes: float32 / int32 / int64 little-endian) */
 void td_quantize_f32_s8(const td_quantize_f32_params_t *p, const int8_t *in, int8_t *out);
 void td_dequantize_s8_f32(const td_dequantize_params_t *p, const int8_t *in, int8_t *out);

@@ -4,10 +4,10 @@ elements) and with broadcast (merged dimensions, inner runs). Each zoo model of 
 the DSP cores emulated on the host."""
 import pytest
 
-from bitexact import models, stem_tests
 from tinydeploy.compiler.compiled import compile_model
 
 import zoo
+from bitexact import models, stem_tests
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
 

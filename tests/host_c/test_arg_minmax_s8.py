@@ -4,10 +4,10 @@ the DSP cores emulated on the host."""
 import numpy as np
 import pytest
 
-from bitexact import stem_tests
 from tinydeploy.compiler.compiled import compile_model
 from tinydeploy.compiler.hostrun import HostModel
 
+from bitexact import stem_tests
 from oracle import run_tflm
 from tflite_builder import build, tensor
 

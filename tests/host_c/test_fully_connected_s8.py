@@ -5,10 +5,10 @@ express. Built without TensorFlow; the oracle is TFLite Micro."""
 import numpy as np
 import pytest
 
-from bitexact import flavours
 from tinydeploy.compiler.compiled import compile_model
 from tinydeploy.compiler.hostrun import HostModel
 
+from bitexact import flavours
 from oracle import run_tflm
 from tflite_builder import build, tensor
 

@@ -4,11 +4,11 @@ the DSP cores emulated on the host."""
 import numpy as np
 import pytest
 
-from bitexact import stem_tests
 from io_models import float_io_model, two_in_two_out_model
 from tinydeploy.compiler.compiled import compile_model
 from tinydeploy.compiler.hostrun import HostModel
 
+from bitexact import stem_tests
 from oracle import run_tflm
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]

@@ -86,7 +86,7 @@ SANITIZE = ["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
 
 def board_header(name: str, macros: dict) -> str:
     base = {"TD_BOARD_NAME": f'"host-{name}"', "TD_BOARD_BAUD": "115200",
-            "TD_PORT_TIMER_UNIT": '"us"', "TD_VENDOR_NAME": '"tinydeploy"',
+            "TD_PORT_COUNTER_UNIT": '"us"', "TD_VENDOR_NAME": '"tinydeploy"',
             "TD_INPUT_MODE": "TD_INPUT_INT8", "TD_RESULTS_MODE": "TD_RESULTS_SCORES",
             "TD_BUILD_ID": f'"test-{name}"'}
     base.update(macros)
@@ -251,7 +251,7 @@ def test_td_layers(spawn):
     assert [(r["op"], r["tflite_index"], r["macs"]) for r in rows] == [
         ("FULLY_CONNECTED", 0, 80), ("SOFTMAX", 1, 0)]
     lines = d.dut.command("td-layers")
-    assert lines[0] == "m-td-timer-unit-[us]" and lines[-2].startswith("m-td-layers-total-[")
+    assert lines[0] == "m-td-counter-unit-[us]" and lines[-2].startswith("m-td-layers-total-[")
 
 
 def test_td_layers_add_up_to_the_inference_time(spawn):

@@ -3,9 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from bitexact import DOCUMENTED_EXCEPTIONS, SANITIZED, STEMS
-
 import zoo
+from bitexact import DOCUMENTED_EXCEPTIONS, SANITIZED, STEMS
 
 pytestmark = pytest.mark.unit
 HERE = Path(__file__).resolve().parent

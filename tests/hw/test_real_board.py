@@ -18,14 +18,14 @@ def hw(request):
         raise pytest.UsageError("hw tests need --port PORT and --model MODEL.tflite (the model "
                                 "the board was flashed with)")
     dut = Dut.open(port, 115200, timeout=30.0)
-    dut.sync(5.0)
+    dut.settle(5.0)
     yield dut, model, request.config.getoption("--board")
     dut.close()
 
 
 def test_real_board_bit_exact_and_robust(hw):
     dut, model, board = hw
-    exp = pc.Expect(model=model, timer_unit="us", board=board,
+    exp = pc.Expect(model=model, counter_unit="us", board=board,
                     benchmark_id=dut.profile()["model"])
     pc.check_name(dut)
     pc.check_info(dut, exp)

@@ -40,7 +40,7 @@ def test_nano33_writes_an_arduino_and_platformio_project_and_check_compiles(mode
         assert (sketch / "src" / name).is_file(), name
     ini = (out / "platformio.ini").read_text()
     assert "board = nano33ble" in ini and "framework = arduino" in ini
-    assert '#define TD_PORT_TIMER_UNIT "us"' in (sketch / "src" / "td_board.h").read_text()
+    assert '#define TD_PORT_COUNTER_UNIT "us"' in (sketch / "src" / "td_board.h").read_text()
     # No framework installed here: the exact command to build is printed...
     assert "pio run" in rep["built"] and "arduino:mbed_nano:nano33ble" in rep["built"]
     # ... and the portable C was compiled for the Cortex-M4F as a check.
@@ -91,3 +91,37 @@ def test_generated_projects_are_reproducible(model, tmp_path):
     for f in (tmp_path / "a").rglob("*"):
         if f.is_file() and "build" not in f.relative_to(tmp_path / "a").parts:
             assert f.read_bytes() == (tmp_path / "b" / f.relative_to(tmp_path / "a")).read_bytes(), f
+
+
+def test_failed_firmware_build_shows_the_compilers_error_and_keeps_the_project(model, tmp_path):
+    """A board file whose clock is too slow for its baud rate trips the port's #error: the
+    message is that line, not the echoed gcc command (which holds -Werror)."""
+    from tinydeploy.target.boards import load_board
+    text = open(load_board("mps2-an386").path).read().replace("clock_hz = 25_000_000",
+                                                              "clock_hz = 1_000_000")
+    board = tmp_path / "slow.toml"
+    board.write_text(text.replace('name = "mps2-an386"', 'name = "slow-an386"', 1))
+    out = tmp_path / "fw"
+    r = td("build", model, "--board", board, "-o", out)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    (line,) = [ln for ln in r.stderr.splitlines() if not ln.startswith("... ")]  # not progress
+    assert "#error" in line and "BAUDDIV" in line and "-Werror" not in line, line
+    assert f"kept in {out}" in line and (out / "Makefile").is_file()
+
+
+@pytest.mark.parametrize("where", ["file", "unwritable"])
+def test_build_output_that_cannot_be_written_is_one_line(model, tmp_path, where):
+    if where == "file":
+        out = tmp_path / "taken"
+        out.write_text("not a directory")
+    else:
+        if os.geteuid() == 0:
+            out = "/proc/td-cannot-write-here"          # root ignores permission bits
+        else:
+            locked = tmp_path / "locked"
+            locked.mkdir(mode=0o500)
+            out = locked / "fw"
+    r = td("build", model, "--board", "mps2-an386", "-o", out)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    (line,) = [ln for ln in r.stderr.splitlines() if not ln.startswith("... ")]  # not progress
+    assert line.startswith("error: ") and str(out) in line and "output path" in line, line

@@ -59,7 +59,7 @@ def test_board_runs_the_protocol_bit_exact(board, dense_model, tmp_path, boot):
     r = build_firmware(dense_model, board.name, tmp_path / "fw", benchmark_id="kws01")
     assert r["size"]["flash"]["total"] <= board.flash.size
     d = boot(board, r["elf"])
-    exp = pc.Expect(model=str(dense_model), benchmark_id="kws01", timer_unit="instructions",
+    exp = pc.Expect(model=str(dense_model), benchmark_id="kws01", counter_unit="instructions",
                     board=board.name)
     pc.check_boot(d.banner)
     pc.check_name(d.dut)
@@ -67,7 +67,7 @@ def test_board_runs_the_protocol_bit_exact(board, dense_model, tmp_path, boot):
     pc.check_info(d.dut, exp)
     pc.check_errors(d.dut, exp)          # first: it starts with "nothing loaded yet"
     runs = pc.check_infer(d.dut, exp, seed=1, samples=2, n=2, warmup=1)
-    assert all(run["unit"] == "instructions" and run["latency"] > 0 for run in runs)
+    assert all(run["unit"] == "us" and run["latency"] > 0 for run in runs)
     pc.check_layers(d.dut, exp, num_layers=2)
     pc.check_garbage(d.dut, exp)
     pc.check_name(d.dut)
@@ -80,7 +80,8 @@ def test_instruction_counts_are_deterministic(dense_model, tmp_path, boot):
     for _ in range(2):
         d = boot(board, r["elf"])
         d.dut.load(bytes(40))
-        counts.append(d.dut.infer(4, 1)["elapsed"])
+        d.dut.infer(4, 1)
+        counts.append(d.dut.timing()["window_counter"])
         d.stop()
     # one SysTick (40 instructions) of jitter at most, from when the host's bytes arrived
     assert abs(counts[0] - counts[1]) <= 40 * 4
@@ -109,3 +110,25 @@ def test_zoo_models_bit_exact_on_every_core(board, tmp_path, boot):
             d.dut.infer(1, 0)
             assert d.dut.output() == wi.astype(np.int8).tobytes(), (board.name, name)
         d.stop()
+
+
+@pytest.mark.parametrize("name", ["mps2-an386", "microbit"])
+def test_energy_mode_builds_and_answers(name, dense_model, tmp_path, boot):
+    """EEMBC energy mode (9600 baud, timestamps as marker pulses): no lap lines, but
+    td-timing still gives the window, and profile reports latency and time from it."""
+    from tinydeploy.measure.profile import profile_device
+    board = next(b for b in EMULATED if b.name == name)
+    r = build_firmware(dense_model, board.name, tmp_path / "fw", energy_mode=True)
+    assert "#define TD_BOARD_BAUD 9600u" in (tmp_path / "fw" / "board" / "td_board.h").read_text()
+    d = boot(board, r["elf"])
+    pc.check_boot(d.banner, energy=True)
+    pc.check_name(d.dut)
+    exp = pc.Expect(model=str(dense_model), counter_unit="instructions", board=board.name,
+                    energy=True)
+    pc.check_timestamp(d.dut, energy=True)
+    runs = pc.check_infer(d.dut, exp, seed=2, samples=1, n=3, warmup=0)
+    assert runs[0]["latency"] is None                  # no lap lines in energy mode
+    rep = profile_device(d.qemu.url, board=board, runs=2, dut=d.dut)
+    assert rep["complete"], rep["error"]
+    assert rep["latency"]["unit"] == "instructions" and rep["latency"]["value"] > 1000
+    assert rep["time"]["clock"] == "virtual" and rep["time"]["value"] > 0

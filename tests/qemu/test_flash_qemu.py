@@ -66,7 +66,7 @@ def test_flash_starts_qemu_detached_and_stop_ends_it(build_dir, serial):
         if serial == "tcp":
             dut.wait_ready(20.0)       # the guest started on our connection: banner complete
         else:
-            dut.sync(20.0)             # a pty runs at once: the banner went before we opened
+            dut.settle(20.0)             # a pty runs at once: the banner went before we opened
         assert dut.name()
     finally:
         dut.close()

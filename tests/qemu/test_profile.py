@@ -48,7 +48,14 @@ def test_run_reports_latency_layers_validation_and_energy(dense, tmp_path):
     prof = rep["profile"]
     jsonschema.validate(prof, SCHEMA)
     assert prof["complete"] and prof["latency"]["unit"] == "instructions"
-    assert prof["latency"]["value"] > 1000 and prof["throughput"] is None   # no time: no rate
+    assert prof["latency"]["value"] > 1000
+    # time: the same instructions on the virtual clock (the board's nominal clock, 1 per cycle)
+    t = prof["time"]
+    assert t["clock"] == "virtual" and t["clock_hz"] == BOARD.clock_hz
+    runs, mhz = prof["latency"]["runs"], BOARD.clock_hz / 1e6
+    # the window's microseconds also hold the two timer reads around the exact counter
+    assert abs(t["value"] - prof["latency"]["value"] / mhz) * runs <= 20
+    assert prof["throughput"]["value"] == pytest.approx(1e6 / t["value"])
     assert [layer["op"] for layer in prof["per_layer"]] == ["FULLY_CONNECTED", "SOFTMAX"]
     assert prof["per_layer"][0]["macs"] == 32 * 4
     v = prof["validation"]
@@ -204,3 +211,74 @@ def test_run_loads_the_model_and_the_board_once(dense, tmp_path, monkeypatch):
     assert json.loads(r.stdout)["profile"]["validation"]["bit_exact"] == 30
     assert calls == {"read_tflite": 1, "load_model": 0, "lower": 1, "plan": 1,
                      "load_board": 1}
+
+
+@pytest.fixture
+def running(dense):
+    model, inputs, elf = dense
+    q = start_qemu(BOARD, elf)
+    yield q
+    q.stop()
+
+
+def _profile_cli(*args):
+    return subprocess.run([sys.executable, "-m", "tinydeploy.cli", "profile", *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def _error_line(r) -> str:
+    assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
+    (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("error: ")]
+    return line
+
+
+def test_profile_refuses_another_board_than_the_firmwares(running):
+    line = _error_line(_profile_cli("--port", running.url, "--board", "microbit"))
+    assert "built for board 'mps2-an386', not 'microbit'" in line and "--board mps2-an386" in line
+
+
+def test_profile_refuses_to_validate_against_another_model_of_the_same_shape(running, tmp_path):
+    other = tmp_path / "other.tflite"
+    other.write_bytes(fc_softmax_model(in_features=32, classes=4, seed=10))   # same I/O shape
+    line = _error_line(_profile_cli("--port", running.url, "--validate", other))
+    assert "the device runs model 'dense'" in line and "not other" in line, line
+
+
+def test_profile_without_board_uses_the_firmwares_board_for_energy(running):
+    rep = profile_device(running.url, runs=2)
+    assert rep["complete"] and rep["energy"]["value"] > 0, rep
+
+
+def test_many_runs_go_in_chunks_and_the_device_keeps_answering(running):
+    """250 runs are three infer commands (100, 100, 50); the per-inference count equals
+    one run's, and the device answers right after."""
+    from tinydeploy.measure.dut import Dut
+    from tinydeploy.measure.profile import RUN_CHUNK
+    dut = Dut.open(running.url, timeout=30.0)
+    try:
+        sent = []
+        real = dut.command
+
+        def spy(cmd, *a, **k):
+            sent.append(cmd)
+            return real(cmd, *a, **k)
+        dut.command = spy
+        rep = profile_device(running.url, runs=250, warmup=1, dut=dut)
+        assert rep["complete"], rep["error"]
+        assert [c for c in sent if c.startswith("infer")] == [
+            f"infer {RUN_CHUNK} 1", f"infer {RUN_CHUNK} 0", "infer 50 0"]
+        dut.infer(1, 0)
+        one = dut.timing()["window_counter"]
+        assert abs(rep["latency"]["value"] - one) <= 80          # two SysTick ticks
+        assert dut.name() == "tinydeploy"
+    finally:
+        dut.close()
+
+
+@pytest.mark.parametrize("args, bad", [(["--warmup", "-1"], "--warmup"),
+                                       (["--limit", "-2"], "--limit"),
+                                       (["--runs", "100000000"], "--runs")])
+def test_profile_options_are_range_checked(args, bad):
+    r = _profile_cli("--port", "socket://127.0.0.1:9", *args)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"Invalid value for '{bad}'" in r.stderr

@@ -22,6 +22,11 @@ REQUIRED_OPS = {
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "ADD", "MUL", "RESHAPE", "SOFTMAX", "MEAN", "PAD", "CONCATENATION", "LOGISTIC", "RELU",
     "RELU6", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "QUANTIZE",
+    # ---- shape / data movement
+    "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "SPLIT_V", "PACK", "UNPACK", "GATHER",
+    "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR",
+    # issue 10, binary and reduction ops
+    "SUB", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "SUM", "REDUCE_MAX",
 }
 
 # FC-free models on which TFLM and the TF reference kernels agree bit for bit (see

@@ -11,7 +11,7 @@ import tinydeploy
 pytestmark = pytest.mark.unit
 
 PKG = Path(tinydeploy.__file__).resolve().parent
-TF_FREE = ("compiler", "target", "measure")
+TF_FREE = ("compiler", "target", "measure", "report")
 
 
 def _modules(part: str) -> list[str]:

@@ -45,11 +45,11 @@ def test_truncated_file(tmp_path, cut):
 def test_unsupported_ops_are_all_named_with_layer_index(tmp_path):
     tensors = [tensor("x", [1, 8], "int8", 0.1, 0), tensor("y", [1, 8], "int8", 0.1, 0),
                tensor("z", [1, 8], "int8", 0.1, 0)]
-    buf = build(tensors, [("TANH", [0], [1]), ("CUSTOM:MyOp", [1], [2])], [0], [2])
+    buf = build(tensors, [("LSH_PROJECTION", [0], [1]), ("CUSTOM:MyOp", [1], [2])], [0], [2])
     with pytest.raises(ModelError) as e:
         load_model(_write(tmp_path, buf))
     msg = str(e.value)
-    assert "layer 0 TANH" in msg and "layer 1 CUSTOM:MyOp" in msg and "\n" not in msg
+    assert "layer 0 LSH_PROJECTION" in msg and "layer 1 CUSTOM:MyOp" in msg and "\n" not in msg
 
 
 def test_float_model_is_refused(tmp_path):

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -555,6 +556,13 @@ def test_a_reused_pid_is_left_alone(tmp_path):
     root = tmp_path
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
+        # Until the child has exec'd, /proc shows the parent's (or an empty) command line;
+        # wait for its own, so the test does not race a loaded machine.
+        cmdline = Path(f"/proc/{other.pid}/cmdline")
+        for _ in range(1000):
+            if b"time.sleep" in cmdline.read_bytes():
+                break
+            time.sleep(0.01)
         (root / STATE_FILE).write_text(json.dumps({"pid": other.pid,
                                                    "argv": ["qemu-system-arm", "-M", "x"]}))
         assert Path(f"/proc/{other.pid}").is_dir()   # Linux: how stop() tells programs apart

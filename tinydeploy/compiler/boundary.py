@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, printable
 from .ir import Graph, Op
 
 INDEX_DTYPES = ("int32", "int64")
@@ -42,11 +42,11 @@ def check_io(g: Graph, where: str) -> None:
         for k, ti in enumerate(ids):
             t = g.t(ti)
             if t.dtype not in ok:
-                raise ModelError(f"{where}: model {kind} {k} '{t.name}' is {t.dtype}; "
+                raise ModelError(f"{where}: model {kind} {k} '{printable(t.name)}' is {t.dtype}; "
                                  f"tinydeploy takes {kind}s of dtype {', '.join(ok)} "
                                  "(convert with int8 input and output)")
             if t.is_const:
-                raise ModelError(f"{where}: model {kind} {k} '{t.name}' is a constant; "
+                raise ModelError(f"{where}: model {kind} {k} '{printable(t.name)}' is a constant; "
                                  "re-export the model without it")
 
 
@@ -86,7 +86,7 @@ def np_dtype(dtype: str) -> np.dtype:
 def io_line(d: dict) -> str:
     """One input/output as text: `0 'name' 1x8x8x3 int8 scale 0.05 zp -3`."""
     shape = "x".join(map(str, d["shape"])) or "scalar"
-    text = f"{d['index']} '{d['name']}' {shape} {d['dtype']}"
+    text = f"{d['index']} '{printable(d['name'])}' {shape} {d['dtype']}"
     if d["scale"] is not None:
         text += f" scale {d['scale']:.6g} zp {d['zero_point']}"
     c = d["on_device"]

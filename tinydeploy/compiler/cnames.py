@@ -22,12 +22,13 @@ def c_string(text: str, limit: int = 64) -> str:
 
 
 # Generated per-layer symbols: td_l{layer}_{what}. `what` is "p" for the parameter block
-# and names a constant array otherwise (w, b, mult, shift, in1, inner, ...).
+# and names a constant array otherwise (w, b, mult, shift, in1, inner, ...). The k-th
+# kernel call of a multi-output op (SPLIT, UNPACK, ...) is layer "{index}o{k}".
 PARAMS_SUFFIX = "p"
-_LAYER_SYMBOL = re.compile(r"td_l(\d+)_(\w+)")
+_LAYER_SYMBOL = re.compile(r"td_l(\d+(?:o\d+)?)_(\w+)")
 
 
-def layer_symbol(layer: int, what: str) -> str:
+def layer_symbol(layer: int | str, what: str) -> str:
     """The C identifier of a layer's parameter block or constant array."""
     return f"td_l{layer}_{what}"
 

@@ -25,6 +25,11 @@ COMMON_CFLAGS = ["-std=c99", "-O2", "-ffp-contract=off", "-ffunction-sections",
                  "-fdata-sections", "-Wall", "-Wextra", "-Werror"]
 
 
+def model_hash(tflite_bytes: bytes | None) -> str:
+    """The model id the firmware reports in td-info (TD_MODEL_HASH): sha256, 16 hex digits."""
+    return hashlib.sha256(tflite_bytes).hexdigest()[:16] if tflite_bytes else "none"
+
+
 def _c_value(v) -> str:
     if v is None:
         return "NULL"
@@ -48,9 +53,9 @@ def _buffer(ti: int) -> str:
     return f"TD_T{ti}"
 
 
-def _scratch(index: int) -> str:
-    """The name generated C uses for layer `index`'s planned scratch buffer."""
-    return f"TD_SCRATCH_L{index}"
+def _scratch(tag: str) -> str:
+    """The name generated C uses for a layer's planned scratch buffer (Layer.tag)."""
+    return f"TD_SCRATCH_L{tag.upper()}"
 
 
 def _arg_expr(arg) -> str:
@@ -92,7 +97,7 @@ def _buffers(program: Program, plan: Plan) -> list[dict]:
                     comment=f"{c_comment(g.t(ti).name, 40)}: {_shape_text(g.t(ti).shape)}, "
                             f"{g.t(ti).nbytes} B")
                for ti in sorted(used)]
-    scratch = [dict(name=_scratch(layer.index), offset=plan.offsets[scratch_key(i)],
+    scratch = [dict(name=_scratch(layer.tag), offset=plan.offsets[scratch_key(i)],
                     comment=f"layer {layer.index} {layer.op} scratch, {layer.scratch} B")
                for i, layer in enumerate(program.layers) if layer.scratch]
     return tensors + scratch
@@ -112,23 +117,23 @@ def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict
         args, lists = [], []
         for a in layer.args:
             if isinstance(a, ListArg):
-                name = layer_symbol(layer.index, "ins")
+                name = layer_symbol(layer.tag, "ins")
                 args.append(name)
                 lists.append(dict(name=name, ptrs=[_arg_expr(x) for x in a.items]))
             else:
                 args.append(_arg_expr(a))
         src = ", ".join(c_comment(g.t(t).name, 40) for t in layer.inputs) or "const"
         layers.append(dict(
-            k=k, row=layer_symbol(layer.index, "row").upper(), index=layer.index, op=layer.op,
+            k=k, row=layer_symbol(layer.tag, "row").upper(), index=layer.index, op=layer.op,
             kernel=layer.kernel, ptype=layer.ptype,
-            pname=layer_symbol(layer.index, PARAMS_SUFFIX),
-            fields=[(name, f"(void *){_scratch(layer.index)}"
+            pname=layer_symbol(layer.tag, PARAMS_SUFFIX),
+            fields=[(name, f"(void *){_scratch(layer.tag)}"
                      if isinstance(v, str) and v == SCRATCH else _c_value(v))
                     for name, v in layer.params.items()],
             args=args, lists=lists, out=_buffer(layer.output),
             comment=f"{src} -> {c_comment(g.t(layer.output).name, 40)}",
             macs=layer.macs))
-    digest = hashlib.sha256(tflite_bytes).hexdigest()[:16] if tflite_bytes else "none"
+    digest = model_hash(tflite_bytes)
     return dict(
         model_name=c_string(g.name), model_hash=digest, arena_bytes=max(plan.arena_bytes, 1),
         planned_arena=plan.arena_bytes, macs=program.macs, layers=layers, consts=consts,

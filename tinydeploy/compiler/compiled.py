@@ -18,6 +18,7 @@ from .planner import Plan, plan
 from .program import Program
 from .reader import parse, read_tflite
 from .validate import validate
+from .verify import verify
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class Compiled:
 
 def compile_graph(g: Graph, tflite_bytes: bytes, path: Path | None = None,
                   where: str = "model") -> Compiled:
-    """Validate, lower and plan a parsed graph."""
+    """Verify, validate, lower and plan a parsed graph."""
+    verify(g, where=where)
     validate(g, where=where)
     program = lower(g)
     return Compiled(g, program, plan(program), tflite_bytes, path)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import load_arrays
-from ..errors import DataError
+from ..errors import DataError, printable
 from ..writer import write_bytes_atomic, write_npy_atomic
 from .boundary import np_dtype
 from .ir import Graph
@@ -72,7 +72,7 @@ def _keyed(p: Path, g: Graph) -> tuple[list[np.ndarray], np.ndarray | None] | No
             arrays.append(npz[hit[0]])
         if all(a is None for a in arrays) and len(g.inputs) == 1:
             return None              # a plain x / x_test file
-        missing = [f"{k} '{g.t(ti).name}'" for k, (ti, a) in enumerate(zip(g.inputs, arrays))
+        missing = [f"{k} '{printable(g.t(ti).name)}'" for k, (ti, a) in enumerate(zip(g.inputs, arrays))
                    if a is None]
         if missing:
             raise DataError(f"{p.name}: no array for model input {', '.join(missing)} (keys: "
@@ -80,8 +80,8 @@ def _keyed(p: Path, g: Graph) -> tuple[list[np.ndarray], np.ndarray | None] | No
         label_key = next((k for k in _LABEL_KEYS if k in keys), None)
         extra = [k for k in keys if k not in used and k != label_key]
         if extra:
-            raise DataError(f"{p.name}: key '{extra[0]}' is not a model input (inputs: "
-                            + ", ".join(f"{k} '{short_name(g.t(ti).name)}'"
+            raise DataError(f"{p.name}: key '{printable(extra[0])}' is not a model input (inputs: "
+                            + ", ".join(f"{k} '{printable(short_name(g.t(ti).name))}'"
                                         for k, ti in enumerate(g.inputs)) + ")")
         return arrays, (npz[label_key] if label_key else None)
 
@@ -101,7 +101,7 @@ def load_model_inputs(path, g: Graph) -> tuple[list[np.ndarray], np.ndarray | No
     else:
         arrays, y = keyed
         desc = f"{p.name}: {len(arrays)} inputs by name"
-    out = [_convert(np.asarray(a), g.t(ti), f"{p.name}: input {k} '{g.t(ti).name}'")
+    out = [_convert(np.asarray(a), g.t(ti), f"{p.name}: input {k} '{printable(g.t(ti).name)}'")
            for k, (a, ti) in enumerate(zip(arrays, g.inputs))]
     n = {a.shape[0] for a in out}
     if len(n) != 1:
@@ -121,15 +121,21 @@ def output_keys(g: Graph) -> list[str]:
     return [str(k) for k in range(len(g.outputs))]
 
 
+def check_output_path(path, g: Graph) -> None:
+    """Refuse, before anything runs, an output path that cannot hold every output."""
+    p = Path(path)
+    if p.suffix.lower() == ".npy" and len(g.outputs) != 1:
+        raise DataError(f"{p.name}: the model has {len(g.outputs)} outputs; give an .npz "
+                        "path (one array per output, keyed by output name)")
+    if p.suffix.lower() not in (".npy", ".npz"):
+        raise DataError(f"{p.name}: give an .npy (one output) or .npz output path")
+
+
 def save_model_outputs(path, g: Graph, outputs: list[np.ndarray]) -> Path:
     p = Path(path)
+    check_output_path(p, g)
     if p.suffix.lower() == ".npy":
-        if len(outputs) != 1:
-            raise DataError(f"{p.name}: the model has {len(outputs)} outputs; give an .npz "
-                            "path (one array per output, keyed by output name)")
         return write_npy_atomic(p, outputs[0])
-    if p.suffix.lower() != ".npz":
-        raise DataError(f"{p.name}: give an .npy (one output) or .npz output path")
     buf = io.BytesIO()
     np.savez(buf, **dict(zip(output_keys(g), outputs)))
     return write_bytes_atomic(p, buf.getvalue())

@@ -72,6 +72,7 @@ class Graph:
     ops: list[Op]
     inputs: list[int]
     outputs: list[int]
+    problems: list[str] = field(default_factory=list)   # found while decoding (verify.py reports them)
 
     def t(self, i: int) -> Tensor:
         return self.tensors[i]

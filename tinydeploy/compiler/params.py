@@ -17,13 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
-KERNELS_VERSION = 2
+KERNELS_VERSION = 3
 MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor info holds
 
 # Kernels that read element i (softmax: row i) of a same-sized input before writing
 # element i of the output.
 IN_PLACE_KERNELS = frozenset({"td_add_s8", "td_mul_s8", "td_softmax_s8", "td_logistic_s8",
-                              "td_requantize_s8"})
+                              "td_requantize_s8",
+                              # SUB, MAXIMUM/MINIMUM, SQUARED_DIFFERENCE (issue 10)
+                              "td_sub_s8", "td_maximum_s8", "td_minimum_s8",
+                              "td_squared_difference_s8",
+                              # activations (LEAKY_RELU ... ELU, PRELU) and L2_NORMALIZATION
+                              "td_lut_s8", "td_prelu_s8", "td_l2norm_s8"})
 
 
 @dataclass
@@ -155,11 +160,16 @@ class LogisticParams(Params):
 
 
 @dataclass
-class MeanParams(Params):
-    C_TYPE: ClassVar[str] = "td_mean_params_t"
-    outer: int
-    reduce: int
-    inner: int
+class ReduceParams(Params):
+    C_TYPE: ClassVar[str] = "td_reduce_params_t"
+    out_size: int
+    n_kept: int
+    kept_dims: list[int]
+    kept_strides: list[int]
+    n_red: int
+    red_dims: list[int]
+    red_strides: list[int]
+    count: int
     in_zp: int
     out_zp: int
     mult: int
@@ -195,6 +205,62 @@ class RequantParams(Params):
     act_max: int
 
 
+# activations (LEAKY_RELU, HARD_SWISH, TANH, ELU) and L2_NORMALIZATION
+@dataclass
+class LutParams(Params):
+    C_TYPE: ClassVar[str] = "td_lut_params_t"
+    size: int
+    table: str
+
+
+@dataclass
+class L2NormParams(Params):
+    C_TYPE: ClassVar[str] = "td_l2norm_params_t"
+    outer: int
+    depth: int
+    in_zp: int
+
+
+ALL_PARAMS = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
+              ReduceParams, PadParams, ConcatParams, RequantParams,
+              LutParams, L2NormParams)
+
+
+# ---- shape / data movement (lower/shape.py, lower/resize.py)
+
+@dataclass
+class CopyParams(Params):
+    C_TYPE: ClassVar[str] = "td_copy_params_t"
+    ndim: int
+    dims: list[int]
+    strides: list[int]
+    offset: int
+
+
+@dataclass
+class GatherParams(Params):
+    C_TYPE: ClassVar[str] = "td_gather_params_t"
+    outer: int
+    axis_size: int
+    n_coords: int
+    inner: int
+    coords: str
+
+
+@dataclass
+class ResizeParams(Params):
+    C_TYPE: ClassVar[str] = "td_resize_params_t"
+    batches: int
+    in_h: int
+    in_w: int
+    c: int
+    out_h: int
+    out_w: int
+    ys: str
+    xs: str
+
+
+ALL_PARAMS = ALL_PARAMS + (CopyParams, GatherParams, ResizeParams)
 # ---- model I/O: float boundary conversion, ARG_MAX / ARG_MIN
 @dataclass
 class QuantizeF32Params(Params):
@@ -222,7 +288,4 @@ class ArgMinMaxParams(Params):
     out_bytes: int
 
 
-ALL_PARAMS = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
-              MeanParams, PadParams, ConcatParams, RequantParams,
-              # ---- model I/O
-              QuantizeF32Params, DequantizeParams, ArgMinMaxParams)
+ALL_PARAMS = ALL_PARAMS + (QuantizeF32Params, DequantizeParams, ArgMinMaxParams)

@@ -61,6 +61,13 @@ class Layer:
     fused: list[int] = field(default_factory=list)   # further .tflite op indices folded in
     inplace: list[int] = field(default_factory=list)  # inputs the kernel may overwrite with its output
     scratch: int = 0               # bytes of arena the kernel needs during its call only
+    part: int | None = None        # k-th kernel call of a multi-output op (SPLIT, UNPACK, ...)
+
+    @property
+    def tag(self) -> str:
+        """What names the layer's generated symbols: its .tflite index, plus `o{part}`
+        for the k-th call of a multi-output op (cnames.layer_symbol)."""
+        return str(self.index) if self.part is None else f"{self.index}o{self.part}"
 
     @property
     def ptype(self) -> str | None:

@@ -1,11 +1,14 @@
 """Read a .tflite flatbuffer into the graph IR (no TensorFlow needed).
 
-Contract: `load_model(path)` returns a validated Graph or raises ModelError with one line
-naming what is wrong (not TFLite, corrupt, not fully int8, unsupported ops, more than one
-subgraph, dynamic shapes).
+Contract: `load_model(path)` returns a verified (verify.py) and validated (validate.py) Graph
+or raises ModelError with one line naming what is wrong (not TFLite, corrupt or
+inconsistent, not fully int8, unsupported ops, more than one subgraph, dynamic shapes).
+`parse(buf)` decodes without either check; indices out of range and data past the end of
+the file are recorded in Graph.problems for the verifier instead of raising.
 """
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +18,7 @@ from tflite.utils import BUILTIN_OPCODE2NAME
 from ..errors import ModelError
 from .ir import Graph, Op, Quant, Tensor
 from .validate import validate
+from .verify import verify
 
 _TYPES = {
     tflite.TensorType.FLOAT32: "float32", tflite.TensorType.FLOAT16: "float16",
@@ -24,6 +28,10 @@ _TYPES = {
 }
 _ACT = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 _PAD = {0: "SAME", 1: "VALID"}
+
+
+def _padding(value: int) -> str:
+    return _PAD.get(value, f"unknown ({value})")
 
 
 def _options(op, cls):
@@ -40,7 +48,7 @@ def _parse_options(kind: str, op) -> dict:
     if kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
         cls = tflite.Conv2DOptions if kind == "CONV_2D" else tflite.DepthwiseConv2DOptions
         o = _options(op, cls)
-        d = {"padding": _PAD[o.Padding()], "stride_h": o.StrideH(), "stride_w": o.StrideW(),
+        d = {"padding": _padding(o.Padding()), "stride_h": o.StrideH(), "stride_w": o.StrideW(),
              "dilation_h": o.DilationHFactor(), "dilation_w": o.DilationWFactor(),
              "activation": _ACT.get(o.FusedActivationFunction(), "?")}
         if kind == "DEPTHWISE_CONV_2D":
@@ -54,7 +62,7 @@ def _parse_options(kind: str, op) -> dict:
                 "keep_num_dims": bool(o.KeepNumDims()), "weights_format": o.WeightsFormat()}
     if kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
         o = _options(op, tflite.Pool2DOptions)
-        return {"padding": _PAD[o.Padding()], "stride_h": o.StrideH(), "stride_w": o.StrideW(),
+        return {"padding": _padding(o.Padding()), "stride_h": o.StrideH(), "stride_w": o.StrideW(),
                 "filter_h": o.FilterHeight(), "filter_w": o.FilterWidth(),
                 "activation": _ACT.get(o.FusedActivationFunction(), "?")}
     if kind in ("ADD", "MUL", "SUB"):
@@ -70,7 +78,58 @@ def _parse_options(kind: str, op) -> dict:
     if kind == "CONCATENATION":
         o = _options(op, tflite.ConcatenationOptions)
         return {"axis": o.Axis(), "activation": _ACT.get(o.FusedActivationFunction(), "?")}
+    # ---- shape / data movement (lower/shape.py, lower/resize.py)
+    shape_opts = _shape_options(kind, op)
+    if shape_opts is not None:
+        return shape_opts
+    # issue 10, reductions
+    if kind in ("SUM", "REDUCE_MAX"):
+        o = _options(op, tflite.ReducerOptions)
+        return {"keep_dims": bool(o.KeepDims()) if o else False}
+    # activations and L2 normalization
+    if kind == "LEAKY_RELU":
+        o = _options(op, tflite.LeakyReluOptions)
+        return {"alpha": float(o.Alpha()) if o else 0.0}
+    if kind == "L2_NORMALIZATION":
+        o = _options(op, tflite.L2NormOptions)
+        return {"activation": _ACT.get(o.FusedActivationFunction(), "?") if o else "NONE"}
     return {}
+
+
+def _shape_options(kind: str, op) -> dict | None:
+    """Options of the data-movement ops (None: not one of them). Missing tables give the
+    schema defaults."""
+    if kind == "STRIDED_SLICE":
+        o = _options(op, tflite.StridedSliceOptions)
+        if o is None:
+            return {"begin_mask": 0, "end_mask": 0, "ellipsis_mask": 0, "new_axis_mask": 0,
+                    "shrink_axis_mask": 0, "offset": False}
+        return {"begin_mask": o.BeginMask(), "end_mask": o.EndMask(),
+                "ellipsis_mask": o.EllipsisMask(), "new_axis_mask": o.NewAxisMask(),
+                "shrink_axis_mask": o.ShrinkAxisMask(), "offset": bool(o.Offset())}
+    if kind in ("SPLIT", "SPLIT_V"):
+        o = _options(op, tflite.SplitOptions if kind == "SPLIT" else tflite.SplitVOptions)
+        return {"num_splits": o.NumSplits() if o else len(op.OutputsAsNumpy())}
+    if kind == "PACK":
+        o = _options(op, tflite.PackOptions)
+        return {"axis": o.Axis() if o else 0, "values_count": o.ValuesCount() if o else 0}
+    if kind == "UNPACK":
+        o = _options(op, tflite.UnpackOptions)
+        return {"axis": o.Axis() if o else 0, "num": o.Num() if o else 0}
+    if kind == "GATHER":
+        o = _options(op, tflite.GatherOptions)
+        return {"axis": o.Axis() if o else 0, "batch_dims": o.BatchDims() if o else 0}
+    if kind in ("DEPTH_TO_SPACE", "SPACE_TO_DEPTH"):
+        cls = tflite.DepthToSpaceOptions if kind == "DEPTH_TO_SPACE" else tflite.SpaceToDepthOptions
+        o = _options(op, cls)
+        return {"block_size": o.BlockSize() if o else 0}
+    if kind in ("RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR"):
+        cls = tflite.ResizeBilinearOptions if kind == "RESIZE_BILINEAR" \
+            else tflite.ResizeNearestNeighborOptions
+        o = _options(op, cls)
+        return {"align_corners": bool(o.AlignCorners()) if o else False,
+                "half_pixel_centers": bool(o.HalfPixelCenters()) if o else False}
+    return None
 
 
 def _quant(t) -> Quant | None:
@@ -95,8 +154,16 @@ def parse(buf: bytes, name: str = "model") -> Graph:
     except ModelError:
         raise
     except Exception as exc:  # flatbuffers raises struct/index errors on bad offsets
-        raise ModelError(f"{name}: TFLite file is truncated or corrupt ({type(exc).__name__}); "
+        why = ("a table or vector lies past the end of the file" if isinstance(exc, struct.error)
+               else f"{type(exc).__name__} while decoding")
+        raise ModelError(f"{name}: TFLite file is truncated or corrupt ({why}); "
                          "re-export it with the TFLite converter") from None
+
+
+def _vector_end(table, field_offset: int, length: int, item: int) -> int:
+    """Where a table's vector field ends in the file (its start + length * item)."""
+    o = table._tab.Offset(field_offset)
+    return table._tab.Vector(o) + length * item if o else 0
 
 
 def _parse(buf: bytes, name: str) -> Graph:
@@ -106,70 +173,117 @@ def _parse(buf: bytes, name: str) -> Graph:
                          "supports single-subgraph models (no control flow or signatures "
                          "with several graphs)")
     sg = model.Subgraphs(0)
+    problems: list[str] = []
+    n_buffers, n_codes = model.BuffersLength(), model.OperatorCodesLength()
     tensors = []
     for i in range(sg.TensorsLength()):
-        t = sg.Tensors(i)
-        ttype = t.Type()
-        dtype = _TYPES.get(ttype, f"type{ttype}")
-        shape = tuple(int(s) for s in t.ShapeAsNumpy()) if t.ShapeLength() else ()
-        sig = tuple(int(s) for s in t.ShapeSignatureAsNumpy()) if t.ShapeSignatureLength() else ()
-        if any(s < 0 for s in sig[1:]) or any(s < 0 for s in shape):
-            raise ModelError(f"{name}: tensor {i} has a dynamic shape {sig or shape}; "
-                             "give the model fixed input shapes before converting")
-        data = None
-        b = model.Buffers(t.Buffer())
-        if b is not None and b.DataLength() > 0:
-            raw = b.DataAsNumpy().tobytes()
-            nptype = np.dtype(dtype) if dtype in ("float32", "float16", "int32", "uint8",
-                                                  "int64", "int16", "int8") else np.uint8
-            data = np.frombuffer(raw, dtype=nptype).copy()
-            if shape and data.size == int(np.prod(shape)):
-                data = data.reshape(shape)
-            elif not shape and data.size == 1:
-                data = data.reshape(())
-        elif b is not None and b.Offset() > 1:
-            off, size = b.Offset(), b.Size()
-            if off + size > len(buf):
-                raise ModelError(f"{name}: tensor {i} data lies past the end of the file; "
-                                 "the file is truncated")
-            data = np.frombuffer(buf[off:off + size], dtype=np.dtype(dtype)).copy().reshape(shape)
-        tname = (t.Name() or b"").decode("utf-8", "replace")
-        tensors.append(Tensor(i, tname, shape, dtype, _quant(t), data))
+        tensors.append(_tensor(buf, model, sg.Tensors(i), i, n_buffers, name, problems))
+    n = len(tensors)
     ops = []
     for i in range(sg.OperatorsLength()):
         op = sg.Operators(i)
-        code = model.OperatorCodes(op.OpcodeIndex())
-        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-        if builtin == tflite.BuiltinOperator.CUSTOM:
-            kind = "CUSTOM:" + (code.CustomCode() or b"?").decode("utf-8", "replace")
+        ci = op.OpcodeIndex()
+        if not 0 <= ci < n_codes:
+            problems.append(f"layer {i} uses operator code {ci}, the model has {n_codes}")
+            kind = f"OPCODE_{ci}"
         else:
-            kind = BUILTIN_OPCODE2NAME.get(builtin, f"BUILTIN_{builtin}")
+            code = model.OperatorCodes(ci)
+            builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+            if builtin == tflite.BuiltinOperator.CUSTOM:
+                kind = "CUSTOM:" + (code.CustomCode() or b"?").decode("utf-8", "replace")
+            else:
+                kind = BUILTIN_OPCODE2NAME.get(builtin, f"BUILTIN_{builtin}")
         ins = [int(x) for x in op.InputsAsNumpy()] if op.InputsLength() else []
         outs = [int(x) for x in op.OutputsAsNumpy()] if op.OutputsLength() else []
-        for x in ins + outs:
-            if x >= len(tensors):
-                raise ModelError(f"{name}: layer {i} refers to tensor {x} but the model has "
-                                 f"{len(tensors)}; the file is corrupt")
+        for what, idx, optional in (("input", ins, True), ("output", outs, False)):
+            for x in idx:
+                if x >= n or x < (-1 if optional else 0):
+                    problems.append(f"layer {i} {kind} {what} refers to tensor {x}, the model "
+                                    f"has tensors 0..{n - 1}")
         try:
             opts = _parse_options(kind, op)
         except KeyError:
             opts = {}
         ops.append(Op(i, kind, ins, outs, opts))
-    inputs = [int(x) for x in sg.InputsAsNumpy()]
-    outputs = [int(x) for x in sg.OutputsAsNumpy()]
+    inputs = [int(x) for x in sg.InputsAsNumpy()] if sg.InputsLength() else []
+    outputs = [int(x) for x in sg.OutputsAsNumpy()] if sg.OutputsLength() else []
+    for what, idx in (("input", inputs), ("output", outputs)):
+        for x in idx:
+            if not 0 <= x < n:
+                problems.append(f"model {what} refers to tensor {x}, the model has tensors "
+                                f"0..{n - 1}")
     gname = (sg.Name() or b"").decode("utf-8", "replace") or name
-    return Graph(gname, tensors, ops, inputs, outputs)
+    return Graph(gname, tensors, ops, inputs, outputs, problems)
+
+
+def _tensor(buf: bytes, model, t, i: int, n_buffers: int, name: str, problems: list) -> Tensor:
+    ttype = t.Type()
+    dtype = _TYPES.get(ttype, f"type{ttype}")
+    shape = tuple(int(s) for s in t.ShapeAsNumpy()) if t.ShapeLength() else ()
+    sig = tuple(int(s) for s in t.ShapeSignatureAsNumpy()) if t.ShapeSignatureLength() else ()
+    if any(s < 0 for s in sig[1:]) or any(s < 0 for s in shape):
+        raise ModelError(f"{name}: tensor {i} has a dynamic shape {sig or shape}; "
+                         "give the model fixed input shapes before converting")
+    data = None
+    bi = t.Buffer()
+    b = None
+    if not 0 <= bi < n_buffers:
+        problems.append(f"tensor {i} refers to buffer {bi}, the model has {n_buffers}")
+    else:
+        b = model.Buffers(bi)
+    raw = None
+    if b is not None and b.DataLength() > 0:
+        if _vector_end(b, 4, b.DataLength(), 1) > len(buf):
+            problems.append(f"tensor {i}: its data lies past the end of the file (truncated)")
+        else:
+            raw = b.DataAsNumpy().tobytes()
+    elif b is not None and b.Offset() > 1:
+        off, size = b.Offset(), b.Size()
+        if off + size > len(buf):
+            problems.append(f"tensor {i}: its data lies past the end of the file (truncated)")
+        else:
+            raw = buf[off:off + size]
+    if raw is not None:
+        nptype = np.dtype(dtype) if dtype in ("float32", "float16", "int32", "uint8",
+                                              "int64", "int16", "int8") else np.uint8
+        if len(raw) % nptype.itemsize:
+            problems.append(f"tensor {i}: {len(raw)} bytes of data is not a whole number of "
+                            f"{dtype} values")
+            raw = raw[:len(raw) - len(raw) % nptype.itemsize]
+        data = np.frombuffer(raw, dtype=nptype).copy()
+        if shape and data.size == int(np.prod(shape)):
+            data = data.reshape(shape)
+        elif not shape and data.size == 1:
+            data = data.reshape(())
+    tname = (t.Name() or b"").decode("utf-8", "replace")
+    return Tensor(i, tname, shape, dtype, _quant(t), data)
+
+
+_KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+def _convert_first(p: Path) -> str:
+    return (f"{p}: is a Keras model, not a .tflite; convert it first: tinydeploy convert {p} "
+            f"--data DATA -o {p.with_suffix('.tflite').name}")
 
 
 def read_tflite(path: str | Path) -> bytes:
-    """The bytes of a .tflite file, or a one-line ModelError (missing, a directory)."""
+    """The bytes of a .tflite file, or a one-line ModelError (missing, a directory, a Keras
+    model that needs `tinydeploy convert` first)."""
     p = Path(path)
     try:
-        return p.read_bytes()
+        buf = p.read_bytes()
     except FileNotFoundError:
         raise ModelError(f"{p}: no such file") from None
     except IsADirectoryError:
+        if (p / "saved_model.pb").is_file():
+            raise ModelError(_convert_first(p)) from None
         raise ModelError(f"{p}: is a directory, expected a .tflite file") from None
+    except OSError as exc:
+        raise ModelError(f"{p}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if buf[4:8] != b"TFL3" and p.suffix.lower() in _KERAS_SUFFIXES:
+        raise ModelError(_convert_first(p))
+    return buf
 
 
 def load_model(path: str | Path) -> Graph:
@@ -177,5 +291,6 @@ def load_model(path: str | Path) -> Graph:
     p = Path(path)
     g = parse(read_tflite(p), name=p.stem)
     g.name = p.stem
+    verify(g, where=str(p))
     validate(g, where=str(p))
     return g

@@ -16,6 +16,13 @@ SUPPORTED_OPS = {
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "ADD", "MUL", "SOFTMAX", "MEAN", "PAD", "PADV2", "CONCATENATION", "QUANTIZE",
     "LOGISTIC", "RELU", "RELU6", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
+    # ---- shape / data movement (lower/shape.py, lower/resize.py)
+    "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "SPLIT_V", "PACK", "UNPACK", "GATHER",
+    "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR",
+    # issue 10, binary and reduction ops
+    "SUB", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "SUM", "REDUCE_MAX",
+    # activations and L2 normalization (lower/activation.py, lower/l2norm.py)
+    "LEAKY_RELU", "PRELU", "HARD_SWISH", "TANH", "ELU", "L2_NORMALIZATION",
     # ---- model I/O: float boundary, index outputs
     "DEQUANTIZE", "ARG_MAX", "ARG_MIN",
 } | ALIAS_OPS
@@ -23,6 +30,12 @@ SUPPORTED_OPS = {
 _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
                       "SPACE_TO_BATCH_ND": {1, 2}, "BATCH_TO_SPACE_ND": {1, 2},
                       "EXPAND_DIMS": {1},
+                      # ---- shape / data movement
+                      "TRANSPOSE": {1}, "STRIDED_SLICE": {1, 2, 3}, "SLICE": {1, 2},
+                      "SPLIT": {0}, "SPLIT_V": {1, 2}, "GATHER": {1},
+                      "RESIZE_NEAREST_NEIGHBOR": {1}, "RESIZE_BILINEAR": {1},
+                      # issue 10, reductions
+                      "SUM": {1}, "REDUCE_MAX": {1},
                       # ---- model I/O
                       "ARG_MAX": {1}, "ARG_MIN": {1}}
 

@@ -8,6 +8,7 @@ No TensorFlow here.
 from __future__ import annotations
 
 import re
+import time
 
 from .link import DB_CHUNK, READY, UNITS, DeviceError, SerialLink, shorten
 
@@ -52,6 +53,19 @@ class Dut(SerialLink):
     def name(self) -> str:
         return self._one(self.command("name"), _NAME, "name").group(1)
 
+    def settle(self, timeout: float = 10.0) -> str:
+        """End any half-sent command and skip whatever the device still had to say (a boot
+        banner that arrived after the port opened, a late reply): sends `%` then `name%`
+        and reads replies until name's, however many come before it. Returns the name."""
+        deadline = time.monotonic() + timeout
+        self._drain("settle")
+        self.send_raw(b"%name%", "settle")
+        while True:
+            lines = self.read_reply(max(deadline - time.monotonic(), 0.0), "settle")
+            found = [m for m in map(_NAME.match, lines) if m]
+            if found:
+                return found[-1].group(1)
+
     def profile(self) -> dict:
         """{"profile": firmware profile string, "model": benchmark id}"""
         lines = self.command("profile")
@@ -93,10 +107,12 @@ class Dut(SerialLink):
 
     def infer(self, n: int = 1, warmup: int = 10, timeout: float = 60.0) -> dict:
         """`infer n warmup`. Returns t0, t1 (None in energy mode), elapsed = t1 - t0 (mod
-        2^32), latency = elapsed / n, unit (the device timer's unit), results."""
+        2^32), latency = elapsed / n, unit ("us": the lap lines carry microseconds of the
+        device's clock, virtual on emulated boards), results. The exact counter window is
+        `timing()`'s."""
         if n < 1 or warmup < 0:
             raise ValueError("infer needs n >= 1 and warmup >= 0")
-        unit = self.timer_unit()
+        unit = "us"
         cmd = f"infer {n} {warmup}"
         lines = self.command(cmd, timeout)
         body = lines[:-1]
@@ -148,7 +164,8 @@ class Dut(SerialLink):
             raise DeviceError(f"malformed tensor line in td-info: [{value}]", lines) from None
 
     def info(self) -> dict:
-        """Parsed `td-info`: model, hash, build, board, benchmark, timer_unit, input_mode,
+        """Parsed `td-info`: model, hash, build, board, benchmark, timer_unit ("us"), clock
+        ("virtual" on emulated boards, else "hardware"), clock_hz, counter_unit, input_mode,
         results_mode, inputs/outputs (index, shape, bytes, scale, zero_point, name),
         arena_bytes, layers, db_bytes, profiling (bool), input_restore."""
         pairs, lines = self._td_lines("td-info")
@@ -157,7 +174,7 @@ class Dut(SerialLink):
             k = key.replace("-", "_")
             if key in ("input", "output"):
                 info[k + "s"].append(self._tensor(value, lines))
-            elif key in ("arena-bytes", "layers", "db-bytes"):
+            elif key in ("arena-bytes", "layers", "db-bytes", "clock-hz"):
                 try:
                     info[k] = int(value)
                 except ValueError:
@@ -166,18 +183,23 @@ class Dut(SerialLink):
                 info[k] = value == "on"
             else:
                 info[k] = value
-        missing = [k for k in ("model", "timer_unit", "layers", "db_bytes") if k not in info]
+        missing = [k for k in ("model", "timer_unit", "counter_unit", "layers", "db_bytes")
+                   if k not in info]
         if missing or not info["inputs"] or not info["outputs"]:
-            raise DeviceError(f"incomplete td-info reply (missing {missing or 'tensors'})", lines)
-        if info["timer_unit"] not in UNITS:
-            raise DeviceError(f"device reports an unknown timer unit '{info['timer_unit']}'",
-                              lines)
-        self._unit = info["timer_unit"]
+            raise DeviceError(f"incomplete td-info reply (missing {missing or 'tensors'}); "
+                              "rebuild the firmware with this tinydeploy", lines)
+        if info["timer_unit"] != "us":
+            raise DeviceError(f"device timer counts '{info['timer_unit']}', not microseconds; "
+                              "rebuild the firmware with this tinydeploy", lines)
+        if info["counter_unit"] not in UNITS:
+            raise DeviceError(f"device reports an unknown counter unit "
+                              f"'{info['counter_unit']}'", lines)
+        self._unit = info["counter_unit"]
         return info
 
-    def timer_unit(self) -> str:
-        """What the device timer counts: 'us' or 'instructions'. Firmware without td-info
-        follows the standard, whose timer counts microseconds."""
+    def counter_unit(self) -> str:
+        """What the device's profiling counter counts (td-layers, td-timing): 'us' or
+        'instructions'. Firmware without td-info follows the standard: microseconds."""
         if self._unit is None:
             try:
                 self.info()
@@ -187,9 +209,24 @@ class Dut(SerialLink):
                 self._unit = "us"
         return self._unit
 
+    def timing(self) -> dict:
+        """The last infer's window (`td-timing`): runs, window_us, counter_unit,
+        window_counter (exact instructions on emulated boards)."""
+        pairs, lines = self._td_lines("td-timing")
+        d = dict(pairs)
+        try:
+            out = {"runs": int(d["runs"]), "window_us": int(d["window-us"]),
+                   "counter_unit": d["counter-unit"], "window_counter": int(d["window-counter"])}
+        except (KeyError, ValueError):
+            raise DeviceError(f"malformed reply to 'td-timing': {lines[:-1]}", lines) from None
+        if out["counter_unit"] not in UNITS or out["runs"] < 1:
+            raise DeviceError(f"malformed reply to 'td-timing': {lines[:-1]}", lines)
+        self._unit = out["counter_unit"]
+        return out
+
     def layers(self) -> list[dict]:
         """Per-layer times of the last inference: index, op, tflite_index, macs, time (in
-        timer_unit())."""
+        counter_unit())."""
         pairs, lines = self._td_lines("td-layers")
         out, total = [], None
         try:
@@ -200,7 +237,7 @@ class Dut(SerialLink):
                                 "macs": int(macs), "time": int(t)})
                 elif key == "layers-total":
                     total = int(value)
-                elif key == "timer-unit":
+                elif key == "counter-unit":
                     self._unit = value
                 else:
                     raise ValueError

@@ -15,12 +15,13 @@ import re
 import time
 
 import serial
+from serial.urlhandler import protocol_socket
 
 from ..errors import TinyDeployError
 
 READY = "m-ready"
 DB_CHUNK = 31                    # bytes per `db` command, as the official runner sends
-UNITS = ("us", "instructions")   # what td_port_timer() may count
+UNITS = ("us", "instructions")   # what the device's profiling counter may count
 _POLL_S = 0.05                   # read slice: bounds how late a timeout can be noticed
 _MAX_PARTIAL = 1 << 16           # a "line" longer than this is noise, not protocol
 
@@ -39,6 +40,28 @@ class DeviceError(TinyDeployError):
 
 def shorten(cmd: str, limit: int = 40) -> str:
     return cmd if len(cmd) <= limit else cmd[:limit] + "..."
+
+
+class _SocketKeepingInput(protocol_socket.Serial):
+    """pyserial's socket:// port, except that opening it keeps what has already arrived.
+
+    pyserial's open() connects and then discards pending input. A QEMU TCP chardev with
+    wait=on starts the guest when the connection is accepted, so the boot banner can
+    arrive in between; on a loaded machine it regularly did, and the banner was lost
+    ("no m-ready within 20 s after 'boot'; nothing received")."""
+
+    _opening = False
+
+    def open(self):
+        self._opening = True
+        try:
+            super().open()
+        finally:
+            self._opening = False
+
+    def reset_input_buffer(self):
+        if not self._opening:
+            super().reset_input_buffer()
 
 
 class SerialLink:
@@ -62,7 +85,10 @@ class SerialLink:
     def open(cls, url: str, baudrate: int = 115200, timeout: float = 5.0):
         """Open a port by path or pyserial URL (e.g. /dev/ttyACM0, /dev/pts/3, loop://)."""
         try:
-            port = serial.serial_for_url(url, baudrate=baudrate, timeout=_POLL_S)
+            if url.startswith("socket://"):
+                port = _SocketKeepingInput(url, baudrate=baudrate, timeout=_POLL_S)
+            else:
+                port = serial.serial_for_url(url, baudrate=baudrate, timeout=_POLL_S)
         except (serial.SerialException, OSError, ValueError) as e:
             raise DeviceError(f"cannot open serial port {url}: {e}") from None
         return cls(port, timeout)
@@ -179,7 +205,8 @@ class SerialLink:
 
     def wait_ready(self, timeout: float | None = None) -> list[str]:
         """Lines of the boot banner, up to and including m-ready. Open the port before the
-        device boots: pyserial discards pending input when it opens a port."""
+        device boots: opening a serial device discards pending input (socket:// ports
+        opened by SerialLink.open keep it, so a QEMU guest may start on connect)."""
         return self.read_reply(timeout, "boot")
 
     def sync(self, timeout: float | None = None) -> list[str]:

@@ -2,8 +2,10 @@
 
 Contract: `profile_device(url, ...)` drives a device (pyserial device path or URL such as
 socket://) and returns one JSON-able report (schema: docs/schema/profile.schema.json):
-latency per inference in the device's unit (us on real boards, instructions on emulated
-ones, never passed off as time), throughput, per-layer breakdown with MACs, validation of
+latency per inference in the device's counter unit (us on real boards, exact instructions
+on emulated ones, never passed off as time), time per inference in microseconds of the
+device's clock (virtual on emulated boards: the nominal clock at one instruction per cycle,
+labelled so), throughput, per-layer breakdown with MACs, validation of
 on-device outputs against the host reference (bit-exact count, max abs difference, top-1
 agreement, accuracy with labels) and energy (estimate, or measured with a PPK2). If the
 device stops answering, the report keeps what was gathered, with complete = False and the
@@ -15,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compiler.codegen import model_hash
 from ..compiler.compiled import Compiled, as_compiled
-from ..errors import TinyDeployError
+from ..errors import TinyDeployError, printable
+from ..progress import steps
 from ..target.benchmarks import benchmark
 from ..target.boards import Board, as_board
 from . import multi_io
@@ -25,6 +29,10 @@ from .energy import estimate_energy
 from .inputs import load_input_set
 
 SCHEMA = "tinydeploy-profile/1"
+# Timed runs go to the device in `infer` commands of at most this many, so a long
+# measurement never leaves the device deaf for longer than one chunk.
+RUN_CHUNK = 100
+MAX_WARMUP = RUN_CHUNK
 
 
 class _HostReference:
@@ -33,6 +41,8 @@ class _HostReference:
     def __init__(self, compiled: Compiled):
         from ..compiler.hostrun import HostModel
         self.graph = compiled.graph
+        self.name = compiled.name
+        self.hash = model_hash(compiled.tflite_bytes)
         self.host = HostModel(compiled.program, compiled.plan, compiled.tflite_bytes)
 
     def run(self, x: np.ndarray) -> np.ndarray:
@@ -44,7 +54,7 @@ class _HostReference:
 
 def _empty_report(url: str) -> dict:
     return {"schema": SCHEMA, "complete": False, "error": None, "port": url, "device": {},
-            "latency": None, "throughput": None, "per_layer": [], "validation": None,
+            "latency": None, "time": None, "throughput": None, "per_layer": [], "validation": None,
             "energy": None, "garbage_lines": 0}
 
 
@@ -56,6 +66,10 @@ def profile_device(url: str, *, board: Board | str | None = None, inputs=None, r
     say = progress or (lambda msg: None)
     if runs < 1:
         raise TinyDeployError("--runs must be at least 1")
+    if not 0 <= warmup <= MAX_WARMUP:
+        raise TinyDeployError(f"--warmup must be 0 to {MAX_WARMUP}")
+    if limit is not None and limit < 1:
+        raise TinyDeployError("--limit must be at least 1")
     b = as_board(board) if board else None
     report = _empty_report(url)
     ref = _HostReference(as_compiled(validate)) if validate else None
@@ -85,7 +99,7 @@ def _connect(dut: Dut, say) -> None:
     try:
         dut.wait_ready(3.0)
     except DeviceError:
-        dut.sync(5.0)
+        dut.settle(10.0)
 
 
 def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -> None:
@@ -100,8 +114,9 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
             raise
         info = None            # standard MLPerf Tiny firmware: no tinydeploy extensions
     dev["info"] = info
-    unit = info["timer_unit"] if info else "us"
-    dev["timer_unit"] = unit
+    b = _check_identity(info, b, ref)
+    unit = info["counter_unit"] if info else "us"
+    dev["counter_unit"] = unit
     mode = info["input_mode"] if info else benchmark(dev["model_id"]).input_mode
     g = ref.graph if ref else None
     if info and len(info["inputs"]) > 1 and g is None:
@@ -137,16 +152,18 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
 
     say(f"timing {runs} inference(s) after {warmup} warm-up(s)")
     multi_io.load_all(dut, first_dbs)
-    r = dut.infer(runs, warmup, timeout=timeout)
-    report["latency"] = {"value": r["latency"], "unit": unit, "runs": runs, "warmup": warmup}
-    report["throughput"] = ({"value": 1e6 / r["latency"], "unit": "inferences/s"}
-                            if unit == "us" and r["latency"] else None)
+    count, us = _timed_runs(dut, runs, warmup, timeout, exact=info is not None)
+    report["latency"] = {"value": count, "unit": unit, "runs": runs, "warmup": warmup}
+    clock = info.get("clock", "hardware") if info else "hardware"
+    report["time"] = {"value": us, "unit": "us", "clock": clock,
+                      "clock_hz": info.get("clock_hz") if info else None} if us else None
+    report["throughput"] = ({"value": 1e6 / us, "unit": "inferences/s"} if us else None)
     if info and info.get("profiling"):
         layers = dut.layers()
         total = sum(layer["time"] for layer in layers) or 1
         report["per_layer"] = [dict(layer, unit=unit, share=layer["time"] / total)
                                for layer in layers]
-    report["energy"] = estimate_energy(b, r["latency"], unit)
+    report["energy"] = estimate_energy(b, count, unit)
     if ppk2:
         from .ppk2 import measure_energy
         say(f"measuring current with the PPK2 on {ppk2}")
@@ -158,36 +175,90 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
         check(v)
 
 
+def _timed_runs(dut, runs, warmup, timeout, exact) -> tuple[float | None, float | None]:
+    """(counter, microseconds) per inference over `runs` timed runs, sent in chunks of at
+    most RUN_CHUNK. exact: read each chunk's window with td-timing (also in energy mode);
+    else the lap lines (standard firmware: microseconds)."""
+    count = us = 0
+    done = 0
+    while done < runs:
+        n = min(RUN_CHUNK, runs - done)
+        r = dut.infer(n, warmup if done == 0 else 0, timeout=timeout)
+        if exact:
+            t = dut.timing()
+            count, us = count + t["window_counter"], us + t["window_us"]
+        elif r["elapsed"] is None:
+            return None, None
+        else:
+            count, us = count + r["elapsed"], us + r["elapsed"]
+        done += n
+    return count / runs, us / runs
+
+
+def _check_identity(info, b: Board | None, ref) -> Board | None:
+    """Refuse a --board or --validate model other than what the device says it runs; with
+    no --board, the device's own board (when tinydeploy knows it) gives the power model."""
+    if info is None:
+        return b
+    if b is not None and info.get("board") and info["board"] != b.name:
+        raise TinyDeployError(
+            f"the device runs firmware built for board '{printable(info['board'])}', not "
+            f"'{b.name}'; pass --board {printable(info['board'])} or leave --board out")
+    if ref is not None and info.get("hash") and info["hash"] != ref.hash:
+        raise TinyDeployError(
+            f"the device runs model '{printable(info['model'])}' (hash {printable(info['hash'])}), "
+            f"not {printable(ref.name)} (hash {ref.hash}); flash that model first (tinydeploy "
+            "build + flash) or pass --validate with the model the device runs")
+    if b is None and info.get("board"):
+        try:
+            b = as_board(info["board"])
+        except TinyDeployError:
+            pass
+    return b
+
+
 def _validate(dut, samples, ref, info, timeout, say, v: dict) -> None:
-    """Fill `v` input by input, so a lost device leaves the counts so far."""
+    """Fill `v` input by input, so a lost device leaves the counts so far. With labels,
+    v["confusion"][true][predicted] counts the device's top-1 answers."""
     exact = agree = correct = labelled = 0
     max_diff = 0
     host = ref.run(np.stack([s.int8 for s in samples])) if ref else None
-    for k, s in enumerate(samples):
-        if k % 10 == 0 or k + 1 == len(samples):
-            say(f"checking outputs: input {k + 1} of {len(samples)}")
-        dut.load(s.db)
-        res = dut.infer(1, 0, timeout=timeout)
-        if info:
-            out = np.frombuffer(dut.output(), np.int8)
-            score = out
-        else:
-            out, score = None, np.asarray(res["results"])
-        if host is not None and out is not None:
-            h = host[k].reshape(-1)
-            diff = int(np.abs(out.astype(int) - h.astype(int)).max())
-            max_diff = max(max_diff, diff)
-            exact += int(diff == 0)
-            agree += int(out.argmax() == h.argmax())
-        if s.label is not None:
-            labelled += 1
-            correct += int(int(np.asarray(score).argmax()) == s.label)
-        v["count"] = k + 1
-        if host is not None and out is not None:
-            v.update(bit_exact=exact, max_abs_diff=max_diff, top1_agreement=agree)
-        if labelled:
-            v["accuracy"] = correct / labelled
-            v["correct"] = correct
+    with steps(say, len(samples), "checking outputs: input") as tick:
+        for k, s in enumerate(samples):
+            tick()
+            dut.load(s.db)
+            res = dut.infer(1, 0, timeout=timeout)
+            if info:
+                out = np.frombuffer(dut.output(), np.int8)
+                score = out
+            else:
+                out, score = None, np.asarray(res["results"])
+            if host is not None and out is not None:
+                h = host[k].reshape(-1)
+                diff = int(np.abs(out.astype(int) - h.astype(int)).max())
+                max_diff = max(max_diff, diff)
+                exact += int(diff == 0)
+                agree += int(out.argmax() == h.argmax())
+            if s.label is not None:
+                labelled += 1
+                pred = int(np.asarray(score).argmax())
+                correct += int(pred == s.label)
+                _count(v, int(s.label), pred, np.asarray(score).size)
+            v["count"] = k + 1
+            if host is not None and out is not None:
+                v.update(bit_exact=exact, max_abs_diff=max_diff, top1_agreement=agree)
+            if labelled:
+                v["accuracy"] = correct / labelled
+                v["correct"] = correct
+
+
+def _count(v: dict, label: int, pred: int, classes: int) -> None:
+    n = max(classes, label + 1, len(v.get("confusion") or []))
+    m = v.setdefault("confusion", [])
+    for row in m:
+        row.extend([0] * (n - len(row)))
+    m.extend([0] * n for _ in range(n - len(m)))
+    m[label][pred] += 1
 
 
 def format_profile(r: dict) -> str:
@@ -201,6 +272,11 @@ def format_profile(r: dict) -> str:
         what = "instructions per inference (emulated: not time)" if lat["unit"] == "instructions" \
             else "us per inference"
         lines.append(f"latency  {lat['value']:,.1f} {what}, {lat['runs']} runs")
+    tm = r.get("time")
+    if tm:
+        how = (f"virtual clock: {tm['clock_hz'] / 1e6:g} MHz at 1 instruction/cycle"
+               if tm["clock"] == "virtual" and tm.get("clock_hz") else "device clock")
+        lines.append(f"time     {tm['value']:,.1f} us per inference ({how})")
     if r["throughput"]:
         lines.append(f"         {r['throughput']['value']:,.2f} inferences/s")
     if r["per_layer"]:

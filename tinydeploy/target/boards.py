@@ -12,6 +12,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from ..errors import TinyDeployError
@@ -69,6 +70,20 @@ class Board:
             return None
         g = math.gcd(10**9, self.systick_hz)
         return 10**9 // g, self.systick_hz // g
+
+    @property
+    def us_per_tick(self) -> tuple[int, int]:
+        """Microseconds of the device clock per SysTick tick, reduced: 1e6 / clock_hz on
+        hardware (SysTick at the CPU clock); on emulated boards the virtual clock, the
+        nominal clock_hz at one instruction per cycle: instructions per tick * 1e6 / clock_hz."""
+        num, den = self.instr_per_tick or (1, 1)
+        frac = Fraction(num * 10**6, den * self.clock_hz)
+        return frac.numerator, frac.denominator
+
+    @property
+    def clock_kind(self) -> str:
+        """'virtual' (emulated: instructions at the nominal clock) or 'hardware'."""
+        return "virtual" if self.emulated else "hardware"
 
 
 # field -> (type, required). Nested tables use dotted names.

@@ -16,44 +16,60 @@ from pathlib import Path
 
 from ..compiler.compiled import Compiled, as_compiled
 from ..errors import ToolError
+from ..progress import steps
 from ..writer import write_files
 from .boards import Board, as_board
 from .fit import FitError, check_fit
 from .project import render_project
 from .sizes import size_report
-from .toolchain import COMMON_CFLAGS, COMPILER_KEYS, cpu_flags, relevant_line, require
+from .toolchain import COMMON_CFLAGS, COMPILER_KEYS, compiler_error, cpu_flags, relevant_line, require
 
 
-def _make(out: Path) -> None:
+def _make(out: Path, progress=None) -> None:
+    """make, counting the compile commands it echoes (one per source) for the progress bar."""
     require("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi")
     require("make", "make")
-    res = subprocess.run(["make", "-C", str(out), f"-j{os.cpu_count() or 1}"],
-                         capture_output=True, text=True)
-    if res.returncode != 0:
-        text = res.stdout + res.stderr
+    total = len(re.findall(r"^\t\S+\.c \\$", (out / "Makefile").read_text(), re.M))
+    lines = []
+    with steps(progress, total, "compiling: source") as tick, subprocess.Popen(
+            ["make", "-C", str(out), f"-j{os.cpu_count() or 1}"], stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:
+            lines.append(line)
+            if " -c " in line and line.startswith("arm-none-eabi-gcc"):
+                tick()
+    if proc.returncode != 0:
+        text = "".join(lines)
         m = re.search(r"region `(\w+)' overflowed by (\d+) bytes", text)
         if m:
             raise FitError(f"the image does not fit: region {m.group(1)} overflowed by "
                            f"{int(m.group(2)):,} bytes at link time; try a smaller model")
-        raise ToolError(f"firmware build failed: {relevant_line(text, COMPILER_KEYS)} (see {out}/Makefile)")
+        raise ToolError(f"firmware build failed: {compiler_error(text)}; the project is kept in "
+                        f"{out} for inspection (make -C {out})")
 
 
-def _check_compile(out: Path, board: Board) -> list[Path]:
+def _check_compile(out: Path, board: Board, progress=None) -> list[Path]:
     """Compile the project's portable C for the board's core (no framework headers)."""
     gcc = require("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi")
     src = out / "td_app" / "src"
     objdir = out / "build-check"
     objdir.mkdir(exist_ok=True)
+    sources = [c for c in sorted(src.glob("*.c")) if c.name != "td_model_tflite.c"]
+    with steps(progress, len(sources), "check compile: source") as tick:
+        return _compile_each(gcc, board, src, objdir, sources, tick)
+
+
+def _compile_each(gcc, board, src, objdir, sources, tick) -> list[Path]:
     objs = []
-    for c in sorted(src.glob("*.c")):
-        if c.name == "td_model_tflite.c":
-            continue
+    for c in sources:
+        tick()
         obj = objdir / (c.stem + ".o")
         res = subprocess.run([gcc, *cpu_flags(board.core, board.fpu), *COMMON_CFLAGS,
                               "-DTD_PROFILE_LAYERS", f"-I{src}", "-c", str(c), "-o", str(obj)],
                              capture_output=True, text=True)
         if res.returncode != 0:
-            raise ToolError(f"check compile of {c.name} failed: {relevant_line(res.stderr, COMPILER_KEYS)}")
+            raise ToolError(f"check compile of {c.name} failed: {compiler_error(res.stderr)}; "
+                            f"the project is kept in {objdir.parent} for inspection")
         objs.append(obj)
     return objs
 
@@ -81,9 +97,11 @@ def _framework_build(out: Path, board: Board) -> tuple[str, str | None]:
 
 
 def build_firmware(model: Compiled | str | Path, board: Board | str, out_dir=None,
-                   benchmark_id: str | None = None, progress=None) -> dict:
+                   benchmark_id: str | None = None, progress=None,
+                   energy_mode: bool = False) -> dict:
     """Build (see module docstring). `model` is a Compiled or a .tflite path, `board` a
-    Board or a board name/path. Returns a JSON-able report."""
+    Board or a board name/path; energy_mode builds the EEMBC energy-mode harness (9600 baud,
+    marker-pin timestamps). Returns a JSON-able report."""
     say = progress or (lambda msg: None)
     compiled = as_compiled(model)
     board = as_board(board)
@@ -91,22 +109,23 @@ def build_firmware(model: Compiled | str | Path, board: Board | str, out_dir=Non
     stem = compiled.path.stem if compiled.path else compiled.name
     out = Path(out_dir or Path("td-build") / f"{stem}-{board.name}")
     say(f"writing the {board.framework} project to {out}")
-    write_files(render_project(compiled, board, benchmark_id), out)
+    write_files(render_project(compiled, board, benchmark_id, energy_mode), out)
     report = dict(project=str(out), board=board.name, framework=board.framework,
                   model=str(compiled.path or compiled.name),
                   benchmark_id=benchmark_id or compiled.name,
+                  energy_mode=energy_mode,
                   arena_bytes=compiled.plan.arena_bytes, macs=compiled.program.macs,
                   estimate=need)
     if board.framework == "baremetal":
         say("compiling with arm-none-eabi-gcc")
-        _make(out)
+        _make(out, progress)
         elf = out / "build" / "firmware.elf"
         report.update(elf=str(elf), bin=str(out / "build" / "firmware.bin"),
                       hex=str(out / "build" / "firmware.hex"),
                       size=size_report([elf], board), built="built with arm-none-eabi-gcc")
     else:
         say("check compile of the model, kernels and harness for " + board.core)
-        objs = _check_compile(out, board)
+        objs = _check_compile(out, board, progress)
         report["size"] = size_report(objs, board, complete=False)
         say("building with the board's framework")
         report["built"], report["image"] = _framework_build(out, board)

@@ -53,11 +53,18 @@ def check_benchmark_io(program: Program, benchmark_id: str) -> None:
                          "--benchmark-id")
 
 
-def board_data(board: Board, program: Program, benchmark_id: str, build_id: str) -> dict:
+# EEMBC energy mode: the energy monitor's UART runs at 9600 baud and timestamps are pin pulses.
+ENERGY_BAUD = 9600
+
+
+def board_data(board: Board, program: Program, benchmark_id: str, build_id: str,
+               energy_mode: bool = False) -> dict:
     bench = benchmark(benchmark_id)
     check_benchmark_io(program, benchmark_id)
-    return dict(board_name=board.name, clock_hz=board.clock_hz, baud=board.baud,
-                timer_unit="instructions" if board.emulated else "us",
+    return dict(board_name=board.name, clock_hz=board.clock_hz,
+                baud=ENERGY_BAUD if energy_mode else board.baud, energy_mode=int(energy_mode),
+                counter_unit="instructions" if board.emulated else "us",
+                clock_kind=board.clock_kind, us_per_tick=board.us_per_tick,
                 instr_per_tick=board.instr_per_tick, port_defines=sorted(board.port_defines.items()),
                 benchmark_id=c_string(benchmark_id, 32),
                 input_mode=bench.c_input, results_mode=bench.c_results, build_id=build_id,
@@ -65,14 +72,15 @@ def board_data(board: Board, program: Program, benchmark_id: str, build_id: str)
                 qemu_machine=board.qemu_machine)
 
 
-def render_project(compiled: Compiled, board: Board,
-                   benchmark_id: str | None = None) -> dict[str, str]:
-    """All files of the firmware project (see module docstring)."""
+def render_project(compiled: Compiled, board: Board, benchmark_id: str | None = None,
+                   energy_mode: bool = False) -> dict[str, str]:
+    """All files of the firmware project (see module docstring). energy_mode: the EEMBC
+    energy-mode harness (9600 baud, timestamps as marker-pin pulses)."""
     env = template_env()
     program, tflite_bytes = compiled.program, compiled.tflite_bytes
     bench = benchmark_id or program.graph.name
     build_id = hashlib.sha256(tflite_bytes + board.name.encode() + bench.encode()).hexdigest()[:12]
-    data = board_data(board, program, bench, build_id)
+    data = board_data(board, program, bench, build_id, energy_mode)
     model = generate(program, compiled.plan, tflite_bytes)
     fw = _firmware_files(board)
     if board.framework == "arduino":

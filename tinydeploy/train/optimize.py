@@ -257,7 +257,8 @@ def _out_paths(out: Path, qat: bool):
                               "the int8 .tflite and the report are written beside it")
     if suffix == ".keras" and qat:
         raise TinyDeployError(f"output {out.name}: tfmot QAT models cannot be reloaded from "
-                              ".keras; give a .h5 file")
+                              f".keras; give -o {out.with_suffix('.h5').name} instead (the int8 .tflite "
+                              "and the report are written beside it)")
     return out, out.with_suffix(".tflite"), out.with_name(out.stem + ".report.json")
 
 

@@ -26,6 +26,8 @@ extern "C" int td_port_getc(void) { return Serial.available() > 0 ? Serial.read(
 
 extern "C" uint32_t td_port_timer(void) { return (uint32_t)micros(); }
 
+extern "C" uint32_t td_port_counter(void) { return (uint32_t)micros(); }
+
 extern "C" void td_port_marker(int level) {
 #ifdef TD_PORT_MARKER_PIN
     digitalWrite(TD_PORT_MARKER_PIN, level ? HIGH : LOW);

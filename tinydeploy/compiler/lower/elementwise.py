@@ -1,5 +1,5 @@
-"""ADD and MUL -> td_add_s8 / td_mul_s8 (td_binary_params_t): TFLite Micro's Prepare
-arithmetic, N-D broadcasting through per-input strides, constant operands as arrays."""
+"""ADD, SUB and MUL -> td_add_s8 / td_sub_s8 / td_mul_s8 (td_binary_params_t): TFLite
+Micro's Prepare arithmetic, N-D broadcasting through per-input strides, constant operands as arrays."""
 from __future__ import annotations
 
 import numpy as np
@@ -35,14 +35,50 @@ def _merge_dims(dims, s1, s2):
     return dims, s1, s2
 
 
+def set_broadcast(p: BinaryParams, a_shape, b_shape, out_shape) -> None:
+    """The broadcast odometer of p (ndim, dims, strides): none (ndim 0, flat loop) when
+    both inputs have the output's element count, else the merged output dimensions."""
+    size = int(np.prod(out_shape, dtype=np.int64))
+    if int(np.prod(a_shape, dtype=np.int64)) == size == int(np.prod(b_shape, dtype=np.int64)):
+        return  # same shape, or only the rank differs: the flat loop is exact
+    dims, s1, s2 = _merge_dims(out_shape, _broadcast_strides(a_shape, out_shape),
+                               _broadcast_strides(b_shape, out_shape))
+    nd = len(dims)
+    p.ndim = nd
+    p.dims[:nd] = dims
+    p.strides1[:nd] = s1
+    p.strides2[:nd] = s2
+
+
 def _add_lut(offset: int, left_shift: int, mult: int, shift: int) -> list[int]:
     """An ADD input's scaled value for each int8 value -128..127, as the reference kernel
     computes it (td_add_s8.c add_ref; shift <= 0)."""
     return [kl.mbqm((v + offset) << left_shift, mult, shift) for v in range(-128, 128)]
 
 
+def _sub(low: LowerContext, op: Op, p: BinaryParams, consts: list) -> str:
+    """SUB: ADD's arithmetic with the difference of the scaled inputs; TFLite Micro's
+    Prepare (sub_common.cc) forms the real multipliers in float, not double as ADD does.
+    The table path stores input 2's scaled values negated (s1 + (-s2) == s1 - s2)."""
+    a, b, y = (low.g.t(i) for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    left_shift = 20
+    twice_max = np.float32(2) * max(np.float32(a.scale), np.float32(b.scale))
+    p.left_shift = left_shift
+    p.in1_mult, p.in1_shift = quant.quantize_multiplier(float(np.float32(a.scale) / twice_max))
+    p.in2_mult, p.in2_shift = quant.quantize_multiplier(float(np.float32(b.scale) / twice_max))
+    p.out_mult, p.out_shift = quant.quantize_multiplier(
+        float(twice_max / (np.float32(1 << left_shift) * np.float32(y.scale))))
+    rq = kl.requant_table([p.out_mult], [p.out_shift], p.out_offset)
+    if rq is not None and p.in1_shift <= 0 and p.in2_shift <= 0:
+        lut = (_add_lut(p.in1_offset, left_shift, p.in1_mult, p.in1_shift)
+               + [-v for v in _add_lut(p.in2_offset, left_shift, p.in2_mult, p.in2_shift)])
+        p.lut = low.const(consts, op, "lut", "int32_t", np.asarray(lut, np.int64))
+        p.out_rq = [int(v) for v in rq]
+    return "td_sub_s8"
+
+
 def binary(low: LowerContext, op: Op) -> Layer:
-    """ADD / MUL with TFLM's Prepare arithmetic and N-D broadcasting."""
+    """ADD / SUB / MUL with TFLM's Prepare arithmetic and N-D broadcasting."""
     g = low.g
     a, b, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     out_shape = tuple(y.shape)
@@ -55,17 +91,7 @@ def binary(low: LowerContext, op: Op) -> Layer:
              strides2=[0] * MAX_DIMS, in1_offset=-a.zero_point, in2_offset=-b.zero_point,
              out_offset=y.zero_point, left_shift=0, in1_mult=0, in1_shift=0, in2_mult=0,
              in2_shift=0, out_mult=0, out_shift=0, act_min=act_min, act_max=act_max)
-    if tuple(a.shape) != out_shape or tuple(b.shape) != out_shape:
-        if a.size == y.size and b.size == y.size:
-            pass  # same element count, only rank differs: flat loop is exact
-        else:
-            dims, s1, s2 = _merge_dims(out_shape, _broadcast_strides(a.shape, out_shape),
-                                       _broadcast_strides(b.shape, out_shape))
-            nd = len(dims)
-            p.ndim = nd
-            p.dims[:nd] = dims
-            p.strides1[:nd] = s1
-            p.strides2[:nd] = s2
+    set_broadcast(p, a.shape, b.shape, out_shape)
     if op.kind == "ADD":
         left_shift = 20
         twice_max = 2 * float(max(np.float32(a.scale), np.float32(b.scale)))
@@ -83,6 +109,8 @@ def binary(low: LowerContext, op: Op) -> Layer:
             p.lut = low.const(consts, op, "lut", "int32_t", np.asarray(lut, np.int64))
             p.out_rq = [int(v) for v in rq]
         kernel = "td_add_s8"
+    elif op.kind == "SUB":
+        kernel = _sub(low, op, p, consts)
     else:
         p.out_mult, p.out_shift = quant.quantize_multiplier(
             float(a.scale) * float(b.scale) / float(y.scale))

@@ -1,0 +1,11 @@
+"""Bit-exactness of td_resize_bilinear_s8: RESIZE_BILINEAR (TFLite's integer
+interpolation) with align_corners, half_pixel_centers (UpSampling2D) and neither. Each zoo model of the stem (tests/bitexact.py) against TFLite
+Micro, with the scalar loops and with the packed loops of the DSP cores emulated."""
+import pytest
+
+from bitexact import stem_tests
+
+pytestmark = [pytest.mark.tf, pytest.mark.host_c]
+
+# test_bit_exact, test_kernels_clean_under_asan_and_ubsan, test_kernel_choice, ...
+globals().update(stem_tests("resize_bilinear_s8"))

@@ -1,0 +1,11 @@
+"""Bit-exactness of td_squared_difference_s8: same shape, [1,1,1,C] broadcast. Each zoo
+model of the stem (tests/bitexact.py) against its oracle, with the scalar loops and with
+the packed loops of the DSP cores emulated on the host."""
+import pytest
+
+from bitexact import stem_tests
+
+pytestmark = [pytest.mark.tf, pytest.mark.host_c]
+
+# test_bit_exact, test_kernels_clean_under_asan_and_ubsan, test_kernel_choice, ...
+globals().update(stem_tests("squared_difference_s8", ("SQUARED_DIFFERENCE", "td_squared_difference_s8")))

@@ -1,0 +1,52 @@
+"""The report's pieces without a browser: artefacts recognised by content, unknown ones
+refused in one line, sections None when nothing feeds them, and the SVGs self-contained
+(no URL, no prolog, ids unique across the plots of one page)."""
+import json
+import re
+
+import pytest
+
+from tinydeploy.compiler.compiled import compile_model
+from tinydeploy.compiler.inspection import inspect_model
+from tinydeploy.report.collect import ReportError, classify, collect
+from tinydeploy.report.html import render
+from tinydeploy.report.sections import accuracy_section
+
+pytestmark = pytest.mark.unit
+
+
+def test_kinds_by_content_and_refusals(tmp_path, fc_model):
+    (tmp_path / "i.json").write_text(json.dumps(inspect_model(compile_model(fc_model))))
+    (tmp_path / "p.json").write_text(json.dumps({"count": 3, "accuracy": 0.5, "inputs": "x"}))
+    (tmp_path / "odd.json").write_text(json.dumps({"hello": 1}))
+    assert classify(tmp_path / "i.json")[0] == "inspect"
+    assert classify(tmp_path / "p.json")[0] == "predict"
+    assert classify(fc_model)[0] == "tflite"
+    for bad in ("odd.json", "missing.json", "x.npz"):
+        (tmp_path / "x.npz").write_bytes(b"")
+        with pytest.raises(ReportError) as e:
+            classify(tmp_path / bad)
+        assert "\n" not in str(e.value)
+    with pytest.raises(ReportError, match="not a tinydeploy build directory"):
+        classify(tmp_path)
+
+
+def test_sections_and_self_contained_svg(fc_model):
+    d = collect([fc_model], board="microbit")
+    assert d["timing"] is d["accuracy"] is d["optimize"] is d["energy"] is None
+    plan = d["memory"]["plan"]
+    assert plan["peak"]["high_water"] == plan["arena_bytes"] == compile_model(fc_model).plan.arena_bytes
+    assert d["memory"]["fit"]["ok"] and d["memory"]["size_source"].startswith("estimated")
+    # a device-side confusion matrix adds its plot; two plots on one page share no id
+    d["accuracy"] = accuracy_section({"count": 8, "accuracy": 7 / 8, "confusion": [[3, 1], [0, 4]]},
+                                     {"validation": {"count": 8, "accuracy": 7 / 8, "bit_exact": 8,
+                                                     "max_abs_diff": 0, "confusion": [[3, 1], [0, 4]]}},
+                                     None, None)
+    assert d["accuracy"]["device_per_class"][0] == {"cls": 0, "support": 4, "correct": 3, "accuracy": 0.75}
+    page = render(d)
+    assert not re.search(r"https?:|<\?xml|DOCTYPE svg|<metadata", page)
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    refs = re.findall(r'href="#([^"]+)"', page)
+    assert refs and set(refs) <= set(ids)
+    assert page.count('<svg class="plot" data-plot="confusion"') == 2
