@@ -128,3 +128,8 @@ IO_SPECS = {
     "argmin_axis1": (argmin_axis1, {"CONV_2D", "ARG_MIN"},
                      "ARG_MIN axis 1, int32 output, ties", False),
 }
+
+# (inputs, outputs) of each converted model
+IO_COUNTS = {"sensor_fusion": (2, 1), "two_heads": (1, 2), "sensor_fusion_two_heads": (2, 2),
+             "float_io": (1, 1), "float_io_two_outputs": (1, 2), "argmax_head": (1, 2),
+             "argmin_axis": (1, 1), "argmin_axis1": (1, 1)}

@@ -11,6 +11,7 @@ _TESTS = str(Path(__file__).resolve().parents[1])
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
+import zoo_io  # noqa: E402
 from tinydeploy.compiler.reader import parse  # noqa: E402
 
 import oracle  # noqa: E402
@@ -27,6 +28,8 @@ REQUIRED_OPS = {
     "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR",
     # issue 10, binary and reduction ops
     "SUB", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "SUM", "REDUCE_MAX",
+    # ---- model I/O
+    "DEQUANTIZE", "ARG_MAX", "ARG_MIN",
 }
 
 # FC-free models on which TFLM and the TF reference kernels agree bit for bit (see
@@ -48,9 +51,11 @@ def test_model_has_declared_ops(name):
     assert kinds == set(zoo.MODELS[name].ops), \
         f"{name}: converter emitted {sorted(kinds)}, entry declares " \
         f"{sorted(zoo.MODELS[name].ops)}"
-    assert g.tensors[g.inputs[0]].dtype == "int8"
-    assert g.tensors[g.outputs[0]].dtype == "int8"
-    assert len(g.inputs) == 1 and len(g.outputs) == 1
+    float_io = zoo.MODELS[name].float_io
+    assert {g.tensors[t].dtype for t in g.inputs} == {"float32" if float_io else "int8"}
+    assert {g.tensors[t].dtype for t in g.outputs} <= (
+        {"float32"} if float_io else {"int8", "int32", "int64"})
+    assert (len(g.inputs), len(g.outputs)) == zoo_io.IO_COUNTS.get(name, (1, 1))
 
 
 def test_zoo_covers_all_ops():
@@ -62,12 +67,17 @@ def test_zoo_covers_all_ops():
 
 @pytest.mark.parametrize("name", list(zoo.MODELS))
 def test_outputs_vary(name):
-    x = zoo.random_inputs(name, 8, seed=0)
-    y = oracle.run_tflm(zoo.tflite_path(name), x)
-    assert y.dtype == np.int8 and y.shape[0] == 8
-    assert any(not np.array_equal(y[0], y[i]) for i in range(1, 8)), \
-        f"{name}: TFLM output identical for 8 different inputs"
-    assert len(np.unique(y)) > 2, f"{name}: output takes only {np.unique(y)}"
+    if name in zoo_io.IO_COUNTS:              # every input and output (int64: TF reference)
+        run = oracle.run_ref if name == "argmin_axis" else oracle.run_tflm
+        ys = run(zoo.tflite_path(name), zoo.random_inputs_all(name, 8, seed=0))
+    else:
+        ys = [oracle.run_tflm(zoo.tflite_path(name), zoo.random_inputs(name, 8, seed=0))]
+        assert ys[0].dtype == np.int8
+    for y in ys:
+        assert y.shape[0] == 8
+        assert any(not np.array_equal(y[0], y[i]) for i in range(1, 8)), \
+            f"{name}: TFLM output identical for 8 different inputs"
+        assert len(np.unique(y)) > 2, f"{name}: output takes only {np.unique(y)}"
 
 
 @pytest.mark.parametrize("name", EXACT)
