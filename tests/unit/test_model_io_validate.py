@@ -55,3 +55,15 @@ def test_int32_model_input_is_refused():
     t = [tensor("a", [1, 6], "int32"), tensor("o", [1, 6], "int8", 0.1, 0)]
     with pytest.raises(ModelError, match="int32"):
         compile_model(build(t, [("QUANTIZE", [0], [1])], [0], [1]))
+
+
+def test_benchmark_input_modes_are_refused_up_front_for_multi_io_and_float_models():
+    from tinydeploy.target.project import check_benchmark_io
+    for buf in (two_in_two_out_model(), float_io_model()):
+        program = compile_model(buf).program
+        for bench in ("ic01", "vww01", "ad01"):
+            with pytest.raises(ModelError, match=f"benchmark id {bench} .* build it without "
+                                                 "--benchmark-id"):
+                check_benchmark_io(program, bench)
+        check_benchmark_io(program, "kws01")          # raw bytes: fine
+        check_benchmark_io(program, "my_model")
