@@ -94,6 +94,31 @@ typedef struct {
     int32_t size, in_zp, out_zp, mult, shift, act_min, act_max;
 } td_requant_params_t;
 
+/* ---- TRANSPOSE_CONV, BATCH_MATMUL (td_transpose_conv_s8.c, td_batch_matmul_s8.c) */
+typedef struct {
+    int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+    int32_t k_h, k_w, stride_h, stride_w, pad_h, pad_w;
+    int32_t in_offset, out_offset, act_min, act_max;
+    const int8_t *weights;   /* [out_c][k_h][k_w][in_c], as in the .tflite */
+    const int32_t *bias;     /* [out_c] or NULL */
+    const int32_t *mult;     /* [out_c] */
+    const int32_t *shift;    /* [out_c] */
+    void *scratch;           /* planned: int32 [batches][out_h][out_w][out_c] accumulators */
+} td_transpose_conv_params_t;
+
+typedef struct {
+    int32_t n_batch;         /* output matrices: the product of the batch dims */
+    int32_t ndim;            /* batch dims (merged; the last one fastest) */
+    int32_t dims[TD_MAX_DIMS];
+    int32_t lhs_strides[TD_MAX_DIMS];  /* elements per batch step, 0 on broadcast axes */
+    int32_t rhs_strides[TD_MAX_DIMS];
+    int32_t rows, cols, depth;         /* out[rows][cols] = lhs[rows][depth] x rhs[depth][cols] */
+    int32_t lhs_row_stride, lhs_depth_stride;   /* adj_x swaps them */
+    int32_t rhs_depth_stride, rhs_col_stride;   /* adj_y swaps them */
+    int32_t lhs_offset, rhs_offset, out_offset;
+    int32_t mult, shift;
+} td_batch_matmul_params_t;
+
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
 void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
@@ -113,5 +138,9 @@ void td_mean_s8(const td_mean_params_t *p, const int8_t *in, int8_t *out);
 void td_pad_s8(const td_pad_params_t *p, const int8_t *in, int8_t *out);
 void td_concat_s8(const td_concat_params_t *p, const int8_t *const *ins, int8_t *out);
 void td_requantize_s8(const td_requant_params_t *p, const int8_t *in, int8_t *out);
+/* ---- TRANSPOSE_CONV, BATCH_MATMUL */
+void td_transpose_conv_s8(const td_transpose_conv_params_t *p, const int8_t *in, int8_t *out);
+void td_batch_matmul_s8(const td_batch_matmul_params_t *p, const int8_t *lhs, const int8_t *rhs,
+                        int8_t *out);
 
 #endif

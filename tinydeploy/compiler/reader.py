@@ -70,6 +70,14 @@ def _parse_options(kind: str, op) -> dict:
     if kind == "CONCATENATION":
         o = _options(op, tflite.ConcatenationOptions)
         return {"axis": o.Axis(), "activation": _ACT.get(o.FusedActivationFunction(), "?")}
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL
+    if kind == "TRANSPOSE_CONV":
+        o = _options(op, tflite.TransposeConvOptions)
+        return {"padding": _PAD[o.Padding()], "stride_h": o.StrideH(), "stride_w": o.StrideW(),
+                "activation": _ACT.get(o.FusedActivationFunction(), "?")}
+    if kind == "BATCH_MATMUL":
+        o = _options(op, tflite.BatchMatMulOptions)
+        return {"adj_x": bool(o.AdjX()) if o else False, "adj_y": bool(o.AdjY()) if o else False}
     return {}
 
 

@@ -15,11 +15,15 @@ SUPPORTED_OPS = {
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "ADD", "MUL", "SOFTMAX", "MEAN", "PAD", "PADV2", "CONCATENATION", "QUANTIZE",
     "LOGISTIC", "RELU", "RELU6", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL
+    "TRANSPOSE_CONV", "BATCH_MATMUL",
 } | ALIAS_OPS
 # Inputs that are shape/axis/padding descriptors, not data: int32/int64 constants allowed.
 _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
                       "SPACE_TO_BATCH_ND": {1, 2}, "BATCH_TO_SPACE_ND": {1, 2},
-                      "EXPAND_DIMS": {1}}
+                      "EXPAND_DIMS": {1},
+                      # ---- TRANSPOSE_CONV (input 0: the output shape)
+                      "TRANSPOSE_CONV": {0}}
 
 
 def validate(g: Graph, where: str = "model") -> None:

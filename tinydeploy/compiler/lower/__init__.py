@@ -17,6 +17,7 @@ import dataclasses
 from ..ir import Graph
 from ..program import Layer, LowerContext, Program
 from ..validate import ALIAS_OPS
+from .batch_matmul import batch_matmul
 from .concat import concat
 from .conv import conv
 from .dilated import fold_dilated_convs
@@ -27,6 +28,7 @@ from .pad import pad
 from .pool import pool
 from .requantize import requantize
 from .softmax import logistic, softmax
+from .transpose_conv import transpose_conv
 
 # op -> its lowering; one module per op family (conv.py, fully_connected.py, pool.py,
 # elementwise.py, softmax.py, mean.py, pad.py, concat.py, requantize.py).
@@ -36,6 +38,8 @@ DISPATCH = {
     "SOFTMAX": softmax, "LOGISTIC": logistic, "MEAN": mean, "PAD": pad,
     "PADV2": pad, "CONCATENATION": concat, "QUANTIZE": requantize,
     "RELU": requantize, "RELU6": requantize,
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL (transpose_conv.py, batch_matmul.py)
+    "TRANSPOSE_CONV": transpose_conv, "BATCH_MATMUL": batch_matmul,
 }
 
 __all__ = ["DISPATCH", "fold_dilated_convs", "lower"]
