@@ -29,7 +29,11 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "fc_odd_13_7", "dw_s2_same", "dw3_same_c5", "dw3_same_c7_rows2", "dw3_same_c8_col1",
              "dw3_s2_same_c7_odd", "dw3_clamped_c4", "add_same_shape_c5", "add_bcast_row",
              "avgpool_s1_same_c6", "avgpool_global_c5", "maxpool_s1_same_c6",
-             "maxpool_2x2_valid_c5"]
+             "maxpool_2x2_valid_c5",
+             # ---- TRANSPOSE_CONV, BATCH_MATMUL
+             "tconv_same_s2", "tconv_k53_s32_valid", "tconv_k5_s3_same_relu6",
+             "conv1d_transpose", "bmm_qk_adj_y", "bmm_adj_xy", "bmm_bcast_rhs",
+             "bmm_bcast_lhs_rank3", "bmm_const_lhs", "attention_scaled"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
@@ -61,6 +65,13 @@ STEMS = {
     "concat_s8": ["concat_channels", "concat_axis1", "concat_axis2_ranges"],
     "requantize_s8": ["quantize_requant", "relu_standalone", "relu6_standalone"],
     "mlperf_tiny": ["ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder"],
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL
+    "transpose_conv_s8": ["tconv_same_s2", "tconv_valid_s1_nobias", "tconv_k53_s32_valid",
+                          "tconv_k5_s3_same_relu6", "tconv_k3_s12_same_relu", "tconv_outpad",
+                          "tconv_k2_s2_valid", "conv1d_transpose", "tconv_unet_skip"],
+    "batch_matmul_s8": ["bmm_qk_adj_y", "bmm_dot_adj_x", "bmm_adj_xy", "bmm_plain",
+                        "bmm_rank4_heads", "bmm_bcast_rhs", "bmm_bcast_lhs_rank3",
+                        "bmm_const_lhs", "attention_layer", "attention_scaled"],
 }
 
 # Every bit-exactness check runs twice: with the scalar loops (Cortex-M0/M3, the host) and

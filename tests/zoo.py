@@ -63,6 +63,8 @@ from pathlib import Path
 
 import numpy as np
 
+import zoo_tconv_matmul
+
 REPO = Path(__file__).resolve().parents[1]
 REP_SAMPLES = 48          # representative dataset size used for conversion
 
@@ -774,6 +776,8 @@ _SPECS = {
                 "MLPerf Tiny IC ResNet-8, ~12.5 M MACs"),
     "fc_autoencoder": (fc_autoencoder, (640,), {"FULLY_CONNECTED"},
                        "MLPerf Tiny AD FC autoencoder, ~0.26 M MACs"),
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL (zoo_tconv_matmul.py)
+    **zoo_tconv_matmul.SPECS,
 }
 
 MLPERF = ("ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder")
@@ -811,6 +815,8 @@ def _tf_version() -> str:
 def cache_dir() -> Path:
     """Directory holding this zoo version's .tflite files."""
     h = hashlib.sha256(Path(__file__).read_bytes())
+    for part in sorted(Path(__file__).parent.glob("zoo_*.py")):   # zoo entries kept apart
+        h.update(part.read_bytes())
     h.update(_tf_version().encode())
     root = Path(os.environ.get("TD_ZOO_CACHE") or REPO / ".pytest_cache" / "td-zoo")
     return root / h.hexdigest()[:16]

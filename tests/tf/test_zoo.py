@@ -22,6 +22,7 @@ REQUIRED_OPS = {
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "ADD", "MUL", "RESHAPE", "SOFTMAX", "MEAN", "PAD", "CONCATENATION", "LOGISTIC", "RELU",
     "RELU6", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "QUANTIZE",
+    "TRANSPOSE_CONV", "BATCH_MATMUL",
 }
 
 # FC-free models on which TFLM and the TF reference kernels agree bit for bit (see
@@ -29,7 +30,8 @@ REQUIRED_OPS = {
 EXACT = ["conv_same_relu", "conv_same_asym", "conv_grouped", "conv_dilated", "conv1d_dynbatch",
          "dw_same_relu6", "dw_dm2_s2_valid", "pool_avg", "pool_max", "add_broadcast",
          "add_relu", "mul_same_shape", "mean_keepdims", "concat_axis1", "relu_standalone",
-         "pad_asym"]
+         "pad_asym",
+         "tconv_same_s2", "tconv_k53_s32_valid", "tconv_k5_s3_same_relu6", "tconv_outpad"]
 
 
 def _graph(name):
