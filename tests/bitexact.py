@@ -32,7 +32,7 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "maxpool_2x2_valid_c5",
              # ---- TRANSPOSE_CONV, BATCH_MATMUL
              "tconv_same_s2", "tconv_k53_s32_valid", "tconv_k5_s3_same_relu6",
-             "conv1d_transpose", "bmm_qk_adj_y", "bmm_adj_xy", "bmm_bcast_rhs",
+             "conv1d_transpose", "tconv_free_batch", "bmm_qk_adj_y", "bmm_adj_xy", "bmm_bcast_rhs",
              "bmm_bcast_lhs_rank3", "bmm_const_lhs", "attention_scaled"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
@@ -68,7 +68,8 @@ STEMS = {
     # ---- TRANSPOSE_CONV, BATCH_MATMUL
     "transpose_conv_s8": ["tconv_same_s2", "tconv_valid_s1_nobias", "tconv_k53_s32_valid",
                           "tconv_k5_s3_same_relu6", "tconv_k3_s12_same_relu", "tconv_outpad",
-                          "tconv_k2_s2_valid", "conv1d_transpose", "tconv_unet_skip"],
+                          "tconv_k2_s2_valid", "conv1d_transpose", "tconv_unet_skip",
+                          "tconv_free_batch"],
     "batch_matmul_s8": ["bmm_qk_adj_y", "bmm_dot_adj_x", "bmm_adj_xy", "bmm_plain",
                         "bmm_rank4_heads", "bmm_bcast_rhs", "bmm_bcast_lhs_rank3",
                         "bmm_const_lhs", "attention_layer", "attention_scaled"],

@@ -10,6 +10,9 @@ Converter facts found with TF 2.21 (what the `ops` sets encode):
   BATCH_MATMUL with adj_x / adj_y taken from the transposes; a constant right operand
   becomes FULLY_CONNECTED instead, a constant left one stays a BATCH_MATMUL operand.
   Attention's use_scale and a division by sqrt(d) give a MUL by an int8 scalar.
+* With a free batch (batch_size=None) the output shape is computed: SHAPE ->
+  STRIDED_SLICE -> PACK -> TRANSPOSE_CONV input 0 (TFLM ignores it; so does tinydeploy,
+  compiler/shape_inputs.py).
 * MultiHeadAttention gives TRANSPOSE around its BATCH_MATMULs (not supported here yet).
 """
 from __future__ import annotations
@@ -147,6 +150,10 @@ SPECS = {
     "tconv_unet_skip": (tconv_unet_skip, (8, 8, 3),
                         {"CONV_2D", "TRANSPOSE_CONV", "CONCATENATION"},
                         "down conv, Conv2DTranspose up (RELU), concat skip, 1x1 conv"),
+    "tconv_free_batch": (tconv_same_s2, (5, 7, 3),
+                         {"SHAPE", "STRIDED_SLICE", "PACK", "TRANSPOSE_CONV"},
+                         "free batch: the output shape is computed (SHAPE, STRIDED_SLICE, "
+                         "PACK) and ignored", None),
     # ---- BATCH_MATMUL
     "bmm_qk_adj_y": (bmm_qk_adj_y, (6, 5), _FC_BMM, "q @ k^T of two Dense: adj_y"),
     "bmm_dot_adj_x": (bmm_dot_adj_x, (6, 5), _FC_BMM, "layers.Dot(axes=(1, 1)): adj_x"),

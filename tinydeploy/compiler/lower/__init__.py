@@ -16,6 +16,7 @@ import dataclasses
 
 from ..ir import Graph
 from ..program import Layer, LowerContext, Program
+from ..shape_inputs import output_shape_ops
 from ..validate import ALIAS_OPS
 from .batch_matmul import batch_matmul
 from .concat import concat
@@ -58,7 +59,10 @@ def lower(g: Graph) -> Program:
     fold_dilated_convs(g)
     low = LowerContext(g)
     layers = []
+    shape_only = output_shape_ops(g)
     for op in g.ops:
+        if op.index in shape_only:
+            continue                      # TRANSPOSE_CONV output-shape arithmetic (unused)
         if op.kind in ALIAS_OPS:
             src = g.t(op.inputs[0])
             if src.is_const:

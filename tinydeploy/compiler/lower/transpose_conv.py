@@ -5,8 +5,9 @@ TFLite Micro's Prepare, done here: per-channel multipliers and shifts
 TFLM computes from the *output* size as if it were the input of the forward convolution
 (ComputePaddingHeightWidth(stride, 1, out_h, out_w, k_h, k_w, padding)). TFLM ignores
 input 0 (the output shape) and uses the output tensor's shape; a constant output shape
-that disagrees with it is refused. The int32 accumulator buffer TFLM requests
-(output elements x 4 bytes) is the layer's planned scratch buffer.
+that disagrees with it is refused, a computed one (free batch, shape_inputs.py) is ignored
+likewise. The int32 accumulator buffer TFLM requests (output elements x 4 bytes) is the
+layer's planned scratch buffer.
 """
 from __future__ import annotations
 
@@ -52,9 +53,10 @@ def transpose_conv(low: LowerContext, op: Op) -> Layer:
     b = g.t(op.inputs[3]) if len(op.inputs) > 3 and op.inputs[3] >= 0 else None
     if len(x.shape) != 4 or len(y.shape) != 4 or len(w.shape) != 4:
         raise ModelError(f"{where}: input, weights and output must be 4-D (NHWC)")
-    if not shape_t.is_const or [int(v) for v in np.asarray(shape_t.data).reshape(-1)] != list(y.shape):
-        raise ModelError(f"{where}: the output shape input must be a constant equal to the "
-                         f"output tensor's shape {list(y.shape)}; give the model fixed shapes")
+    # A computed output shape (free batch: shape_inputs.py) is ignored, as TFLM does.
+    if shape_t.is_const and [int(v) for v in np.asarray(shape_t.data).reshape(-1)] != list(y.shape):
+        raise ModelError(f"{where}: the output shape input {shape_t.data.tolist()} differs "
+                         f"from the output tensor's shape {list(y.shape)}")
     if not w.is_const:
         raise ModelError(f"{where}: weights are not constant; only constant weights are "
                          "supported")
