@@ -41,7 +41,11 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "mean_axes13_keep", "mean_axes123", "sum_axes13_keep", "rmax_axes13", "gmp_c5",
              # activations and L2 normalization
              "leaky_relu_neg_dense", "hard_swish_dense", "tanh_saturating", "prelu_shared_c",
-             "prelu_dense", "unit_norm_3d"]
+             "prelu_dense", "unit_norm_3d",
+             # ---- TRANSPOSE_CONV, BATCH_MATMUL
+             "tconv_same_s2", "tconv_k53_s32_valid", "tconv_k5_s3_same_relu6",
+             "conv1d_transpose", "tconv_free_batch", "bmm_qk_adj_y", "bmm_adj_xy", "bmm_bcast_rhs",
+             "bmm_bcast_lhs_rank3", "bmm_const_lhs", "attention_scaled"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
@@ -100,6 +104,14 @@ STEMS = {
     "prelu_s8": ["prelu_full", "prelu_shared_hw", "prelu_shared_c", "prelu_shared_all",
                  "prelu_dense"],
     "l2norm_s8": ["l2norm_conv", "unit_norm_dense", "unit_norm_3d"],
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL
+    "transpose_conv_s8": ["tconv_same_s2", "tconv_valid_s1_nobias", "tconv_k53_s32_valid",
+                          "tconv_k5_s3_same_relu6", "tconv_k3_s12_same_relu", "tconv_outpad",
+                          "tconv_k2_s2_valid", "conv1d_transpose", "tconv_unet_skip",
+                          "tconv_free_batch"],
+    "batch_matmul_s8": ["bmm_qk_adj_y", "bmm_dot_adj_x", "bmm_adj_xy", "bmm_plain",
+                        "bmm_rank4_heads", "bmm_bcast_rhs", "bmm_bcast_lhs_rank3",
+                        "bmm_const_lhs", "attention_layer", "attention_scaled"],
 }
 
 # Every bit-exactness check runs twice: with the scalar loops (Cortex-M0/M3, the host) and

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..errors import ModelError
 from .ir import Graph
+from .shape_inputs import output_shape_ops
 
 ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
 SUPPORTED_OPS = {
@@ -22,6 +23,8 @@ SUPPORTED_OPS = {
     "SUB", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "SUM", "REDUCE_MAX",
     # activations and L2 normalization (lower/activation.py, lower/l2norm.py)
     "LEAKY_RELU", "PRELU", "HARD_SWISH", "TANH", "ELU", "L2_NORMALIZATION",
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL
+    "TRANSPOSE_CONV", "BATCH_MATMUL",
 } | ALIAS_OPS
 # Inputs that are shape/axis/padding descriptors, not data: int32/int64 constants allowed.
 _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
@@ -32,16 +35,22 @@ _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
                       "SPLIT": {0}, "SPLIT_V": {1, 2}, "GATHER": {1},
                       "RESIZE_NEAREST_NEIGHBOR": {1}, "RESIZE_BILINEAR": {1},
                       # issue 10, reductions
-                      "SUM": {1}, "REDUCE_MAX": {1}}
+                      "SUM": {1}, "REDUCE_MAX": {1},
+                      # ---- TRANSPOSE_CONV (input 0: the output shape)
+                      "TRANSPOSE_CONV": {0}}
 
 
 def validate(g: Graph, where: str = "model") -> None:
     """Raise ModelError unless every op has a kernel and every activation is int8."""
-    unsupported = [f"layer {op.index} {op.kind}" for op in g.ops if op.kind not in SUPPORTED_OPS]
+    shape_only = output_shape_ops(g)     # TRANSPOSE_CONV output-shape arithmetic: unused
+    unsupported = [f"layer {op.index} {op.kind}" for op in g.ops
+                   if op.kind not in SUPPORTED_OPS and op.index not in shape_only]
     if unsupported:
         raise ModelError(f"{where}: unsupported op(s): {', '.join(unsupported)}; tinydeploy "
                          f"supports {', '.join(sorted(SUPPORTED_OPS))}")
     for op in g.ops:
+        if op.index in shape_only:
+            continue
         skip = _DESCRIPTOR_INPUTS.get(op.kind, set())
         for pos, ti in enumerate(op.inputs + op.outputs):
             if ti < 0 or (pos < len(op.inputs) and pos in skip):
@@ -62,8 +71,11 @@ def validate(g: Graph, where: str = "model") -> None:
         if g.t(ti).dtype != "int8":
             raise ModelError(f"{where}: model input/output '{g.t(ti).name}' is "
                              f"{g.t(ti).dtype}; convert with int8 input and output")
+    shape_values = {t for op in g.ops if op.index in shape_only for t in op.outputs}
     for op in g.ops:
         for ti in op.inputs + op.outputs:
+            if op.index in shape_only or ti in shape_values:
+                continue
             if ti >= 0 and not g.t(ti).is_const and g.t(ti).quant is None:
                 raise ModelError(f"{where}: tensor '{g.t(ti).name}' of layer {op.index} has no "
                                  "quantization parameters; the model is not fully int8")
