@@ -32,7 +32,7 @@ def _bmm(lhs_shape, rhs_shape, out_shape, adj_y=False):
     t = [tensor("a", lhs_shape, "int8", 0.1, 1), tensor("b", rhs_shape, "int8", 0.2, -3),
          tensor("y", out_shape, "int8", 0.3, 2)]
     return build(t, [("BATCH_MATMUL", [0, 1], [2], ("BatchMatMulOptions", {"AdjY": adj_y}))],
-                 [0], [2])
+                 [0, 1], [2])
 
 
 def test_transpose_conv_accumulators_are_a_planned_scratch_buffer():
@@ -58,7 +58,8 @@ def test_transpose_conv_refuses_an_output_shape_other_than_the_output_tensor():
 
 
 def test_transpose_conv_refuses_an_output_shape_no_shape_op_computes():
-    with pytest.raises(ModelError, match=r"layer 0 has no quantization"):
+    # a run-time output shape that no layer writes: the verifier refuses it first
+    with pytest.raises(ModelError, match=r"layer 0 TRANSPOSE_CONV reads tensor 0 before any layer"):
         compile_model(_tconv(shape_const=False))
 
 
