@@ -79,6 +79,7 @@ STEMS = {
     "pad_s8": ["pad_asym"],
     "concat_s8": ["concat_channels", "concat_axis1", "concat_axis2_ranges"],
     "requantize_s8": ["quantize_requant", "relu_standalone", "relu6_standalone"],
+    "model_blocks": ["mnv3_block", "unet_small", "mha_block", "op_medley"],
     "mlperf_tiny": ["ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder"],
     # ---- shape / data movement
     "copy_nd_s8": ["transpose_perm", "transpose_5d", "crop2d", "crop1d", "strided_slice_steps",

@@ -68,6 +68,7 @@ from pathlib import Path
 import numpy as np
 
 import zoo_binred
+import zoo_blocks
 import zoo_shape
 import zoo_tconv_matmul
 
@@ -900,6 +901,8 @@ _SPECS = {
                      "UnitNormalization(-1) on the keep_num_dims FC output [1,6,64]"),
     # ---- TRANSPOSE_CONV, BATCH_MATMUL (zoo_tconv_matmul.py)
     **zoo_tconv_matmul.SPECS,
+    # ---- whole blocks: MobileNetV3, U-Net, MultiHeadAttention (zoo_blocks.py)
+    **zoo_blocks.SPECS,
 }
 
 MLPERF = ("ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder")
