@@ -40,14 +40,29 @@ _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
                       "TRANSPOSE_CONV": {0}}
 
 
+# Recurrent ops: named as such in the refusal (a Keras LSTM/GRU/RNN converts to these).
+RECURRENT_OPS = {"UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM", "LSTM",
+                 "UNIDIRECTIONAL_SEQUENCE_RNN", "BIDIRECTIONAL_SEQUENCE_RNN", "RNN", "SVDF",
+                 "GRU", "CUSTOM:GRU"}
+
+
+def _unsupported_message(where: str, bad: list) -> str:
+    names = ", ".join(f"layer {op.index} {op.kind}" for op in bad)
+    extra = ""
+    if any(op.kind in RECURRENT_OPS for op in bad):
+        extra = ("; recurrent ops (LSTM, GRU, RNN, SVDF) are not supported yet: unroll the "
+                 "recurrence or use convolutions over time")
+    return (f"{where}: unsupported op(s): {names}{extra}; tinydeploy supports "
+            f"{', '.join(sorted(SUPPORTED_OPS))}")
+
+
 def validate(g: Graph, where: str = "model") -> None:
     """Raise ModelError unless every op has a kernel and every activation is int8."""
     shape_only = output_shape_ops(g)     # TRANSPOSE_CONV output-shape arithmetic: unused
-    unsupported = [f"layer {op.index} {op.kind}" for op in g.ops
+    unsupported = [op for op in g.ops
                    if op.kind not in SUPPORTED_OPS and op.index not in shape_only]
     if unsupported:
-        raise ModelError(f"{where}: unsupported op(s): {', '.join(unsupported)}; tinydeploy "
-                         f"supports {', '.join(sorted(SUPPORTED_OPS))}")
+        raise ModelError(_unsupported_message(where, unsupported))
     for op in g.ops:
         if op.index in shape_only:
             continue
@@ -65,6 +80,10 @@ def validate(g: Graph, where: str = "model") -> None:
                     f"{where}: model is {kind}: tensor '{t.name}' of layer {op.index} "
                     f"{op.kind} is {t.dtype}; convert with full-integer quantization and int8 "
                     "input/output (`tinydeploy convert` does this)")
+            if t.dtype == "int16":
+                raise ModelError(f"{where}: tensor '{t.name}' of layer {op.index} {op.kind} is "
+                                 "int16: 16x8 quantization (int16 activations) is not "
+                                 "supported yet; convert with int8 activations")
             raise ModelError(f"{where}: tensor '{t.name}' of layer {op.index} {op.kind} is "
                              f"{t.dtype}; tinydeploy supports int8 activations only")
     for ti in g.inputs + g.outputs:
