@@ -45,6 +45,10 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              # activations and L2 normalization
              "leaky_relu_neg_dense", "hard_swish_dense", "tanh_saturating", "prelu_shared_c",
              "prelu_dense", "unit_norm_3d",
+             # ---- TRANSPOSE_CONV, BATCH_MATMUL
+             "tconv_same_s2", "tconv_k53_s32_valid", "tconv_k5_s3_same_relu6",
+             "conv1d_transpose", "tconv_free_batch", "bmm_qk_adj_y", "bmm_adj_xy", "bmm_bcast_rhs",
+             "bmm_bcast_lhs_rank3", "bmm_const_lhs", "attention_scaled",
              # ---- model I/O
              "sensor_fusion_two_heads", "float_io_two_outputs", "argmin_axis"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
@@ -80,6 +84,7 @@ STEMS = {
     "pad_s8": ["pad_asym"],
     "concat_s8": ["concat_channels", "concat_axis1", "concat_axis2_ranges"],
     "requantize_s8": ["quantize_requant", "relu_standalone", "relu6_standalone"],
+    "model_blocks": ["mnv3_block", "unet_small", "mha_block", "op_medley"],
     "mlperf_tiny": ["ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder"],
     # ---- shape / data movement
     "copy_nd_s8": ["transpose_perm", "transpose_5d", "crop2d", "crop1d", "strided_slice_steps",
@@ -105,6 +110,14 @@ STEMS = {
     "prelu_s8": ["prelu_full", "prelu_shared_hw", "prelu_shared_c", "prelu_shared_all",
                  "prelu_dense"],
     "l2norm_s8": ["l2norm_conv", "unit_norm_dense", "unit_norm_3d"],
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL
+    "transpose_conv_s8": ["tconv_same_s2", "tconv_valid_s1_nobias", "tconv_k53_s32_valid",
+                          "tconv_k5_s3_same_relu6", "tconv_k3_s12_same_relu", "tconv_outpad",
+                          "tconv_k2_s2_valid", "conv1d_transpose", "tconv_unet_skip",
+                          "tconv_free_batch"],
+    "batch_matmul_s8": ["bmm_qk_adj_y", "bmm_dot_adj_x", "bmm_adj_xy", "bmm_plain",
+                        "bmm_rank4_heads", "bmm_bcast_rhs", "bmm_bcast_lhs_rank3",
+                        "bmm_const_lhs", "attention_layer", "attention_scaled"],
     # ---- model I/O: several inputs/outputs, float boundary, ARG_MAX/ARG_MIN
     "model_io": ["sensor_fusion", "two_heads", "sensor_fusion_two_heads"],
     "dequantize_s8_f32": ["float_io", "float_io_two_outputs"],

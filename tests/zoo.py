@@ -68,8 +68,10 @@ from pathlib import Path
 import numpy as np
 
 import zoo_binred
+import zoo_blocks
 import zoo_io
 import zoo_shape
+import zoo_tconv_matmul
 
 REPO = Path(__file__).resolve().parents[1]
 REP_SAMPLES = 48          # representative dataset size used for conversion
@@ -912,6 +914,10 @@ _SPECS = {
                         "UnitNormalization on [1,9]"),
     "unit_norm_3d": (unit_norm_3d, (6, 7), {"FULLY_CONNECTED", "L2_NORMALIZATION"},
                      "UnitNormalization(-1) on the keep_num_dims FC output [1,6,64]"),
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL (zoo_tconv_matmul.py)
+    **zoo_tconv_matmul.SPECS,
+    # ---- whole blocks: MobileNetV3, U-Net, MultiHeadAttention (zoo_blocks.py)
+    **zoo_blocks.SPECS,
 }
 
 MLPERF = ("ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder")

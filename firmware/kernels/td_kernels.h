@@ -137,6 +137,30 @@ typedef struct {
     int32_t outer, depth;          /* input viewed as [outer][depth], normalized over depth */
     int32_t in_zp;
 } td_l2norm_params_t;
+/* ---- TRANSPOSE_CONV, BATCH_MATMUL (td_transpose_conv_s8.c, td_batch_matmul_s8.c) */
+typedef struct {
+    int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+    int32_t k_h, k_w, stride_h, stride_w, pad_h, pad_w;
+    int32_t in_offset, out_offset, act_min, act_max;
+    const int8_t *weights;   /* [out_c][k_h][k_w][in_c], as in the .tflite */
+    const int32_t *bias;     /* [out_c] or NULL */
+    const int32_t *mult;     /* [out_c] */
+    const int32_t *shift;    /* [out_c] */
+    void *scratch;           /* planned: int32 [batches][out_h][out_w][out_c] accumulators */
+} td_transpose_conv_params_t;
+
+typedef struct {
+    int32_t n_batch;         /* output matrices: the product of the batch dims */
+    int32_t ndim;            /* batch dims (merged; the last one fastest) */
+    int32_t dims[TD_MAX_DIMS];
+    int32_t lhs_strides[TD_MAX_DIMS];  /* elements per batch step, 0 on broadcast axes */
+    int32_t rhs_strides[TD_MAX_DIMS];
+    int32_t rows, cols, depth;         /* out[rows][cols] = lhs[rows][depth] x rhs[depth][cols] */
+    int32_t lhs_row_stride, lhs_depth_stride;   /* adj_x swaps them */
+    int32_t rhs_depth_stride, rhs_col_stride;   /* adj_y swaps them */
+    int32_t lhs_offset, rhs_offset, out_offset;
+    int32_t mult, shift;
+} td_batch_matmul_params_t;
 
 /* ---- model I/O: float boundary conversion (TFLite Micro's AffineQuantize / Dequantize), ARG_MAX / ARG_MIN */
 typedef struct {
@@ -194,6 +218,11 @@ void td_resize_bilinear_s8(const td_resize_params_t *p, const int8_t *in, int8_t
 void td_lut_s8(const td_lut_params_t *p, const int8_t *in, int8_t *out);
 void td_prelu_s8(const td_binary_params_t *p, const int8_t *in, const int8_t *alpha, int8_t *out);
 void td_l2norm_s8(const td_l2norm_params_t *p, const int8_t *in, int8_t *out);
+/* ---- TRANSPOSE_CONV, BATCH_MATMUL */
+void td_transpose_conv_s8(const td_transpose_conv_params_t *p, const int8_t *in, int8_t *out);
+void td_batch_matmul_s8(const td_batch_matmul_params_t *p, const int8_t *lhs, const int8_t *rhs,
+                        int8_t *out);
+
 /* ---- model I/O (in/out are the tensors' bytes: float32 / int32 / int64 little-endian) */
 void td_quantize_f32_s8(const td_quantize_f32_params_t *p, const int8_t *in, int8_t *out);
 void td_dequantize_s8_f32(const td_dequantize_params_t *p, const int8_t *in, int8_t *out);

@@ -28,6 +28,7 @@ REQUIRED_OPS = {
     "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR",
     # issue 10, binary and reduction ops
     "SUB", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "SUM", "REDUCE_MAX",
+    "TRANSPOSE_CONV", "BATCH_MATMUL",
     # ---- model I/O
     "DEQUANTIZE", "ARG_MAX", "ARG_MIN",
 }
@@ -37,7 +38,8 @@ REQUIRED_OPS = {
 EXACT = ["conv_same_relu", "conv_same_asym", "conv_grouped", "conv_dilated", "conv1d_dynbatch",
          "dw_same_relu6", "dw_dm2_s2_valid", "pool_avg", "pool_max", "add_broadcast",
          "add_relu", "mul_same_shape", "mean_keepdims", "concat_axis1", "relu_standalone",
-         "pad_asym"]
+         "pad_asym",
+         "tconv_same_s2", "tconv_k53_s32_valid", "tconv_k5_s3_same_relu6", "tconv_outpad"]
 
 
 def _graph(name):

@@ -48,3 +48,20 @@ def test_many_problems_are_counted_not_all_quoted():
     from tinydeploy.compiler.verify import verify
     with pytest.raises(ModelError, match=r"made-up problem 5; and 4 more; re-export"):
         verify(g)
+
+
+def test_recurrent_ops_and_int16_activations_are_named_as_not_supported_yet():
+    import numpy as np
+
+    from tflite_builder import build, tensor
+    t = [tensor("x", [1, 4, 3], "int8", 0.1, 0), tensor("y", [1, 4, 5], "int8", 0.1, 0)]
+    lstm = build(t, [("UNIDIRECTIONAL_SEQUENCE_LSTM", [0], [1]), ], [0], [1])
+    with pytest.raises(ModelError, match=r"layer 0 UNIDIRECTIONAL_SEQUENCE_LSTM; recurrent "
+                                         r"ops \(LSTM, GRU, RNN, SVDF\) are not supported yet"):
+        compile_model(lstm)
+    w = np.ones((3, 4), np.int8)
+    t16 = [tensor("x", [1, 4], "int16", 0.1, 0), tensor("w", [3, 4], "int8", 0.01, 0, w),
+           tensor("y", [1, 3], "int16", 0.1, 0)]
+    with pytest.raises(ModelError, match=r"int16: 16x8 quantization \(int16 activations\) is "
+                                         "not supported yet"):
+        compile_model(build(t16, [("FULLY_CONNECTED", [0, 1, -1], [2])], [0], [2]))

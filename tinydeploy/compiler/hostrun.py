@@ -11,6 +11,7 @@ arithmetic is the device's.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +26,25 @@ from .boundary import np_dtype
 from .codegen import COMMON_CFLAGS, generate
 from .planner import Plan
 from .program import Program
+
+# A compiler's or linker's diagnostic: `file:line[:col]: [fatal ]error: ...`, `#error`, or a
+# link error; never the echoed command line (which holds -Werror and file names).
+_DIAGNOSTIC = re.compile(r"^\S+?:\d+(?::\d+)?: (?:fatal )?error: |#error|"
+                         r"undefined reference to|multiple definition of|region `\w+' overflowed|"
+                         r"^collect2: error|^\S*ld(?:\.\w+)?: ")
+
+
+def compiler_error(output: str) -> str:
+    """The first real error line of a compiler/linker/make run (see _DIAGNOSTIC), else the
+    last line make printed about a failing target, else its last line."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    for ln in lines:
+        if _DIAGNOSTIC.search(ln):
+            return ln[:300]
+    for ln in reversed(lines):
+        if ln.startswith("make") and "Error" in ln:
+            return ln[:300]
+    return lines[-1][:300] if lines else "(no output)"
 
 
 def kernel_sources() -> list[Path]:
@@ -43,8 +63,7 @@ def compile_host(src_dir: Path, exe: Path, extra_flags: list[str] | None = None)
            "-o", str(exe), *srcs, "-lm"]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
-        first = (res.stderr.strip().splitlines() or ["(no output)"])[0]
-        raise ToolError(f"host compile of the generated C failed: {first}")
+        raise ToolError(f"host compile of the generated C failed: {compiler_error(res.stderr)}")
 
 
 def _per_sample(shape) -> tuple:

@@ -93,6 +93,14 @@ def _parse_options(kind: str, op) -> dict:
     if kind == "L2_NORMALIZATION":
         o = _options(op, tflite.L2NormOptions)
         return {"activation": _ACT.get(o.FusedActivationFunction(), "?") if o else "NONE"}
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL
+    if kind == "TRANSPOSE_CONV":
+        o = _options(op, tflite.TransposeConvOptions)
+        return {"padding": _padding(o.Padding()), "stride_h": o.StrideH(), "stride_w": o.StrideW(),
+                "activation": _ACT.get(o.FusedActivationFunction(), "?")}
+    if kind == "BATCH_MATMUL":
+        o = _options(op, tflite.BatchMatMulOptions)
+        return {"adj_x": bool(o.AdjX()) if o else False, "adj_y": bool(o.AdjY()) if o else False}
     return {}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..errors import ModelError
 from . import boundary
 from .ir import Graph
+from .shape_inputs import output_shape_ops
 
 ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
 SUPPORTED_OPS = {
@@ -23,6 +24,8 @@ SUPPORTED_OPS = {
     "SUB", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "SUM", "REDUCE_MAX",
     # activations and L2 normalization (lower/activation.py, lower/l2norm.py)
     "LEAKY_RELU", "PRELU", "HARD_SWISH", "TANH", "ELU", "L2_NORMALIZATION",
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL
+    "TRANSPOSE_CONV", "BATCH_MATMUL",
     # ---- model I/O: float boundary, index outputs
     "DEQUANTIZE", "ARG_MAX", "ARG_MIN",
 } | ALIAS_OPS
@@ -36,17 +39,38 @@ _DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
                       "RESIZE_NEAREST_NEIGHBOR": {1}, "RESIZE_BILINEAR": {1},
                       # issue 10, reductions
                       "SUM": {1}, "REDUCE_MAX": {1},
+                      # ---- TRANSPOSE_CONV (input 0: the output shape)
+                      "TRANSPOSE_CONV": {0},
                       # ---- model I/O
                       "ARG_MAX": {1}, "ARG_MIN": {1}}
 
 
+# Recurrent ops: named as such in the refusal (a Keras LSTM/GRU/RNN converts to these).
+RECURRENT_OPS = {"UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM", "LSTM",
+                 "UNIDIRECTIONAL_SEQUENCE_RNN", "BIDIRECTIONAL_SEQUENCE_RNN", "RNN", "SVDF",
+                 "GRU", "CUSTOM:GRU"}
+
+
+def _unsupported_message(where: str, bad: list) -> str:
+    names = ", ".join(f"layer {op.index} {op.kind}" for op in bad)
+    extra = ""
+    if any(op.kind in RECURRENT_OPS for op in bad):
+        extra = ("; recurrent ops (LSTM, GRU, RNN, SVDF) are not supported yet: unroll the "
+                 "recurrence or use convolutions over time")
+    return (f"{where}: unsupported op(s): {names}{extra}; tinydeploy supports "
+            f"{', '.join(sorted(SUPPORTED_OPS))}")
+
+
 def validate(g: Graph, where: str = "model") -> None:
     """Raise ModelError unless every op has a kernel and every activation is int8."""
-    unsupported = [f"layer {op.index} {op.kind}" for op in g.ops if op.kind not in SUPPORTED_OPS]
+    shape_only = output_shape_ops(g)     # TRANSPOSE_CONV output-shape arithmetic: unused
+    unsupported = [op for op in g.ops
+                   if op.kind not in SUPPORTED_OPS and op.index not in shape_only]
     if unsupported:
-        raise ModelError(f"{where}: unsupported op(s): {', '.join(unsupported)}; tinydeploy "
-                         f"supports {', '.join(sorted(SUPPORTED_OPS))}")
+        raise ModelError(_unsupported_message(where, unsupported))
     for op in g.ops:
+        if op.index in shape_only:
+            continue
         skip = _DESCRIPTOR_INPUTS.get(op.kind, set())
         for pos, ti in enumerate(op.inputs + op.outputs):
             if ti < 0 or (pos < len(op.inputs) and pos in skip):
@@ -64,11 +88,18 @@ def validate(g: Graph, where: str = "model") -> None:
                     f"{op.kind} is {t.dtype}; convert with full-integer quantization (float "
                     "tensors are taken only as a model input feeding QUANTIZE or a model "
                     "output of DEQUANTIZE; `tinydeploy convert` gives int8 input/output)")
+            if t.dtype == "int16":
+                raise ModelError(f"{where}: tensor '{t.name}' of layer {op.index} {op.kind} is "
+                                 "int16: 16x8 quantization (int16 activations) is not "
+                                 "supported yet; convert with int8 activations")
             raise ModelError(f"{where}: tensor '{t.name}' of layer {op.index} {op.kind} is "
                              f"{t.dtype}; tinydeploy supports int8 activations only")
     boundary.check_io(g, where)
+    shape_values = {t for op in g.ops if op.index in shape_only for t in op.outputs}
     for op in g.ops:
         for ti in op.inputs + op.outputs:
+            if op.index in shape_only or ti in shape_values:
+                continue
             if (ti >= 0 and not g.t(ti).is_const and g.t(ti).quant is None
                     and g.t(ti).dtype == "int8"):
                 raise ModelError(f"{where}: tensor '{g.t(ti).name}' of layer {op.index} has no "

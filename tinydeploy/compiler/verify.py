@@ -23,6 +23,9 @@ from .params import MAX_DIMS
 from .verify_ops import OP_RULES
 
 SHOWN = 6                       # problems quoted in the error; the rest are counted
+# Inputs a model may leave out (tensor index -1): biases. Anywhere else -1 is damage.
+OPTIONAL_INPUTS = {"CONV_2D": {2}, "DEPTHWISE_CONV_2D": {2}, "FULLY_CONNECTED": {2},
+                   "TRANSPOSE_CONV": {3}}
 _ZP_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (0, 0)}
 _QUANTIZED = ("int8", "uint8", "int16")
 _FLOAT32_TINY = float(np.finfo(np.float32).tiny)     # smallest normal float32
@@ -74,7 +77,9 @@ def _graph_problems(g: Graph) -> list[str]:
             out.append(f"model output tensor {x} is a constant")
     written = set(valid)
     for op in g.ops:
-        for x in op.inputs:
+        for pos, x in enumerate(op.inputs):
+            if x == -1 and pos not in OPTIONAL_INPUTS.get(op.kind, ()):
+                out.append(f"layer {op.index} {op.kind} leaves out its input {pos}, which it needs")
             if 0 <= x < n and not g.t(x).is_const and x not in written:
                 out.append(f"layer {op.index} {op.kind} reads tensor {x} before any layer writes "
                            "it (operators not in execution order, or a cycle)")

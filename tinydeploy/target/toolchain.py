@@ -4,10 +4,10 @@ COMMON_CFLAGS, the flags the generated C itself needs, belong to compiler.codege
 re-exported here beside the per-core flags."""
 from __future__ import annotations
 
-import re
 import shutil
 
 from ..compiler.codegen import COMMON_CFLAGS  # noqa: F401  (the generated C's flags)
+from ..compiler.hostrun import compiler_error  # noqa: F401  (one reading of compiler output)
 from ..errors import ToolError
 
 _CPU = {
@@ -45,26 +45,6 @@ def relevant_line(output: str, keys: tuple[str, ...] = FLASH_TOOL_KEYS) -> str:
         if any(k in ln.lower() for k in keys):
             return ln[:300]
     return lines[-1][:300] if lines else "(no output)"
-
-
-# A compiler's or linker's diagnostic: `file:line[:col]: [fatal ]error: ...`, `#error`, or a
-# link error; never the echoed command line (which holds -Werror and file names).
-_DIAGNOSTIC = re.compile(r"^\S+?:\d+(?::\d+)?: (?:fatal )?error: |#error|"
-                         r"undefined reference to|multiple definition of|region `\w+' overflowed|"
-                         r"^collect2: error|^\S*ld(?:\.\w+)?: ")
-
-
-def compiler_error(output: str) -> str:
-    """The first real error line of a compiler/linker/make run (see _DIAGNOSTIC), else the
-    last line make printed about a failing target, else relevant_line()."""
-    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    for ln in lines:
-        if _DIAGNOSTIC.search(ln):
-            return ln[:300]
-    for ln in reversed(lines):
-        if ln.startswith("make") and "Error" in ln:
-            return ln[:300]
-    return relevant_line(output, COMPILER_KEYS)
 
 
 def require(tool: str, package: str) -> str:

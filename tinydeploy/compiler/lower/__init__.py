@@ -19,9 +19,11 @@ import dataclasses
 from ...errors import ModelError
 from ..ir import Graph
 from ..program import Layer, LowerContext, Program
+from ..shape_inputs import output_shape_ops
 from ..validate import ALIAS_OPS
 from .activation import lut, prelu
 from .arg_minmax import arg_minmax
+from .batch_matmul import batch_matmul
 from .broadcast_binary import broadcast_binary
 from .concat import concat
 from .conv import conv
@@ -37,6 +39,7 @@ from .requantize import requantize
 from .resize import resize
 from .shape import SHAPE_DISPATCH
 from .softmax import logistic, softmax
+from .transpose_conv import transpose_conv
 
 # op -> its lowering; one module per op family (conv.py, fully_connected.py, pool.py,
 # elementwise.py, softmax.py, reduce.py, pad.py, concat.py, requantize.py, broadcast_binary.py).
@@ -54,6 +57,8 @@ DISPATCH = {
     # activations (activation.py) and L2 normalization (l2norm.py)
     "LEAKY_RELU": lut, "HARD_SWISH": lut, "TANH": lut, "ELU": lut, "PRELU": prelu,
     "L2_NORMALIZATION": l2norm,
+    # ---- TRANSPOSE_CONV, BATCH_MATMUL (transpose_conv.py, batch_matmul.py)
+    "TRANSPOSE_CONV": transpose_conv, "BATCH_MATMUL": batch_matmul,
     # ---- model I/O: float boundary (QUANTIZE float32 -> int8 is in requantize), ARG_MAX/MIN
     "DEQUANTIZE": dequantize, "ARG_MAX": arg_minmax, "ARG_MIN": arg_minmax,
 }
@@ -74,7 +79,10 @@ def lower(g: Graph) -> Program:
     fold_dilated_convs(g)
     low = LowerContext(g)
     layers = []
+    shape_only = output_shape_ops(g)
     for op in g.ops:
+        if op.index in shape_only:
+            continue                      # TRANSPOSE_CONV output-shape arithmetic (unused)
         if op.kind in ALIAS_OPS:
             src = g.t(op.inputs[0])
             if src.is_const:
