@@ -178,7 +178,9 @@ def _keras_model(tf, m, kind: str, make_converter) -> LoadedModel:
         inputs = outputs = None
     if (inputs and len(inputs) != 1) or (outputs and len(outputs) != 1):
         raise ModelError(f"model has {len(inputs or [])} inputs and {len(outputs or [])} "
-                         "outputs; tinydeploy converts single-input, single-output models")
+                         "outputs; `tinydeploy convert` takes single-input, single-output "
+                         "models (convert it with tf.lite.TFLiteConverter: inspect, predict, "
+                         "build and run take .tflite models with several inputs/outputs)")
     shape = tuple(inputs[0].shape)[1:] if inputs else None
     batch = tuple(inputs[0].shape)[0] if inputs else None
 
