@@ -26,7 +26,7 @@ def test_inspect_escapes_names_from_the_model(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "\x1b" not in r.stdout and "\r" not in r.stdout
     assert not any(line.startswith("error: forged") for line in r.stdout.splitlines())
-    # (names appear escaped once inspect lists the inputs by name)
+    assert "\\x1b[2J" in r.stdout                     # the name is shown, escaped
 
 
 def test_error_messages_escape_names_and_stay_one_line(tmp_path):
