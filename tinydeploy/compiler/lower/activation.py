@@ -20,7 +20,7 @@ from ..ir import Op
 from ..params import MAX_DIMS, BinaryParams, LutParams
 from ..program import Const, ConstArg, Layer, LowerContext, TensorArg
 from . import activation_tables as tables
-from .elementwise import _broadcast_strides, _merge_dims
+from .elementwise import _merge_dims, broadcast_strides
 
 
 def _check_out(op: Op, y, scale: float, zp: int) -> None:
@@ -84,8 +84,8 @@ def prelu(low: LowerContext, op: Op) -> Layer:
                      in1_mult=m1, in1_shift=s1, in2_mult=0, in2_shift=0, out_mult=m2,
                      out_shift=s2, act_min=-128, act_max=127)
     if a.size != y.size:
-        dims, s_x, s_a = _merge_dims(out_shape, _broadcast_strides(x.shape, out_shape),
-                                     _broadcast_strides(a.shape, out_shape))
+        dims, s_x, s_a = _merge_dims(out_shape, broadcast_strides(x.shape, out_shape),
+                                     broadcast_strides(a.shape, out_shape))
         p.ndim = len(dims)
         p.dims[:p.ndim] = dims
         p.strides1[:p.ndim] = s_x

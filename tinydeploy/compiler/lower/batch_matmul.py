@@ -16,16 +16,7 @@ from .. import quant
 from ..ir import Op
 from ..params import MAX_DIMS, BatchMatMulParams
 from ..program import Const, Layer, LowerContext, TensorArg
-
-
-def _batch_strides(batch_shape, out_batch) -> list[int]:
-    """Element strides of one operand's matrices per output batch dimension (0 where
-    the operand broadcasts)."""
-    strides, acc = [0] * len(batch_shape), 1
-    for d in range(len(batch_shape) - 1, -1, -1):
-        strides[d] = 0 if batch_shape[d] == 1 and out_batch[d] != 1 else acc
-        acc *= batch_shape[d]
-    return strides
+from .elementwise import broadcast_strides
 
 
 def _merge(dims, s1, s2):
@@ -67,8 +58,8 @@ def batch_matmul(low: LowerContext, op: Op) -> Layer:
         raise ModelError(f"{where}: shapes {list(lhs.shape)} x {list(rhs.shape)} "
                          f"(adj_x={adj_x}, adj_y={adj_y}) do not give the output "
                          f"{list(y.shape)}")
-    dims, s1, s2 = _merge(out_batch, [s * a * bb for s in _batch_strides(ls[:-2], out_batch)],
-                          [s * c * d for s in _batch_strides(rs[:-2], out_batch)])
+    dims, s1, s2 = _merge(out_batch, [s * a * bb for s in broadcast_strides(ls[:-2], out_batch)],
+                          [s * c * d for s in broadcast_strides(rs[:-2], out_batch)])
     if len(dims) > MAX_DIMS:
         raise ModelError(f"{where}: more than {MAX_DIMS} batch dimensions")
     nd = len(dims)

@@ -12,7 +12,9 @@ from ..params import MAX_DIMS, BinaryParams
 from ..program import Const, Layer, LowerContext, TensorArg
 
 
-def _broadcast_strides(in_shape, out_shape) -> list[int]:
+def broadcast_strides(in_shape, out_shape) -> list[int]:
+    """Element strides of an operand per output dimension (leading dims padded with 1; 0
+    where the operand broadcasts)."""
     shape = (1,) * (len(out_shape) - len(in_shape)) + tuple(in_shape)
     strides, acc = [0] * len(shape), 1
     for d in range(len(shape) - 1, -1, -1):
@@ -41,8 +43,8 @@ def set_broadcast(p: BinaryParams, a_shape, b_shape, out_shape) -> None:
     size = int(np.prod(out_shape, dtype=np.int64))
     if int(np.prod(a_shape, dtype=np.int64)) == size == int(np.prod(b_shape, dtype=np.int64)):
         return  # same shape, or only the rank differs: the flat loop is exact
-    dims, s1, s2 = _merge_dims(out_shape, _broadcast_strides(a_shape, out_shape),
-                               _broadcast_strides(b_shape, out_shape))
+    dims, s1, s2 = _merge_dims(out_shape, broadcast_strides(a_shape, out_shape),
+                               broadcast_strides(b_shape, out_shape))
     nd = len(dims)
     p.ndim = nd
     p.dims[:nd] = dims
