@@ -403,5 +403,9 @@ def report(artefacts, output, board):
     _write_report(list(artefacts), output, board)
 
 
+from .cli_train import distill as _distill  # noqa: E402 - the training commands' own module
+
+main.add_command(_distill)
+
 if __name__ == "__main__":
     main()
