@@ -95,7 +95,8 @@ def distill_model(teacher_path, data, out_path, *, student=None, student_arch=No
     t_out = _Logits(tfk, teacher, "teacher")
     feat_t = [teacher.get_layer(n) if n in _names(teacher) else _no_layer(teacher, n, "teacher")
               for n, _ in pairs]
-    t_model = tfk.Model(teacher.inputs, [t_out.tensor, *[lay.output for lay in feat_t]])
+    t_model = tfk.Model(teacher.inputs, [t_out.tensor, *[_output(tfk, teacher, lay)
+                                                          for lay in feat_t]])
     t_train = [np.asarray(a) for a in _as_list(t_model.predict(d.x_train, batch_size=256,
                                                                verbose=0))]
     t_logits = t_out.fix(t_train[0])
@@ -105,9 +106,10 @@ def distill_model(teacher_path, data, out_path, *, student=None, student_arch=No
     s_out = _Logits(tfk, smodel, "student")
     feat_s = [smodel.get_layer(n) if n in _names(smodel) else _no_layer(smodel, n, "student")
               for _, n in pairs]
-    s_model = tfk.Model(smodel.inputs, [s_out.tensor, *[lay.output for lay in feat_s]])
-    projs = [_projection(tfk, ls.output.shape, tt.shape, f"{a}:{b}")
-             for ls, tt, (a, b) in zip(feat_s, t_train[1:], pairs)]
+    s_feats = [_output(tfk, smodel, lay) for lay in feat_s]
+    s_model = tfk.Model(smodel.inputs, [s_out.tensor, *s_feats])
+    projs = [_projection(tfk, ls.shape, tt.shape, f"{a}:{b}")
+             for ls, tt, (a, b) in zip(s_feats, t_train[1:], pairs)]
     w0 = smodel.get_weights()
     loop = _Loop(tf, tfk, s_model, d, ids, t_logits, t_train[1:], projs, temperature,
                  batch_size, epochs, learning_rate, seed, say)
@@ -194,6 +196,19 @@ def _no_layer(model, name, who):
                      f"{', ...' if len(model.layers) > 9 else ''})")
 
 
+def _output(tfk, model, layer):
+    """`layer`'s output in `model`'s own graph (a layer called in several graphs, as in
+    Keras 3 models rebuilt as tf_keras, has one node per call)."""
+    for node in reversed(layer._inbound_nodes):
+        out = node.outputs
+        try:
+            tfk.Model(model.inputs, out)
+            return out
+        except ValueError:
+            continue
+    raise ModelError(f"--feature: layer {layer.name!r} is not connected to the model's input")
+
+
 def _projection(tfk, s_shape, t_shape, pair):
     s, t = tuple(s_shape[1:]), tuple(t_shape[1:])
     if s[:-1] != t[:-1]:
@@ -235,7 +250,9 @@ class _Logits:
         kind = type(self.layer).__name__
         if kind == "Softmax" or (kind == "Activation" and getattr(act, "__name__", "")
                                  == "softmax"):
-            self.tensor, self.how = self.layer.input, f"input of the final {kind} layer"
+            hist = model.outputs[0]._keras_history
+            self.tensor = self.layer._inbound_nodes[hist.node_index].input_tensors
+            self.how = f"input of the final {kind} layer"
         elif getattr(act, "__name__", "") == "softmax":
             self.saved, self.tensor = act, model.outputs[0]
             self.how = f"{self.layer.name} without its softmax activation"
