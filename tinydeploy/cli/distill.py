@@ -1,5 +1,5 @@
 """`tinydeploy distill`: its options and a thin call into train/distill.py (registered on the
-main group by cli.py; this module imports cli.py only when the command runs)."""
+main group by cli/__init__.py, which it imports only when the command runs)."""
 from __future__ import annotations
 
 import json
@@ -42,22 +42,22 @@ import click
 def distill(**kw):
     """Train a small student from TEACHER (knowledge distillation) and report teacher, student
     alone and distilled student accuracy, float and int8 (generated C), and sizes."""
-    from . import cli
+    from .. import cli
     cli._friendly(_distill)(**kw)
 
 
 def _distill(teacher, data, output, student, student_arch, knobs, temperature, alpha,
              features, epochs, batch_size, learning_rate, validation_split, seed, samples,
              as_json):
-    from . import cli
-    from .errors import TinyDeployError
-    from .progress import reporter
-    from .train.distill import distill_model, format_distill_report
+    from .. import cli
+    from ..errors import TinyDeployError
+    from ..progress import reporter
+    from ..train.distill import distill_model, format_distill_report
     if knobs and student_arch is None:
         raise TinyDeployError("--knob sets knobs of --student-arch; give --student-arch too")
     parsed = None
     if student_arch is not None:
-        from .train.families import parse_knobs
+        from ..train.families import parse_knobs
         parsed = parse_knobs(student_arch, knobs)
     report = distill_model(teacher, data, output, student=student, student_arch=student_arch,
                            knobs=parsed, temperature=temperature, alpha=alpha, epochs=epochs,

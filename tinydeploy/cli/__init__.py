@@ -1,4 +1,5 @@
-"""The `tinydeploy` command line: a thin Click layer over the library."""
+"""The `tinydeploy` command line: a thin Click layer over the library. The main group and
+most commands live here; commands with many options have their own module beside it."""
 from __future__ import annotations
 
 import functools
@@ -7,8 +8,8 @@ import sys
 
 import click
 
-from . import __version__
-from .errors import TinyDeployError, printable
+from .. import __version__
+from ..errors import TinyDeployError, printable
 
 
 def _friendly(fn):
@@ -45,7 +46,7 @@ def _report_option(fn):
 
 
 def _write_report(items, path, board=None, quiet=False) -> None:
-    from .report import make_report
+    from ..report import make_report
     r = make_report(items, path, board)
     click.echo(f"report: {r['html']} (data: {r['json']})", err=quiet)
 
@@ -109,7 +110,7 @@ def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, 
              no_baseline, samples, as_json, report_path):
     """Prune, cluster and/or quantization-aware train a Keras model, convert it to int8 and
     report what each stage bought (accuracy, sparsity, size, arena, flash)."""
-    from .train.optimize import format_optimize_report, optimize_model
+    from ..train.optimize import format_optimize_report, optimize_model
     report = optimize_model(
         model, data, output, prune=prune, prune_structure=prune_structure, qat=qat,
         cluster=cluster, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
@@ -137,7 +138,7 @@ def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, 
 @_friendly
 def convert(model, data, output, samples, as_json):
     """Convert a Keras model (.keras, .h5, SavedModel dir) to a fully int8 .tflite."""
-    from .train.convert import convert_model, format_report
+    from ..train.convert import convert_model, format_report
     report = convert_model(model, data, output, samples=samples,
                            progress=None if as_json else _progress)
     if as_json:
@@ -155,8 +156,8 @@ def convert(model, data, output, samples, as_json):
 @_friendly
 def inspect(model, with_plan, as_json):
     """Per-layer ops, shapes, MACs and weights; totals; planned arena bytes."""
-    from .compiler.compiled import compile_model
-    from .compiler.inspection import format_inspect, inspect_model
+    from ..compiler.compiled import compile_model
+    from ..compiler.inspection import format_inspect, inspect_model
     report = inspect_model(compile_model(model), with_plan=with_plan)
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -179,9 +180,9 @@ def inspect(model, with_plan, as_json):
 @_friendly
 def predict(model, inputs, labels, output, as_json):
     """Run the generated C, compiled for this host, on every input (exact device arithmetic)."""
-    from .compiler.compiled import compile_model
-    from .compiler.predict import predict as run_predict
-    from .progress import reporter
+    from ..compiler.compiled import compile_model
+    from ..compiler.predict import predict as run_predict
+    from ..progress import reporter
     r = run_predict(compile_model(model), inputs, labels, output, progress=reporter(as_json))
     summary = {k: v for k, v in r.items() if k != "outputs"}
     if as_json:
@@ -201,7 +202,7 @@ def predict(model, inputs, labels, output, as_json):
 @_friendly
 def boards(as_json):
     """List the supported boards: core, clock, flash, RAM, framework, emulated or real."""
-    from .target.boards import list_boards
+    from ..target.boards import list_boards
     rows = [dict(name=b.name, core=b.core, fpu=b.fpu, clock_mhz=b.clock_hz / 1e6,
                  flash_bytes=b.flash.size, ram_bytes=b.ram.size, framework=b.framework,
                  emulated=b.emulated, mcu=b.mcu, description=b.description)
@@ -233,12 +234,12 @@ def boards(as_json):
 @_friendly
 def build(model, board, output, benchmark_id, energy_mode, as_json, report_path):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
-    from .compiler.compiled import compile_model
-    from .progress import reporter
-    from .target.boards import load_board
-    from .target.build import build_firmware
-    from .target.fit import FitError
-    from .target.sizes import format_size_report
+    from ..compiler.compiled import compile_model
+    from ..progress import reporter
+    from ..target.boards import load_board
+    from ..target.build import build_firmware
+    from ..target.fit import FitError
+    from ..target.sizes import format_size_report
     compiled = compile_model(model)
     board = load_board(board)
     try:
@@ -283,8 +284,8 @@ def build(model, board, output, benchmark_id, energy_mode, as_json, report_path)
 def flash(build_dir, board, port, runner, runner_args, serial, stop_, as_json):
     """Flash BUILD_DIR (written by `tinydeploy build`; default .) onto its board, or start it
     in QEMU for an emulated board and print the serial URL to use."""
-    from .target.flash import flash as run_flash
-    from .target.flash import stop
+    from ..target.flash import flash as run_flash
+    from ..target.flash import stop
     if stop_:
         r = stop(build_dir)
         click.echo(json.dumps(r, indent=2) if as_json else r["message"])
@@ -325,7 +326,7 @@ def _profile_options(fn):
 
 
 def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
-    from .measure.profile import format_profile
+    from ..measure.profile import format_profile
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
@@ -349,10 +350,10 @@ def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
 @_friendly
 def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_json):
     """Measure a device over the serial port: latency, per-layer cost, output check, energy."""
-    from .compiler.compiled import compile_model
-    from .measure.profile import profile_device
-    from .progress import reporter
-    from .target.boards import load_board
+    from ..compiler.compiled import compile_model
+    from ..measure.profile import profile_device
+    from ..progress import reporter
+    from ..target.boards import load_board
     r = profile_device(port, board=load_board(board) if board else None, inputs=inputs,
                        runs=runs, warmup=warmup,
                        validate=compile_model(validate) if validate else None, ppk2=ppk2,
@@ -375,11 +376,11 @@ def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_j
 def run(model, board, output, benchmark_id, port, runner, inputs, runs, warmup, limit, ppk2,
         as_json, report_path):
     """Build, flash (or boot in QEMU) and profile in one command."""
-    from .compiler.compiled import compile_model
-    from .measure.run import run_pipeline
-    from .progress import reporter
-    from .target.boards import load_board
-    from .target.sizes import format_size_report
+    from ..compiler.compiled import compile_model
+    from ..measure.run import run_pipeline
+    from ..progress import reporter
+    from ..target.boards import load_board
+    from ..target.sizes import format_size_report
     board = load_board(board)
     r = run_pipeline(compile_model(model), board, out_dir=output, benchmark_id=benchmark_id, inputs=inputs,
                      runs=runs, warmup=warmup, port=port, runner=runner, ppk2=ppk2,
@@ -403,9 +404,6 @@ def report(artefacts, output, board):
     _write_report(list(artefacts), output, board)
 
 
-from .cli_train import distill as _distill  # noqa: E402 - the training commands' own module
+from .distill import distill as _distill  # noqa: E402 - a command in its own module
 
 main.add_command(_distill)
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,4 @@
+"""`python -m tinydeploy.cli`."""
+from . import main
+
+main()
