@@ -75,9 +75,11 @@ def main() -> int:
             outcomes.update(o)
             reasons.update(r)
             escapes += e
+            for seed, i, what in e:            # at once: a stopped run still tells
+                print(f"ESCAPE seed {seed} mutant {i}: {what}", file=sys.stderr)
             if n % 20 == 0 or n == len(tasks):
-                print(f"... {sum(outcomes.values()):,} mutants, {time.time() - t0:,.0f} s",
-                      file=sys.stderr)
+                print(f"... {sum(outcomes.values()):,} mutants, {outcomes['escaped']:,} "
+                      f"escaped, {time.time() - t0:,.0f} s", file=sys.stderr)
     total = sum(outcomes.values())
     print(f"reader fuzz: {total:,} mutants of {', '.join(BASES)} models in "
           f"{time.time() - t0:,.0f} s: accepted {outcomes['accepted']:,}, refused "
