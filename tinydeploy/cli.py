@@ -403,5 +403,9 @@ def report(artefacts, output, board):
     _write_report(list(artefacts), output, board)
 
 
+from .search.cli import register as _register_search  # noqa: E402
+
+_register_search(main, _friendly, _show)
+
 if __name__ == "__main__":
     main()
