@@ -46,7 +46,14 @@ def main() -> int:
     a = ap.parse_args()
     board = load_board(a.board)
     if a.from_rows:
-        rows = json.loads(Path(a.from_rows).read_text())
+        old = json.loads(Path(a.from_rows).read_text())
+        rows = []          # features recomputed from the models (they may have changed)
+        for name in dict.fromkeys(r["model"] for r in old):
+            mine = [r for r in old if r["model"] == name]
+            new = cmod.layer_features(zoo.tflite_path(name))
+            for r, m in zip(new, mine):
+                r.update(instructions=m["instructions"], model=name)
+            rows += new
     else:
         rows = []
         for name in CALIBRATION:

@@ -16,17 +16,17 @@ def tiny_cnn(trial):
     return k.Model(x, k.layers.Dense(trial.classes, activation="softmax")(y))
 
 
-def stripes(n=160, seed=0):
+def stripes(n=400, seed=0):
     """Two classes: a bright top half or a bright bottom half (learnable in an epoch or two)."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(0, 0.5, (n, 12, 12, 1)).astype(np.float32)
     y = rng.integers(0, 2, n)
-    x[y == 0, :6] += 0.5
-    x[y == 1, 6:] += 0.5
+    x[y == 0, :6] += 1.0
+    x[y == 1, 6:] += 1.0
     return x, y.astype(np.int64)
 
 
-def save_stripes(path, n=160, seed=0):
+def save_stripes(path, n=400, seed=0):
     x, y = stripes(n, seed)
     np.savez(path, x=x, y=y)
     return path

@@ -15,7 +15,8 @@ from .trial import SearchConfig, run_trial
 def _trainable(cfg: SearchConfig):
     def trainable(config):
         from ray import tune
-        number = int(tune.get_context().get_trial_id().rsplit("_", 1)[-1])
+        tid = tune.get_context().get_trial_id()      # e.g. "5bda9b91": hex, unique in the run
+        number = int(tid, 16) % 1_000_000 if all(c in "0123456789abcdef" for c in tid) else 0
 
         def report(epoch, acc, row):
             tune.report({"val_accuracy": acc, "final": False, "row": json.dumps(row, default=str)})
@@ -27,6 +28,16 @@ def _trainable(cfg: SearchConfig):
         tune.report({"val_accuracy": row.get("val_accuracy") or 0.0, "final": True,
                      "row": json.dumps(row, default=str)})
     return trainable
+
+
+class _Define:
+    """OptunaSearch's define-by-run space (picklable: Tune checkpoints the searcher)."""
+
+    def __init__(self, cfg: SearchConfig):
+        self.cfg = cfg
+
+    def __call__(self, t):
+        space.define(self.cfg, t.suggest_categorical)
 
 
 def search(cfg: SearchConfig, address=None, progress=None) -> tuple[list[dict], Path]:
@@ -41,8 +52,7 @@ def search(cfg: SearchConfig, address=None, progress=None) -> tuple[list[dict], 
         else:
             ray.init(num_cpus=max(1, cfg.workers), include_dashboard=False, log_to_driver=False)
     try:
-        def define(t):
-            space.define(cfg, lambda name, choices: t.suggest_categorical(name, choices))
+        define = _Define(cfg)
         storage = Path(cfg.outdir).resolve() / "ray"
         tuner = tune.Tuner(
             tune.with_resources(_trainable(cfg), {"cpu": 1}),
@@ -63,7 +73,8 @@ def search(cfg: SearchConfig, address=None, progress=None) -> tuple[list[dict], 
                                                          "reason": str(res.error)[:200]}
         if not m.get("final", True) and row.get("status") == "running":
             row.update(status="stopped", reason="stopped early by ASHA")
+        row.update(ray_trial=row["trial"], trial=i)     # Tune's order; the id names trials/<id>
         if progress:
-            progress(f"trial {row['trial']}: {row['status']}")
+            progress(f"trial {i}: {row['status']}")
         rows.append(row)
     return rows, storage

@@ -112,9 +112,13 @@ def define(cfg, suggest) -> dict:
     return {**knobs, **compression(cfg, suggest)}
 
 
+def compression_defaults() -> dict:
+    return {"prune": 0.0, "cluster": 0, "qat": False}
+
+
 def compression(cfg, suggest) -> dict:
     if not cfg.compress:
-        return {"prune": 0.0, "cluster": 0, "qat": False}
+        return compression_defaults()
     out = {"prune": suggest("prune", PRUNE), "cluster": suggest("cluster", CLUSTER),
            "qat": suggest("qat", QAT)}
     if cfg.teacher:

@@ -90,6 +90,7 @@ def run_trial(cfg: SearchConfig, knobs: dict, number: int, report=None, progress
     from ..train.tfenv import import_tf
     say = progress or (lambda msg: None)
     t0 = time.monotonic()
+    knobs = {**space.compression_defaults(), **knobs}
     tf = import_tf()
     import tf_keras
     tdir = Path(cfg.outdir) / "trials" / f"{number:04d}"

@@ -3,6 +3,9 @@
 Contract: every kernel call's instruction count is modelled as a non-negative linear function
 of features read off the lowered program (no device needed):
     instr = c0 + c1 * MACs + c2 * output elements + c3 * input elements + c4 * weight bytes
+            + c5 * MACs per output channel (an im2col / patch size: rows built per call)
+            + c6 * output pixels (per-pixel loop overhead)
+            + c7 * output pixels x (channels mod 4) (the scalar tail of 4-channel SIMD loops)
 with one coefficient vector per (core, kernel), fitted by non-negative least squares on the
 per-layer instruction counts that real firmware reports in QEMU (`td-layers`), plus a
 per-core fallback fitted on all layers for kernels the calibration never saw.
@@ -24,14 +27,14 @@ from ..compiler.compiled import Compiled, as_compiled
 from ..errors import TinyDeployError
 from ..resources import data_dir
 
-FEATURES = ("const", "macs", "out_elems", "in_elems", "weight_bytes")
+FEATURES = ("const", "macs", "out_elems", "in_elems", "weight_bytes", "patch", "pixels", "tail")
 FALLBACK = "*"
 
 
 def layer_features(compiled: Compiled) -> list[dict]:
     """One row per kernel call (the device's td-layers rows, in order): kernel, op, index,
     and the FEATURES values."""
-    program = compiled.program
+    program = as_compiled(compiled).program
     g = program.graph
     rows = []
     for layer in program.layers:
@@ -39,9 +42,14 @@ def layer_features(compiled: Compiled) -> list[dict]:
             continue
         ins = sum(g.t(t).size for t in layer.inputs if t is not None and t >= 0)
         wbytes = layer.weight_bytes or sum(c.nbytes for c in layer.consts)
+        out = g.t(layer.output)
+        channels = out.shape[-1] if out.shape else 1
         rows.append({"kernel": layer.kernel, "op": layer.op, "tflite_index": layer.index,
                      "const": 1.0, "macs": float(layer.macs), "out_elems": float(g.t(layer.output).size),
-                     "in_elems": float(ins), "weight_bytes": float(wbytes)})
+                     "in_elems": float(ins), "weight_bytes": float(wbytes),
+                     "patch": float(layer.macs) / max(1, channels),
+                     "pixels": float(out.size // max(1, channels)),
+                     "tail": float(out.size // max(1, channels) * (channels % 4))})
     return rows
 
 
@@ -95,7 +103,7 @@ class CostModel:
                                   f"benchmarks/calibrate_cost_model.py") from None
 
 
-def fit(core: str, rows: list[dict], min_samples: int = 2) -> CostModel:
+def fit(core: str, rows: list[dict], min_samples: int = 1) -> CostModel:
     """Fit from rows of layer_features() with a measured "instructions" each."""
     if not rows:
         raise TinyDeployError("no measured layers to fit a cost model on")
