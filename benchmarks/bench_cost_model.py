@@ -24,9 +24,10 @@ def main() -> int:
     ap.add_argument("--board", default="mps2-an386")
     ap.add_argument("--models", default=str(MODELS))
     ap.add_argument("--json")
+    ap.add_argument("--cost", help="a cost model JSON instead of the shipped one")
     a = ap.parse_args()
     board = load_board(a.board)
-    cm = cmod.default_cost_model(board.core)
+    cm = cmod.CostModel.load(a.cost) if a.cost else cmod.default_cost_model(board.core)
     out = []
     for name in ("kws", "vww", "ic", "ad"):
         path = Path(a.models) / f"{name}.tflite"

@@ -42,6 +42,7 @@ def main() -> int:
     ap.add_argument("--board", default="mps2-an386")
     ap.add_argument("--rows", help="also write the measured layer rows (JSON) here")
     ap.add_argument("--from-rows", help="refit from rows written by --rows (no QEMU)")
+    ap.add_argument("--exclude", nargs="*", default=[], help="leave these zoo models out of the fit")
     ap.add_argument("-o", "--out", help="default: boards/cost/<core>.json")
     a = ap.parse_args()
     board = load_board(a.board)
@@ -63,6 +64,7 @@ def main() -> int:
                   flush=True)
         if a.rows:
             Path(a.rows).write_text(json.dumps(rows))
+    rows = [r for r in rows if r["model"] not in a.exclude]
     cm = cmod.fit(board.core, rows)
     names = sorted({r["model"] for r in rows})
     cm.calibrated_on = names
