@@ -35,10 +35,10 @@ echo "== 6/9 build firmware for mps2-an386 (Cortex-M4F), boot it in QEMU, profil
 echo "== 7/9 report: one self-contained HTML page (plots inline) and its data as JSON"
 "$td" report "$out/digits.tflite" "$out/optimize.json" "$out/convert.json" \
     "$out/predict.json" "$out/run.json" -o "$out/report.html"
-echo "== 8/9 search: 4 trials of a small digits space, pruned before training if over 24 kB RAM"
+echo "== 8/9 search: 4 trials of a small digits space, pruned before training if over 9 kB RAM"
 "$td" search --builder "$here/examples/digits/search_space.py:build" \
     --data "$here/examples/digits/search_space.py:digits" --board mps2-an386 --trials 4 \
-    --epochs 2 --no-compress --max-ram 24000 --seed 0 -o "$out/search" 2> "$out/search.log"
+    --epochs 2 --no-compress --max-ram 9000 --seed 0 -o "$out/search" 2> "$out/search.log"
 echo "== 9/9 done"
 "$VENV/bin/python" "$here/examples/digits/summary.py" "$out"
 echo "artefacts in $out"
