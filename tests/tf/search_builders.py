@@ -16,7 +16,7 @@ def tiny_cnn(trial):
     return k.Model(x, k.layers.Dense(trial.classes, activation="softmax")(y))
 
 
-def stripes(n=400, seed=0):
+def stripes(n=800, seed=0):
     """Two classes: a bright top half or a bright bottom half (learnable in an epoch or two)."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(0, 0.5, (n, 12, 12, 1)).astype(np.float32)
@@ -26,7 +26,7 @@ def stripes(n=400, seed=0):
     return x, y.astype(np.int64)
 
 
-def save_stripes(path, n=400, seed=0):
+def save_stripes(path, n=800, seed=0):
     x, y = stripes(n, seed)
     np.savez(path, x=x, y=y)
     return path

@@ -10,8 +10,10 @@ instructions from the cost model and an energy estimate (measure/energy.py).
 """
 from __future__ import annotations
 
+import json
 import time
 import warnings
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -47,6 +49,13 @@ class SearchConfig:
         d = asdict(self)
         d["input_shape"] = list(self.input_shape)
         return d
+
+
+def trial_seed(seed: int, knobs: dict) -> int:
+    """The training seed: from --seed and the knobs alone, so the same knobs train the same
+    way in either engine, in any order, and when a resumed search re-runs a trial."""
+    text = json.dumps(sorted((k, str(v)) for k, v in knobs.items()))
+    return (seed * 1_000_003 + zlib.crc32(text.encode())) % (2 ** 31)
 
 
 class StopTrial(Exception):
@@ -99,7 +108,7 @@ def run_trial(cfg: SearchConfig, knobs: dict, number: int, report=None, progress
            "reason": "", "trained_epochs": 0, "accuracy_float": None, "accuracy_int8": None,
            "val_accuracy": None, "ram": None, "arena": None, "flash": None,
            "instructions": None, "energy_uj": None}
-    tf_keras.utils.set_random_seed(cfg.seed * 1000 + number)
+    tf_keras.utils.set_random_seed(trial_seed(cfg.seed, knobs))
     model, _ = space.build(cfg, space.fixed(knobs))
     _save(model, tdir / "untrained.h5")
     convert_model(tdir / "untrained.h5", cfg.data, tdir / "untrained.tflite", samples=4, seed=cfg.seed)
