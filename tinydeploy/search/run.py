@@ -62,6 +62,8 @@ def make_config(*, data, board, outdir, family=None, builder=None, teacher=None,
     load_board(board)
     if family:
         space.family(family)
+    else:
+        space.load_builder(builder)     # a bad module:function fails here, in one line
     d = prepare_data(data, Path(outdir), kw.get("seed", 0))
     return SearchConfig(board=board, outdir=str(outdir), family=family, builder=builder,
                         teacher=teacher, **d, **kw)
