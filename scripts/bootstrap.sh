@@ -33,8 +33,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 stamp="$VENV/.td-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "bootstrap: installing tinydeploy[tf,test] into $VENV (first time takes a few minutes)"
+  echo "bootstrap: installing tinydeploy[tf,test,search] into $VENV (first time takes a few minutes)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e ".[tf,test]"
+  "$VENV/bin/python" -m pip install -q -e ".[tf,test,search]"
   touch "$stamp"
 fi

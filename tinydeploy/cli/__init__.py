@@ -404,6 +404,8 @@ def report(artefacts, output, board):
     _write_report(list(artefacts), output, board)
 
 
+from ..search.cli import register as _register_search  # noqa: E402
 from .distill import distill as _distill  # noqa: E402 - a command in its own module
 
 main.add_command(_distill)
+_register_search(main, _friendly, _show)

@@ -1,0 +1,125 @@
+"""`tinydeploy search` end to end on a tiny synthetic dataset with a user builder: the trials
+that cannot fit --max-ram are pruned before any training (fit calls counted), the best model
+fits, an interrupted search resumes from its journal without redoing trials, and the same
+search on a real local Ray instance gives a results table of the same form."""
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tinydeploy.cli import main
+from tinydeploy.compiler.compiled import compile_model
+from tinydeploy.target.boards import load_board
+from tinydeploy.target.fit import estimate
+
+import search_builders
+
+pytestmark = pytest.mark.tf
+
+BUILDER = f"{Path(search_builders.__file__)}:tiny_cnn"
+BOARD = "mps2-an386"
+MAX_RAM = 10_000          # width 2 fits, width 48 does not (its arena alone is ~8.6 kB)
+EPOCHS = 2
+ARGS = ["--builder", BUILDER, "--board", BOARD, "--epochs", str(EPOCHS), "--max-ram", str(MAX_RAM),
+        "--no-compress", "--workers", "1", "--seed", "3"]
+
+
+@pytest.fixture
+def fits(monkeypatch):
+    """Count tf_keras Model.fit calls (trials run in this process with --workers 1)."""
+    import tf_keras
+    calls = []
+    orig = tf_keras.Model.fit
+
+    def counted(self, *a, **k):
+        calls.append(self.name)
+        return orig(self, *a, **k)
+    monkeypatch.setattr(tf_keras.Model, "fit", counted)
+    return calls
+
+
+def _rows(out: Path) -> list[dict]:
+    with open(out / "results.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def _search(out, data, trials):
+    r = CliRunner().invoke(main, ["search", *ARGS, "--data", str(data), "--trials", str(trials),
+                                  "-o", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_search_prunes_unfit_trials_before_training_and_resumes(tmp_path, fits):
+    data = search_builders.save_stripes(tmp_path / "stripes.npz")
+    out = tmp_path / "search"
+    first = _search(out, data, 2)                         # stopped after 2 trials
+    assert first["trials"] == 2 and len(_rows(out)) == 2
+    fits_first = len(fits)
+    # a third trial dies mid-run: left RUNNING in the journal with its knobs asked
+    from tinydeploy.search import local, run
+    cfg = run.make_config(data=str(data), board=BOARD, outdir=str(out), builder=BUILDER, trials=5,
+                          epochs=EPOCHS, max_ram=MAX_RAM, seed=3, compress=False, workers=1)
+    study = local._study(cfg)
+    t = study.ask()
+    t.suggest_categorical("width", [2, 48])
+    t.suggest_categorical("dense", [0, 8])
+    killed = dict(t.params)
+
+    r = _search(out, data, 5)                             # resume: 3 more, the killed one first
+    rows = _rows(out)
+    assert r["trials"] == 5 and [int(x["trial"]) for x in rows] == [0, 1, 3, 4, 5]
+    for x in rows:
+        assert x["status"] in ("complete", "pruned"), x
+        ram = int(x["ram"])
+        if x["status"] == "pruned":                       # never trained, and truly too big
+            assert x["trained_epochs"] == "0" and ram > MAX_RAM and "does not fit" in x["reason"]
+        else:
+            assert x["trained_epochs"] == str(EPOCHS) and ram <= MAX_RAM
+            assert 0.0 <= float(x["accuracy_int8"]) <= 1.0 and float(x["instructions"]) > 0
+            assert float(x["energy_uj"]) > 0
+    assert {x["knob_width"] for x in rows if x["status"] == "pruned"} <= {"48"}
+    assert int(rows[2]["knob_width"]) == killed["width"]  # the killed trial's knobs ran again
+    complete = [x for x in rows if x["status"] == "complete"]
+    pruned = [x for x in rows if x["status"] == "pruned"]
+    assert complete and pruned
+    assert len(fits) == len(complete), "a trial that cannot fit was trained"
+    assert len(fits) - fits_first == sum(x["status"] == "complete" for x in rows[2:]), \
+        "the resumed search redid stored trials"
+    best = compile_model(out / "best.tflite")
+    assert estimate(best, load_board(BOARD), None)["ram"] <= MAX_RAM
+    assert r["best"]["trial"] in {int(x["trial"]) for x in complete}
+    assert r["best"]["accuracy_int8"] == max(float(x["accuracy_int8"]) for x in complete)
+    for x in complete:      # int8 on the generated C tracks the float model (training luck aside)
+        assert abs(float(x["accuracy_int8"]) - float(x["accuracy_float"])) <= 0.1, x
+    assert json.loads((out / "pareto.json").read_text())
+    assert (out / "best.h5").is_file() and (out / "study.journal").is_file()
+
+
+def test_search_on_local_ray_gives_the_same_table(tmp_path):
+    import ray
+
+    from tinydeploy.search import run
+    data = search_builders.save_stripes(tmp_path / "stripes.npz")
+    cfg = run.make_config(data=str(data), board=BOARD, outdir=str(tmp_path / "ray"), builder=BUILDER,
+                          trials=4, epochs=2, max_ram=MAX_RAM, seed=1, compress=False, workers=2)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        r = run.run_search(cfg, "ray")
+    finally:
+        ray.shutdown()
+    rows = _rows(tmp_path / "ray")
+    assert r["engine"] == "ray" and len(rows) == 4
+    assert list(rows[0]) == ["trial", "knob_cluster", "knob_dense", "knob_prune", "knob_qat",
+                             "knob_width", *run.COLUMNS[1:]]
+    for x in rows:
+        assert x["status"] in ("complete", "pruned", "stopped"), x
+        if x["status"] == "pruned":
+            assert x["trained_epochs"] == "0" and int(x["ram"]) > MAX_RAM
+        if x["status"] == "complete":
+            assert int(x["ram"]) <= MAX_RAM
+            assert abs(float(x["accuracy_int8"]) - float(x["accuracy_float"])) <= 0.1, x
+    assert {"complete", "pruned"} <= {x["status"] for x in rows}
+    assert (tmp_path / "ray" / "ray").is_dir() and (tmp_path / "ray" / "best.tflite").is_file()

@@ -1,0 +1,57 @@
+"""`tinydeploy search`: registered on the main group by cli.py (kept thin)."""
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+
+def register(main, friendly, show) -> None:
+    @main.command()
+    @click.option("--family", default=None, help="Model family (train/families.py): ds_cnn, "
+                  "mobilenet_v1, resnet, conv1d, mlp.")
+    @click.option("--builder", default=None, help="module:function (or file.py:function) called "
+                  "with a trial: trial.suggest(name, choices), trial.input_shape, trial.classes; "
+                  "returns a tf_keras model.")
+    @click.option("--data", required=True, help=".npz (x_train/y_train or x/y, optional x_val/y_val, "
+                  "x_test/y_test) or module:function returning arrays.")
+    @click.option("--board", required=True, help="Board name or .toml: its RAM/flash are the default limits.")
+    @click.option("--trials", default=12, show_default=True, type=click.IntRange(1))
+    @click.option("--epochs", default=3, show_default=True, type=click.IntRange(1))
+    @click.option("--objective", type=click.Choice(["accuracy", "pareto"]), default="accuracy",
+                  show_default=True)
+    @click.option("--max-ram", type=click.IntRange(1), default=None,
+                  help="Bytes (default: the board's RAM).")
+    @click.option("--max-flash", type=click.IntRange(1), default=None,
+                  help="Bytes (default: the board's flash).")
+    @click.option("--max-latency", type=click.FloatRange(0, min_open=True), default=None,
+                  help="Instructions per inference (the cost model's estimate).")
+    @click.option("--ray", "ray", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+                  help="Run on Ray Tune (a local instance, or the cluster at ADDRESS).")
+    @click.option("--workers", default=None, type=click.IntRange(1),
+                  help="Trials in parallel (default: one per core).")
+    @click.option("--compress/--no-compress", default=True, show_default=True,
+                  help="Search the compression knobs too (prune, M:N, clusters, QAT).")
+    @click.option("--seed", default=0, show_default=True, type=int)
+    @click.option("-o", "--output", "outdir", default="td-search", show_default=True,
+                  type=click.Path(file_okay=False), help="Results, best model and the study (resumable).")
+    @click.option("--json", "as_json", is_flag=True, help="Print the search report as JSON.")
+    @friendly
+    def search(family, builder, data, board, trials, epochs, objective, max_ram, max_flash, max_latency,
+               ray, workers, compress, seed, outdir, as_json):
+        """Search model knobs and compression (prune, M:N, clusters, QAT) for the best int8 model
+        that fits the board; trials that cannot fit are pruned before training."""
+        from ..progress import reporter
+        from .run import format_report, make_config, run_search
+        cfg = make_config(data=data, board=board, outdir=os.path.abspath(outdir), family=family,
+                          builder=builder, trials=trials, epochs=epochs,
+                          objective=objective, max_ram=max_ram, max_flash=max_flash,
+                          max_latency=max_latency, seed=seed, compress=compress,
+                          workers=workers or os.cpu_count() or 1)
+        r = run_search(cfg, "ray" if ray else "local", None if ray in (None, "local") else ray,
+                       progress=reporter(as_json))
+        if as_json:
+            click.echo(json.dumps(r, indent=2, default=str))
+        else:
+            show(format_report(r))
