@@ -14,8 +14,19 @@ def printable(text: str) -> str:
     return _CONTROL.sub(esc, str(text))
 
 
+_MAX_MESSAGE = 1200
+
+
 class TinyDeployError(Exception):
-    """An error the CLI prints as one line (no traceback) and exits non-zero on."""
+    """An error the CLI prints as one line (no traceback) and exits non-zero on. The message
+    is made one terminal-safe line here (printable), so names quoted from a damaged model
+    cannot split or forge it, and one very long name is cut in the middle."""
+
+    def __init__(self, message="", *args):
+        text = printable(message)
+        if len(text) > _MAX_MESSAGE:
+            text = text[:800] + " ... " + text[-350:]
+        super().__init__(text, *args)
 
 
 class ModelError(TinyDeployError):

@@ -59,3 +59,12 @@ def test_a_saved_model_directory_points_to_convert(tmp_path):
     (d / "saved_model.pb").write_bytes(b"\x08\x01")
     r = td("inspect", d)
     assert r.returncode == 1 and "tinydeploy convert" in r.stderr
+
+
+def test_every_tinydeploy_error_is_one_bounded_terminal_safe_line():
+    """Found by the 1 M reader fuzz: a damaged name length made a tensor name swallow the
+    file's bytes, newlines included, into the refusal."""
+    from tinydeploy.errors import ModelError
+    msg = str(ModelError("tensor '" + "x\n\x1b[2J" * 2000 + "' is float32; re-export it"))
+    assert "\n" not in msg and "\x1b" not in msg and len(msg) <= 1200
+    assert msg.startswith("tensor 'x\\n\\x1b[2J") and msg.endswith("re-export it")
