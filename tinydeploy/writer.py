@@ -14,7 +14,7 @@ from .errors import OutputError
 
 
 def _cannot_write(path: Path, exc: OSError) -> OutputError:
-    why = exc.strerror or type(exc).__name__
+    why = exc.strerror or str(exc) or type(exc).__name__
     if isinstance(exc, (NotADirectoryError, FileExistsError)):
         why = "a file is in the way of that directory"
     return OutputError(f"cannot write {path}: {why}; choose another output path")

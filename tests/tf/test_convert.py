@@ -268,7 +268,8 @@ def test_write_failure_leaves_no_partial_file(tf, tmp_path, monkeypatch):
 
     import tinydeploy.writer
     monkeypatch.setattr(tinydeploy.writer.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    from tinydeploy.errors import OutputError
+    with pytest.raises(OutputError, match="cannot write .*m.tflite: disk full"):
         conv.convert_model(tmp_path / "m.keras", tmp_path / "d.npz", tmp_path / "o" / "m.tflite")
     assert os.listdir(tmp_path / "o") == []
 
