@@ -25,6 +25,10 @@ import click
 @click.option("--temperature", default=4.0, show_default=True, help="Softmax temperature T.")
 @click.option("--alpha", default=0.1, show_default=True,
               help="Weight of the label loss; 1 - alpha goes to the teacher's soft labels.")
+@click.option("--standardize/--no-standardize", default=True, show_default=True,
+              help="Standardize both models' logits per sample before the softened softmax "
+                   "(Sun et al. 2024): the student matches the teacher's logit shape, not its "
+                   "scale. --no-standardize: the classic loss of Hinton et al.")
 @click.option("--feature", "features", multiple=True, metavar="LAYER_T:LAYER_S",
               help="Also match this teacher layer's output with this student layer's "
                    "(MSE, 1x1 projection when the widths differ); repeatable.")
@@ -47,7 +51,7 @@ def distill(**kw):
 
 
 def _distill(teacher, data, output, student, student_arch, knobs, temperature, alpha,
-             features, epochs, batch_size, learning_rate, validation_split, seed, samples,
+             standardize, features, epochs, batch_size, learning_rate, validation_split, seed, samples,
              as_json):
     from .. import cli
     from ..errors import TinyDeployError
@@ -63,7 +67,8 @@ def _distill(teacher, data, output, student, student_arch, knobs, temperature, a
                            knobs=parsed, temperature=temperature, alpha=alpha, epochs=epochs,
                            batch_size=batch_size, learning_rate=learning_rate,
                            validation_split=validation_split, seed=seed, features=features,
-                           samples=samples, progress=reporter(as_json))
+                           samples=samples, standardize=standardize,
+                           progress=reporter(as_json))
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:

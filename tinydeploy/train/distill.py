@@ -11,7 +11,12 @@ training when it can.
 The loss (Hinton et al. 2015), in a small custom training loop (tf.GradientTape):
     alpha * CE(labels, student) + (1 - alpha) * T^2 * KL(softmax(t / T) || softmax(s / T))
     + sum over --feature pairs of MSE(proj(student layer), teacher layer) / mean(teacher^2)
-t and s are pre-softmax logits: a final softmax (a Dense/Conv activation or a Softmax/
+By default t and s in the KL term are standardized per sample ((z - mean) / std over the
+classes; Sun et al., "Logit Standardization in Knowledge Distillation", CVPR 2024): the
+student matches the shape of the teacher's logits, not their scale, which a small student
+trained for a few epochs does not reach (benchmarks/bench_distill.py: on digits the classic
+loss lost to the student trained alone, the standardized one gains). t and s are
+pre-softmax logits: a final softmax (a Dense/Conv activation or a Softmax/
 Activation layer) is taken off for the loss (the saved student keeps it); a teacher whose
 softmax cannot be found but whose outputs are probabilities gives log-probabilities, which
 are its logits up to a per-sample constant (softmax is shift-invariant, so the loss is the
@@ -36,16 +41,17 @@ from ..errors import DataError, ModelError, TinyDeployError
 from .distill_report import format_distill_report
 from .optimize import _out_paths, _save_atomic
 
-__all__ = ["distill_model", "format_distill_report"]
+__all__ = ["distill_model", "fit_distilled", "format_distill_report", "teacher_logits"]
 
 EPOCHS, BATCH_SIZE, LEARNING_RATE, VALIDATION_SPLIT = 10, 32, 1e-3, 0.1
-TEMPERATURE, ALPHA = 4.0, 0.1
+TEMPERATURE, ALPHA, STANDARDIZE = 2.0, 0.5, True
 
 
 def distill_model(teacher_path, data, out_path, *, student=None, student_arch=None,
                   knobs=None, temperature=TEMPERATURE, alpha=ALPHA, epochs=EPOCHS,
                   batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE,
                   validation_split=VALIDATION_SPLIT, seed=0, features=(), samples=200,
+                  standardize=STANDARDIZE,
                   progress: Callable[[str], None] | None = None) -> dict:
     """Distil (see module docstring). `data` as for optimize; `features`: "LAYER_T:LAYER_S"
     strings; `knobs` for `student_arch` (see families.py)."""
@@ -112,11 +118,13 @@ def distill_model(teacher_path, data, out_path, *, student=None, student_arch=No
              for ls, tt, (a, b) in zip(s_feats, t_train[1:], pairs)]
     w0 = smodel.get_weights()
     loop = _Loop(tf, tfk, s_model, d, ids, t_logits, t_train[1:], projs, temperature,
-                 batch_size, epochs, learning_rate, seed, say)
+                 batch_size, epochs, learning_rate, seed, say, standardize)
     runs = {}
     for label, a, feats in (("alone", 1.0, False), ("distilled", alpha, True)):
         smodel.set_weights(w0)
         seconds = loop.run(label, a, feats)
+        if label == "distilled" and standardize and alpha < 1:
+            scale_note = _match_scale(tfk, s_model, s_out, d.x_train, t_logits)
         s_out.restore()
         runs[label] = dict(float_accuracy=_top1(smodel.predict(d.x_eval, batch_size=256,
                                                                verbose=0), ids["eval"]),
@@ -133,16 +141,18 @@ def distill_model(teacher_path, data, out_path, *, student=None, student_arch=No
     runs["distilled"].update(_int8(tf, out, tfl_path, d, ids, samples, seed, say))
     report = dict(
         model=str(teacher_path), output=str(out), tflite=str(tfl_path), report=str(json_path),
-        data=d.desc, method="classic logit distillation (Hinton et al.) in a custom tf_keras "
-        "training loop" + (", plus feature MSE" if pairs else ""),
+        data=d.desc, method="logit distillation (Hinton et al. 2015)"
+        + (" on standardized logits (Sun et al. 2024)" if standardize else "")
+        + " in a custom tf_keras training loop" + (", plus feature MSE" if pairs else ""),
         teacher=dict(model=str(teacher_path), keras=t_kind, params=int(teacher.count_params()),
                      float_accuracy=teacher_acc, logits=t_out.how),
         student=dict(source=s_desc, keras=s_kind, params=int(smodel.count_params()),
                      logits=s_out.how),
         alone=runs["alone"], distilled=runs["distilled"],
+        logit_scale=scale_note if standardize and alpha < 1 else None,
         options=dict(temperature=temperature, alpha=alpha, epochs=epochs,
                      batch_size=batch_size, learning_rate=learning_rate,
-                     validation_split=validation_split, seed=seed,
+                     validation_split=validation_split, seed=seed, standardize=standardize,
                      features=[f"{a}:{b}" for a, b in pairs], samples=samples),
         seconds=round(time.monotonic() - t0, 1))
     report["summary"] = _summary(report)
@@ -265,6 +275,18 @@ class _Logits:
                 raise ModelError(f"the student ends in a {act.__name__} activation; distill "
                                  "needs a softmax (or linear) classifier output")
 
+    def logits_layer(self):
+        """The layer whose kernel and bias make the logits linearly, or None."""
+        lay = self.layer
+        if self.saved is None and type(lay).__name__ in ("Softmax", "Activation"):
+            src = getattr(self.tensor, "_keras_history", None)
+            lay = src.layer if src is not None else None
+            act = getattr(lay, "activation", None)
+            if act is not None and getattr(act, "__name__", "") != "linear":
+                return None
+        names = [w.name.split("/")[-1].split(":")[0] for w in getattr(lay, "weights", [])]
+        return lay if lay is not None and names and set(names) <= {"kernel", "bias"} else None
+
     def swap(self):
         if self.saved is not None:
             self.layer.activation = self.tfk.activations.linear
@@ -289,14 +311,15 @@ class _Loop:
     """Seeded minibatch training of the student with the distillation loss."""
 
     def __init__(self, tf, tfk, model, d, ids, t_logits, t_feats, projs, temperature,
-                 batch_size, epochs, lr, seed, say):
+                 batch_size, epochs, lr, seed, say, standardize=True):
         self.tf, self.tfk, self.model, self.d, self.ids = tf, tfk, model, d, ids
         self.t_logits, self.t_feats, self.projs = t_logits, t_feats, projs
         self.T, self.batch_size, self.epochs, self.lr = float(temperature), batch_size, epochs, lr
-        self.seed, self.say = seed, say
+        self.seed, self.say, self.standardize = seed, say, standardize
         self.scale = [float(np.mean(np.square(f))) or 1.0 for f in t_feats]
 
-    def run(self, label: str, alpha: float, feats: bool) -> float:
+    def run(self, label: str, alpha: float, feats: bool, on_epoch=None) -> float:
+        """Train; `on_epoch(epoch, val_accuracy or None)` may return True to stop early."""
         tf, tfk, model, T = self.tf, self.tfk, self.model, self.T
         t0 = time.monotonic()
         tfk.utils.set_random_seed(self.seed)
@@ -313,8 +336,9 @@ class _Loop:
                 ce = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, s))
                 loss = alpha * ce + tf.add_n(model.losses) if model.losses else alpha * ce
                 if alpha < 1:
-                    kl = tf.reduce_sum(tf.nn.softmax(t / T) * (tf.nn.log_softmax(t / T)
-                                       - tf.nn.log_softmax(s / T)), axis=-1)
+                    tz, sz = (t, s) if not self.standardize else (_zscore(tf, t), _zscore(tf, s))
+                    kl = tf.reduce_sum(tf.nn.softmax(tz / T) * (tf.nn.log_softmax(tz / T)
+                                       - tf.nn.log_softmax(sz / T)), axis=-1)
                     loss += (1 - alpha) * T * T * tf.reduce_mean(kl)
                 for p, sf, tf_, sc in zip(projs, outs[1:], tfeat, self.scale):
                     loss += tf.reduce_mean(tf.square((p(sf) if p is not None else sf) - tf_)) / sc
@@ -333,11 +357,93 @@ class _Loop:
                 tot, tot_ce, seen = tot + float(loss) * len(b), tot_ce + float(ce) * len(b), \
                     seen + len(b)
             msg = f"{label} epoch {epoch + 1}/{self.epochs}: loss {tot / seen:.4f}"
+            val = None
             if "val" in self.ids:
                 pred = _as_list(model.predict(self.d.x_val, batch_size=256, verbose=0))[0]
-                msg += f", val_accuracy {_top1(pred, self.ids['val']) * 100:.1f}%"
+                val = _top1(pred, self.ids["val"])
+                msg += f", val_accuracy {val * 100:.1f}%"
             self.say(msg)
+            if on_epoch is not None and on_epoch(epoch + 1, val):
+                break
         return round(time.monotonic() - t0, 1)
+
+
+# ---------------------------------------------------------------- for the search
+
+def teacher_logits(teacher_path, x: np.ndarray, input_shape: tuple, classes: int):
+    """The teacher's pre-softmax logits on `x` (float32 [N, classes]) and its model, checked
+    against the data's input shape and class count; one-line ModelError otherwise."""
+    from . import tfmot_compat as tc
+    from .keras3_rebuild import load_for_tfmot
+    from .tfenv import import_tf
+    tf = import_tf()
+    import tf_keras as tfk
+    teacher, _, _, _ = load_for_tfmot(tf, tc.import_tfmot(), Path(teacher_path))
+    name = Path(teacher_path).name
+    if tuple(teacher.input_shape[1:]) != tuple(input_shape):
+        raise ModelError(f"teacher {name} takes input {list(teacher.input_shape[1:])}, the data "
+                         f"has {list(input_shape)}; give a teacher trained on this data")
+    if int(np.prod(teacher.output_shape[1:])) != classes:
+        raise ModelError(f"teacher {name} has {int(np.prod(teacher.output_shape[1:]))} outputs, "
+                         f"the data has {classes} classes")
+    out = _Logits(tfk, teacher, "teacher")
+    logits = out.fix(np.asarray(_as_list(tfk.Model(teacher.inputs, out.tensor).predict(
+        x, batch_size=256, verbose=0))[0]))
+    out.restore()
+    return logits, teacher
+
+
+def fit_distilled(student, x_train, y_train, t_logits, *, x_val=None, y_val=None,
+                  temperature=None, alpha=None, epochs=EPOCHS, batch_size=BATCH_SIZE,
+                  learning_rate=LEARNING_RATE, seed=0, standardize=STANDARDIZE, on_epoch=None,
+                  progress=None) -> float:
+    """Train the tf_keras classifier `student` in place with the distillation loss against
+    `t_logits` (teacher logits for x_train; y_* class ids). `on_epoch(epoch, val_accuracy)`
+    may return True to stop early. Returns the training seconds."""
+    from types import SimpleNamespace
+
+    from .tfenv import import_tf
+    tf = import_tf()
+    import tf_keras as tfk
+    s_out = _Logits(tfk, student, "student")
+    try:
+        ids = {"train": np.asarray(y_train)}
+        if x_val is not None:
+            ids["val"] = np.asarray(y_val)
+        d = SimpleNamespace(x_train=x_train, x_val=x_val)
+        loop = _Loop(tf, tfk, tfk.Model(student.inputs, s_out.tensor), d, ids,
+                     np.asarray(t_logits, np.float32), [], [],
+                     TEMPERATURE if temperature is None else temperature, batch_size, epochs,
+                     learning_rate, seed, progress or (lambda msg: None), standardize)
+        seconds = loop.run("distilled", ALPHA if alpha is None else alpha, False, on_epoch)
+        if standardize and (ALPHA if alpha is None else alpha) < 1:
+            _match_scale(tfk, loop.model, s_out, x_train, t_logits)
+        return seconds
+    finally:
+        s_out.restore()
+
+
+def _match_scale(tfk, logits_model, s_out, x, t_logits) -> str:
+    """Give the student the teacher's logit scale (mean per-sample std over `x`) by scaling
+    its last Dense/Conv kernel and bias: the standardized loss leaves the scale free, and a
+    student with near-uniform softmax outputs loses its argmax to int8 rounding (ties).
+    Predictions in float are unchanged (argmax is scale-invariant). Returns what was done."""
+    s = np.asarray(_as_list(logits_model.predict(x, batch_size=256, verbose=0))[0])
+    s_std = float(np.mean(np.std(s.reshape(len(s), -1), axis=1)))
+    t_std = float(np.mean(np.std(np.asarray(t_logits), axis=1)))
+    layer = s_out.logits_layer()
+    if layer is None or s_std <= 0 or t_std <= 0:
+        return "left as trained (no Dense/Conv layer makes the logits)"
+    c = t_std / s_std
+    layer.set_weights([w * c for w in layer.get_weights()])
+    return f"x{c:.3g} on {layer.name} (student logit std {s_std:.3g} -> the teacher's {t_std:.3g})"
+
+
+def _zscore(tf, z):
+    """Per-sample standardized logits (Sun et al. 2024): the student matches the teacher's
+    logit shape, not its scale."""
+    mean, var = tf.nn.moments(z, axes=[-1], keepdims=True)
+    return (z - mean) / tf.sqrt(var + 1e-6)
 
 
 def _int8(tf, keras_path: Path, tfl_path: Path, d, ids, samples, seed, say) -> dict:
