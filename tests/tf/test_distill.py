@@ -76,6 +76,27 @@ def test_distillation_beats_training_alone(task, work):
     assert on_disk["distilled"] == kd
 
 
+def test_search_distill_knob_trains_from_the_teacher(task, work):
+    """`tinydeploy search --teacher`: the space gains the knob distill, and a trial with
+    distill=True learns from the teacher's logits (the same gap as distill_model's)."""
+    from tinydeploy.search import run, space, trial
+    teacher, data = task
+    cfg = run.make_config(data=str(data), board="mps2-an386", outdir=str(work / "search"),
+                          family="mlp", trials=2, epochs=20, teacher=str(teacher),
+                          compress=False, workers=1, measure=0)
+    asked = {}
+    space.define(cfg, lambda name, choices: asked.setdefault(name, choices)[0])
+    assert asked == {"width": [16, 32, 64, 128], "depth": [1, 2, 3], "distill": [False, True]}
+    assert np.load(cfg.teacher_logits).shape == (240, 10)       # 300 less the 20 % split
+    assert cfg.extra["teacher_accuracy"] > 0.65
+    rows = {d: trial.run_trial(cfg, dict(width=32, depth=1, distill=d), i)
+            for i, d in enumerate((False, True))}
+    for r in rows.values():
+        assert r["status"] == "complete" and r["trained_epochs"] == 20, r
+    gain = rows[True]["accuracy_int8"] - rows[False]["accuracy_int8"]
+    assert gain > MARGIN, (rows[True]["accuracy_int8"], rows[False]["accuracy_int8"])
+
+
 def test_alpha_one_is_training_alone(task, work):
     """With alpha=1 the distilled run is the same training as the student alone."""
     from tinydeploy.train.distill import distill_model

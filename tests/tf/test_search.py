@@ -4,6 +4,11 @@ fits, an interrupted search resumes from its journal without redoing trials, and
 search on a real local Ray instance gives a results table of the same form."""
 import csv
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +28,7 @@ BOARD = "mps2-an386"
 MAX_RAM = 10_000          # width 2 fits, width 48 does not (its arena alone is ~8.6 kB)
 EPOCHS = 2
 ARGS = ["--builder", BUILDER, "--board", BOARD, "--epochs", str(EPOCHS), "--max-ram", str(MAX_RAM),
-        "--no-compress", "--workers", "1", "--seed", "3"]
+        "--no-compress", "--workers", "1", "--seed", "3", "--measure", "0"]
 
 
 @pytest.fixture
@@ -45,9 +50,9 @@ def _rows(out: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def _search(out, data, trials):
+def _search(out, data, trials, *extra):
     r = CliRunner().invoke(main, ["search", *ARGS, "--data", str(data), "--trials", str(trials),
-                                  "-o", str(out), "--json"])
+                                  "-o", str(out), "--json", *extra])
     assert r.exit_code == 0, r.output
     return json.loads(r.stdout)
 
@@ -68,7 +73,8 @@ def test_search_prunes_unfit_trials_before_training_and_resumes(tmp_path, fits):
     t.suggest_categorical("dense", [0, 8])
     killed = dict(t.params)
 
-    r = _search(out, data, 5)                             # resume: 3 more, the killed one first
+    html = tmp_path / "search.html"
+    r = _search(out, data, 5, "--report", str(html))     # resume: 3 more, the killed one first
     rows = _rows(out)
     assert r["trials"] == 5 and [int(x["trial"]) for x in rows] == [0, 1, 3, 4, 5]
     for x in rows:
@@ -96,6 +102,60 @@ def test_search_prunes_unfit_trials_before_training_and_resumes(tmp_path, fits):
         assert abs(float(x["accuracy_int8"]) - float(x["accuracy_float"])) <= 0.1, x
     assert json.loads((out / "pareto.json").read_text())
     assert (out / "best.h5").is_file() and (out / "study.journal").is_file()
+    # the HTML report: one table row per trial, the Pareto plot, the best model's sections
+    page = html.read_text()
+    data = json.loads(html.with_suffix(".json").read_text())
+    assert [t["trial"] for t in data["search"]["rows"]] == [int(x["trial"]) for x in rows]
+    assert data["search"]["best"] == r["best"]["trial"]
+    assert set(data["search"]["pareto"]) == {p["trial"] for p in r["pareto"]}
+    assert 'data-plot="search"' in page and page.count("<tr") >= len(rows) + 1
+    assert data["model"]["name"] and data["memory"]["plan"]        # best.tflite, read back
+
+
+def test_search_killed_mid_trial_resumes_from_its_journal(tmp_path, fits):
+    """A real `tinydeploy search` process is SIGKILLed while a trial trains; the same command
+    again keeps the finished trials, reruns the killed trial's knobs and completes."""
+    data = search_builders.save_stripes(tmp_path / "stripes.npz")
+    out = tmp_path / "search"
+    cmd = [sys.executable, "-m", "tinydeploy.cli", "search", *ARGS, "--data", str(data),
+           "--trials", "4", "-o", str(out)]
+    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                         start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    killed_at, seen = None, []
+    try:
+        for line in p.stderr:                   # progress lines: "... trial N epoch 1/2: ..."
+            seen.append(line)
+            m = re.search(r"trial (\d+) epoch 1/", line)
+            if m and int(m[1]) >= 1:
+                killed_at = int(m[1])
+                os.killpg(p.pid, signal.SIGKILL)
+                break
+    finally:
+        if p.poll() is None and killed_at is None:
+            os.killpg(p.pid, signal.SIGKILL)
+        p.wait(60)
+    assert killed_at is not None, "no second trained trial to interrupt:\n" + "".join(seen[-20:])
+    assert p.returncode == -signal.SIGKILL and not (out / "results.csv").exists()
+    from tinydeploy.search import local, run
+    cfg = run.make_config(data=str(data), board=BOARD, outdir=str(out), builder=BUILDER, trials=4,
+                          epochs=EPOCHS, max_ram=MAX_RAM, seed=3, compress=False, workers=1)
+    before = local._study(cfg).trials
+    assert before[killed_at].state.name == "RUNNING"        # the kill left it mid-trial
+    finished = [t.user_attrs["row"] for t in before[:killed_at]]
+    killed_knobs = dict(before[killed_at].params)
+
+    r = _search(out, data, 4)
+    rows = _rows(out)
+    assert r["trials"] == 4 and len(rows) == 4 and killed_at not in [int(x["trial"]) for x in rows]
+    for old, new in zip(finished, rows):                     # kept as they were, not redone
+        assert int(new["trial"]) == old["trial"] and new["status"] == old["status"]
+        assert float(new["seconds"]) == old["seconds"]
+    rerun = rows[killed_at]                                  # the killed trial's knobs, first
+    assert {k: int(rerun[f"knob_{k}"]) for k in killed_knobs} == killed_knobs
+    assert all(x["status"] in ("complete", "pruned") for x in rows)
+    assert len(fits) == sum(x["status"] == "complete" for x in rows[killed_at:]), \
+        "the resumed search trained a finished trial again"
+    assert (out / "best.tflite").is_file()
 
 
 def test_search_on_local_ray_gives_the_same_table(tmp_path):

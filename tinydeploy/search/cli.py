@@ -33,21 +33,32 @@ def register(main, friendly, show) -> None:
                   help="Trials in parallel (default: one per core).")
     @click.option("--compress/--no-compress", default=True, show_default=True,
                   help="Search the compression knobs too (prune, M:N, clusters, QAT).")
+    @click.option("--teacher", default=None, type=click.Path(dir_okay=True),
+                  help="A trained classifier (.keras/.h5) on this data: adds the knob distill "
+                       "(train from its logits, as tinydeploy distill does).")
+    @click.option("--measure", default=2, show_default=True, type=click.IntRange(0),
+                  help="Trials (the best, then the Pareto front) run in QEMU on an emulated "
+                       "board to check the cost model's instruction counts; 0: none.")
     @click.option("--seed", default=0, show_default=True, type=int)
     @click.option("-o", "--output", "outdir", default="td-search", show_default=True,
                   type=click.Path(file_okay=False), help="Results, best model and the study (resumable).")
     @click.option("--json", "as_json", is_flag=True, help="Print the search report as JSON.")
+    @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+                  help="Also write the HTML report (trials table, Pareto plot, the best model) "
+                       "here, and its data as PATH.json: see `tinydeploy report`.")
     @friendly
     def search(family, builder, data, board, trials, epochs, objective, max_ram, max_flash, max_latency,
-               ray, workers, compress, seed, outdir, as_json):
-        """Search model knobs and compression (prune, M:N, clusters, QAT) for the best int8 model
-        that fits the board; trials that cannot fit are pruned before training."""
+               ray, workers, compress, teacher, measure, seed, outdir, as_json, report_path):
+        """Search model knobs and compression (prune, M:N, clusters, QAT, distillation) for the
+        best int8 model that fits the board; trials that cannot fit are pruned before
+        training. Interrupted? Run the same command again: it resumes from OUTDIR."""
         from ..progress import reporter
         from .run import format_report, make_config, run_search
         cfg = make_config(data=data, board=board, outdir=os.path.abspath(outdir), family=family,
                           builder=builder, trials=trials, epochs=epochs,
                           objective=objective, max_ram=max_ram, max_flash=max_flash,
                           max_latency=max_latency, seed=seed, compress=compress,
+                          teacher=teacher, measure=measure,
                           workers=workers or os.cpu_count() or 1)
         r = run_search(cfg, "ray" if ray else "local", None if ray in (None, "local") else ray,
                        progress=reporter(as_json))
@@ -55,3 +66,7 @@ def register(main, friendly, show) -> None:
             click.echo(json.dumps(r, indent=2, default=str))
         else:
             show(format_report(r))
+        if report_path:
+            from ..cli import _write_report
+            _write_report([("search", json.loads(json.dumps(r, default=str)))], report_path,
+                          quiet=as_json)

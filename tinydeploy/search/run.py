@@ -19,7 +19,8 @@ from . import pareto, space
 from .trial import SearchConfig
 
 COLUMNS = ["trial", "status", "reason", "trained_epochs", "accuracy_float", "accuracy_int8",
-           "val_accuracy", "ram", "arena", "flash", "instructions", "energy_uj", "seconds"]
+           "val_accuracy", "ram", "arena", "flash", "instructions", "qemu_instructions",
+           "cost_model_error", "energy_uj", "seconds"]
 VAL_SPLIT = 0.2
 
 
@@ -53,7 +54,8 @@ def prepare_data(spec: str, outdir: Path, seed: int) -> dict:
             "classes": classes}
 
 
-def make_config(*, data, board, outdir, family=None, builder=None, **kw) -> SearchConfig:
+def make_config(*, data, board, outdir, family=None, builder=None, teacher=None,
+                **kw) -> SearchConfig:
     if bool(family) == bool(builder):
         raise TinyDeployError("give exactly one of --family F or --builder module:function")
     from ..target.boards import load_board
@@ -62,9 +64,32 @@ def make_config(*, data, board, outdir, family=None, builder=None, **kw) -> Sear
         space.family(family)
     else:
         space.load_builder(builder)     # a bad module:function fails here, in one line
+    if teacher is not None and not Path(teacher).exists():
+        raise TinyDeployError(f"--teacher {teacher}: no such file")
     d = prepare_data(data, Path(outdir), kw.get("seed", 0))
+    extra = dict(kw.pop("extra", {}) or {})
+    if teacher is not None:
+        d["teacher"] = str(Path(teacher).resolve())
+        d["teacher_logits"], extra["teacher_accuracy"] = _teacher_logits(teacher, d, Path(outdir))
     return SearchConfig(board=board, outdir=str(outdir), family=family, builder=builder,
-                        **d, **kw)
+                        extra=extra, **d, **kw)
+
+
+def _teacher_logits(teacher, d: dict, outdir: Path) -> tuple[str, float]:
+    """The teacher's logits on the training split, computed once for every trial (written
+    as OUTDIR/teacher_logits.npy), and its accuracy on the evaluation split."""
+    from ..train.convert import class_ids
+    from ..train.distill import teacher_logits
+    with np.load(d["data"]) as z:
+        x = z["x_train"]
+    logits, model = teacher_logits(teacher, x, d["input_shape"], d["classes"])
+    path = outdir / "teacher_logits.npy"
+    np.save(path, logits)
+    ev = np.load(d["eval_x"])
+    ids = class_ids(np.load(d["eval_y"]), d["classes"], "the evaluation labels")
+    acc = float(np.mean(np.asarray(model.predict(ev, batch_size=256, verbose=0)).reshape(
+        len(ev), -1).argmax(axis=1) == ids))
+    return str(path), acc
 
 
 def run_search(cfg: SearchConfig, engine: str = "local", address=None, progress=None) -> dict:
@@ -76,10 +101,41 @@ def run_search(cfg: SearchConfig, engine: str = "local", address=None, progress=
     else:
         from .local import search as run
         rows, storage = run(cfg, progress)
-    return write_results(cfg, rows, storage, engine, round(time.monotonic() - t0, 1), out)
+    check = check_cost_model(cfg, rows, progress)
+    return write_results(cfg, rows, storage, engine, round(time.monotonic() - t0, 1), out, check)
 
 
-def write_results(cfg, rows, storage, engine, seconds, out: Path) -> dict:
+def check_cost_model(cfg: SearchConfig, rows: list[dict], progress=None) -> dict:
+    """Measure up to cfg.measure completed trials (the best first, then the Pareto front) in
+    QEMU on an emulated board and set their qemu_instructions and cost_model_error
+    ((estimate - QEMU) / QEMU); returns the check's summary for the report."""
+    from ..target import cost_model as cm
+    from ..target.boards import load_board
+    board = load_board(cfg.board)
+    if cfg.measure <= 0:
+        return {"measured": 0, "why": "--measure 0"}
+    if not board.emulated:
+        return {"measured": 0, "why": f"{board.name} is not emulated: no QEMU to check against"}
+    pick = [pareto.best(rows, cfg.objective)] + pareto.front(rows)
+    todo = []
+    for r in pick:
+        if r is not None and r["trial"] not in {t["trial"] for t in todo} and r.get("instructions"):
+            todo.append(r)
+    todo = todo[:cfg.measure]
+    for r in todo:
+        if progress:
+            progress(f"checking the cost model: trial {r['trial']} in QEMU on {board.name}")
+        layers = cm.measure_layers(r["tflite"], board)
+        r["qemu_instructions"] = float(sum(x["instructions"] for x in layers))
+        r["cost_model_error"] = round((r["instructions"] - r["qemu_instructions"])
+                                      / r["qemu_instructions"], 4)
+    errs = [abs(r["cost_model_error"]) for r in todo]
+    return {"measured": len(todo), "trials": [r["trial"] for r in todo],
+            "mean_abs_error": float(np.mean(errs)) if errs else None,
+            "max_abs_error": float(np.max(errs)) if errs else None, "board": board.name}
+
+
+def write_results(cfg, rows, storage, engine, seconds, out: Path, check=None) -> dict:
     rows = sorted(rows, key=lambda r: r["trial"])
     knobs = sorted({k for r in rows for k in r if k.startswith("knob_")})
     with open(out / "results.csv", "w", newline="") as f:
@@ -97,7 +153,10 @@ def write_results(cfg, rows, storage, engine, seconds, out: Path) -> dict:
     counts = {s: sum(r["status"] == s for r in rows) for s in ("complete", "pruned", "stopped", "failed")}
     report = {"engine": engine, "config": cfg.to_json(), "trials": len(rows), "counts": counts,
               "seconds": seconds, "storage": str(storage), "best": best, "pareto": front,
-              "results": str(out / "results.csv")}
+              "results": str(out / "results.csv"), "cost_model_check": check or {"measured": 0},
+              "rows": rows,
+              "teacher": cfg.teacher and {"model": cfg.teacher,
+                                          "accuracy": cfg.extra.get("teacher_accuracy")}}
     (out / "search.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
     return report
 
@@ -114,5 +173,18 @@ def format_report(r: dict) -> str:
                      + f" -> {Path(r['results']).parent / 'best.tflite'}")
     else:
         lines.append("no trial completed: relax the limits or widen the space")
-    lines.append(f"pareto front: {len(r['pareto'])} trial(s); results: {r['results']}")
+    if r.get("teacher"):
+        t = r["teacher"]
+        lines.append(f"teacher {Path(t['model']).name}: float accuracy {t['accuracy']:.3f}; "
+                     "trials with distill=True learned from its logits")
+    lines.append(f"pareto front (int8 accuracy / instructions / RAM): {len(r['pareto'])} trial(s)")
+    for p in r["pareto"]:
+        lines.append(f"  trial {p['trial']:>3}: {p['accuracy_int8']:.3f}, "
+                     f"{(p['instructions'] or 0):>12,.0f} instr, {p['ram']:>8,} B RAM, "
+                     f"{p['flash']:>8,} B flash")
+    ck = r.get("cost_model_check") or {}
+    if ck.get("measured"):
+        lines.append(f"cost model vs QEMU on {ck['measured']} trial(s) ({ck['board']}): mean "
+                     f"|error| {ck['mean_abs_error']:.1%}, max {ck['max_abs_error']:.1%}")
+    lines.append(f"results: {r['results']}")
     return "\n".join(lines)

@@ -20,7 +20,8 @@ from ..errors import TinyDeployError
 PRUNE = [0.0, 0.5, 0.75, "2:4"]     # sparsity, or M:N structured pruning
 CLUSTER = [0, 16]                    # weight clusters (0: none)
 QAT = [False, True]
-COMPRESSION = ("prune", "cluster", "qat")
+DISTILL = [False, True]              # asked only when the search has a --teacher
+COMPRESSION = ("prune", "cluster", "qat", "distill")
 
 
 class BuildTrial:
@@ -109,14 +110,18 @@ def define(cfg, suggest) -> dict:
 
 
 def compression_defaults() -> dict:
-    return {"prune": 0.0, "cluster": 0, "qat": False}
+    return {"prune": 0.0, "cluster": 0, "qat": False, "distill": False}
 
 
 def compression(cfg, suggest) -> dict:
-    if not cfg.compress:
-        return compression_defaults()
-    out = {"prune": suggest("prune", PRUNE), "cluster": suggest("cluster", CLUSTER),
-           "qat": suggest("qat", QAT)}
+    """The compression knobs; `distill` (train from the teacher's logits) only with a
+    teacher, and then also under --no-compress (it changes training, not the model)."""
+    out = compression_defaults()
+    if cfg.compress:
+        out.update(prune=suggest("prune", PRUNE), cluster=suggest("cluster", CLUSTER),
+                   qat=suggest("qat", QAT))
+    if getattr(cfg, "teacher", None):
+        out["distill"] = suggest("distill", DISTILL)
     return out
 
 

@@ -42,6 +42,9 @@ class SearchConfig:
     batch_size: int = 32
     compress: bool = True          # search the compression knobs
     workers: int = 1
+    teacher: str | None = None     # --teacher: adds the distill knob
+    teacher_logits: str | None = None   # .npy: its logits on data.npz's x_train (run.py)
+    measure: int = 0               # trials of the front measured in QEMU (run.py)
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -167,6 +170,10 @@ def _train(tfk, cfg, model, row, report, say, number):
                     state["stopped"] = True
                     self.model.stop_training = True
 
+    if row.get("knob_distill"):
+        _distil(cfg, model, d, row, report, say, number, state)
+        acc = task.score(model.predict(d.x_eval, batch_size=256, verbose=0))["accuracy"]
+        return acc, state["stopped"]
     model.compile(optimizer=tfk.optimizers.Adam(1e-3), loss=task.loss, metrics=task.metrics)
     val = (d.x_val, d.y_val) if d.x_val is not None else None
     with warnings.catch_warnings():
@@ -175,6 +182,36 @@ def _train(tfk, cfg, model, row, report, say, number):
                   validation_data=val, shuffle=True, verbose=0, callbacks=[Epochs()])
     acc = task.score(model.predict(d.x_eval, batch_size=256, verbose=0))["accuracy"]
     return acc, state["stopped"]
+
+
+def _distil(cfg, model, d, row, report, say, number, state):
+    """Train with the distillation loss against the teacher's logits (train/distill.py)."""
+    import numpy as np
+
+    from ..train.convert import class_ids
+    from ..train.distill import fit_distilled
+    t_logits = np.load(cfg.teacher_logits)
+    if len(t_logits) != len(d.x_train):
+        raise TinyDeployError(f"{cfg.teacher_logits}: {len(t_logits)} teacher logits for "
+                              f"{len(d.x_train)} training samples; start the search afresh")
+
+    def on_epoch(epoch, val):
+        row["trained_epochs"], row["val_accuracy"] = epoch, val
+        say(f"trial {number} epoch {epoch}/{cfg.epochs} (distilled): val accuracy "
+            f"{val if val is not None else float('nan'):.3f}")
+        if report is not None:
+            try:
+                report(epoch, val or 0.0, row)
+            except StopTrial:
+                state["stopped"] = True
+                return True
+        return False
+    fit_distilled(model, d.x_train, class_ids(d.y_train, cfg.classes, d.desc["train"]), t_logits,
+                  x_val=d.x_val, y_val=None if d.x_val is None else
+                  class_ids(d.y_val, cfg.classes, d.desc["val"]),
+                  epochs=cfg.epochs, batch_size=cfg.batch_size,
+                  seed=trial_seed(cfg.seed, {k[5:]: v for k, v in row.items() if k.startswith("knob_")}),
+                  on_epoch=on_epoch)
 
 
 def _compress_and_convert(cfg, model, knobs, tdir: Path, say):
