@@ -77,8 +77,15 @@ def test_search_prunes_unfit_trials_before_training_and_resumes(tmp_path, fits):
     r = _search(out, data, 5, "--report", str(html))     # resume: 3 more, the killed one first
     rows = _rows(out)
     assert r["trials"] == 5 and [int(x["trial"]) for x in rows] == [0, 1, 3, 4, 5]
+    by_trial = {int(x["trial"]): x for x in rows}
     for x in rows:
-        assert x["status"] in ("complete", "pruned"), x
+        assert x["status"] in ("complete", "pruned", "duplicate"), x
+        if x["status"] == "duplicate" or "same knobs" in x["reason"]:   # reused, not retrained
+            src = by_trial[int(re.search(r"same knobs as trial (\d+)", x["reason"])[1])]
+            assert [v for k, v in x.items() if k.startswith("knob_")] == \
+                [v for k, v in src.items() if k.startswith("knob_")]
+            assert x["accuracy_int8"] == src["accuracy_int8"] and x["ram"] == src["ram"]
+            continue
         ram = int(x["ram"])
         if x["status"] == "pruned":                       # never trained, and truly too big
             assert x["trained_epochs"] == "0" and ram > MAX_RAM and "does not fit" in x["reason"]
@@ -152,7 +159,7 @@ def test_search_killed_mid_trial_resumes_from_its_journal(tmp_path, fits):
         assert float(new["seconds"]) == old["seconds"]
     rerun = rows[killed_at]                                  # the killed trial's knobs, first
     assert {k: int(rerun[f"knob_{k}"]) for k in killed_knobs} == killed_knobs
-    assert all(x["status"] in ("complete", "pruned") for x in rows)
+    assert all(x["status"] in ("complete", "pruned", "duplicate") for x in rows)
     assert len(fits) == sum(x["status"] == "complete" for x in rows[killed_at:]), \
         "the resumed search trained a finished trial again"
     assert (out / "best.tflite").is_file()
@@ -175,7 +182,7 @@ def test_search_on_local_ray_gives_the_same_table(tmp_path):
     assert list(rows[0]) == ["trial", "knob_cluster", "knob_dense", "knob_prune", "knob_qat",
                              "knob_width", *run.COLUMNS[1:]]
     for x in rows:
-        assert x["status"] in ("complete", "pruned", "stopped"), x
+        assert x["status"] in ("complete", "pruned", "stopped", "duplicate"), x
         if x["status"] == "pruned":
             assert x["trained_epochs"] == "0" and int(x["ram"]) > MAX_RAM
         if x["status"] == "complete":

@@ -34,8 +34,7 @@ def test_define_asks_builder_then_compression_knobs(tmp_path):
     knobs = space.define(_cfg(tmp_path), suggest)
     assert [a[0] for a in asked] == ["width", "depth", "prune", "cluster", "qat"]
     assert dict(asked)["prune"] == [0.0, 0.5, 0.75, "2:4"] and dict(asked)["cluster"] == [0, 16]
-    assert knobs == {"width": 8, "depth": 3, "prune": "2:4", "cluster": 16, "qat": True,
-                     "distill": False}                      # no --teacher: never distilled
+    assert knobs == {"width": 8, "depth": 3, "prune": "2:4", "cluster": 16, "qat": True}
     assert space.define(_cfg(tmp_path, compress=False), suggest)["prune"] == 0.0
     asked.clear()
     taught = space.define(_cfg(tmp_path, compress=False, teacher="t.h5"), suggest)

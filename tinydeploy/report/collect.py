@@ -30,6 +30,7 @@ class ReportError(TinyDeployError):
 
 # kind -> test on a JSON document; first match wins (run wraps build + profile).
 KINDS = [
+    ("search", lambda d: "pareto" in d and "counts" in d and "engine" in d),
     ("run", lambda d: "build" in d and "profile" in d),
     ("profile", lambda d: d.get("schema") == "tinydeploy-profile/1"),
     ("optimize", lambda d: "stages" in d and "summary" in d),
@@ -80,6 +81,7 @@ class _Acc:
         self.convert = None
         self.optimize = None
         self.inspect = None
+        self.search = None
         self.sources = []
         self.notes = []
 
@@ -133,6 +135,13 @@ def _take_convert(acc, d):
 def _take_inspect(acc, d):
     acc.inspect = d
     acc.model_hint = acc.model_hint or d.get("model")
+
+
+def _take_search(acc, d):
+    acc.search = d
+    acc.board_hint = acc.board_hint or (d.get("config") or {}).get("board")
+    best = Path(d["results"]).parent / "best.tflite" if d.get("best") and d.get("results") else None
+    acc.model_hint = acc.model_hint or (str(best) if best else None)
 
 
 def _take_error(acc, msg):
@@ -203,8 +212,9 @@ def _sections(acc) -> dict:
         lat = acc.profile.get("latency") or {}
         energy["latency"] = lat.get("value")
         energy["latency_unit"] = lat.get("unit")
+    from .sections import search_section
     name = (model or {}).get("name") or (acc.build or {}).get("benchmark_id") or "model"
     return dict(schema=REPORT_SCHEMA, tinydeploy=__version__, title=f"tinydeploy report: {name}",
                 sources=acc.sources, board=_board_data(acc.board), model=model, memory=memory,
                 timing=timing, accuracy=accuracy, optimize=opt, energy=energy,
-                notes=acc.notes)
+                search=search_section(acc.search), notes=acc.notes)

@@ -26,7 +26,8 @@ def _plots(data: dict) -> dict:
                layer_time=plots.layer_time(data.get("timing")),
                host_confusion=plots.confusion(acc.get("host_confusion"), "host (int8 C)"),
                device_confusion=plots.confusion(acc.get("device_confusion"), "device"),
-               optimize=plots.optimize_stages(data.get("optimize")))
+               optimize=plots.optimize_stages(data.get("optimize")),
+               search=plots.search_front(data.get("search")))
     return {k: Markup(v) if v else None for k, v in out.items()}
 
 

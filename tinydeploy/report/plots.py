@@ -190,3 +190,34 @@ def optimize_stages(opt: dict) -> str | None:
     a2.set_title("int8 model size", fontsize=9)
     a2.legend(fontsize=7)
     return _svg(fig, "optimize")
+
+
+def search_front(search: dict | None) -> str | None:
+    """int8 accuracy vs instructions per inference of the trained trials (marker area by
+    RAM), the Pareto front joined and the best trial marked."""
+    rows = [r for r in (search or {}).get("rows", [])
+            if r["accuracy_int8"] is not None and r["instructions"]]
+    if not rows:
+        return None
+    fig = Figure(figsize=(7.0, 3.6))
+    ax = fig.add_subplot()
+    top = max(r["ram"] or 1 for r in rows)
+    for on, color, label in ((False, _BASE, "trial"), (True, _TOP, "Pareto front")):
+        pts = [r for r in rows if r["pareto"] == on]
+        if pts:
+            ax.scatter([r["instructions"] for r in pts], [100 * r["accuracy_int8"] for r in pts],
+                       s=[20 + 180 * (r["ram"] or 0) / top for r in pts], color=color,
+                       alpha=0.75, edgecolor="white", label=label, zorder=3)
+    front = sorted((r for r in rows if r["pareto"]), key=lambda r: r["instructions"])
+    ax.plot([r["instructions"] for r in front], [100 * r["accuracy_int8"] for r in front],
+            color=_TOP, linewidth=0.8, zorder=2)
+    for r in rows:
+        ax.annotate(("* " if r["best"] else "") + str(r["trial"]),
+                    (r["instructions"], 100 * r["accuracy_int8"]), fontsize=7,
+                    xytext=(4, 3), textcoords="offset points")
+    ax.set_xlabel("instructions per inference (cost model)")
+    ax.set_ylabel("int8 top-1 %")
+    ax.set_title("search: accuracy vs latency (marker area: RAM; * best)", fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3)
+    return _svg(fig, "search")

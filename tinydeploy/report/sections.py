@@ -133,3 +133,41 @@ def accuracy_section(predict, profile, convert, optimize) -> dict | None:
     return dict(rows=rows, host_per_class=_per_class(host), device_per_class=_per_class(dev),
                 host_confusion=host, device_confusion=dev,
                 bit_exact=(v or {}).get("bit_exact"), checked=(v or {}).get("count"))
+
+
+def search_section(r: dict | None) -> dict | None:
+    """The search's table (one row per trial, knobs as text), its Pareto front, best trial,
+    limits and the cost model's check against QEMU, from search.json."""
+    if not r:
+        return None
+    cfg = r.get("config") or {}
+    front = {p["trial"] for p in r.get("pareto", [])}
+    best = (r.get("best") or {}).get("trial")
+    rows = []
+    trials = r.get("rows") or r.get("pareto", [])
+    # knobs that take one value in every trial (e.g. compression under --no-compress) go
+    # to `fixed`, so the table shows what the search varied
+    values = {}
+    for t in trials:
+        for k, v in t.items():
+            if k.startswith("knob_"):
+                values.setdefault(k, set()).add(str(v))
+    varied = {k for k, v in values.items() if len(v) > 1}
+    fixed = {k[5:]: next(iter(v)) for k, v in sorted(values.items()) if k not in varied}
+    for t in trials:
+        knobs = " ".join(f"{k[5:]}={v}" for k, v in sorted(t.items()) if k in varied)
+        rows.append(dict(trial=t["trial"], status=t["status"], knobs=knobs,
+                         reason=t.get("reason") or "", epochs=t.get("trained_epochs"),
+                         accuracy_float=t.get("accuracy_float"),
+                         accuracy_int8=t.get("accuracy_int8"), ram=t.get("ram"),
+                         flash=t.get("flash"), instructions=t.get("instructions"),
+                         qemu_instructions=t.get("qemu_instructions"),
+                         cost_model_error=t.get("cost_model_error"), seconds=t.get("seconds"),
+                         pareto=t["trial"] in front, best=t["trial"] == best))
+    return dict(engine=r["engine"], trials=r["trials"], seconds=r["seconds"], counts=r["counts"],
+                objective=cfg.get("objective"), family=cfg.get("family"),
+                builder=cfg.get("builder"), board=cfg.get("board"),
+                limits=dict(ram=cfg.get("max_ram"), flash=cfg.get("max_flash"),
+                            latency=cfg.get("max_latency")),
+                teacher=r.get("teacher"), check=r.get("cost_model_check") or {}, best=best,
+                pareto=sorted(front), rows=rows, fixed_knobs=fixed)

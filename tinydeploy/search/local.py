@@ -59,7 +59,7 @@ def _one(cfg: SearchConfig, study, t, say) -> None:
                "status": "failed", "reason": f"{type(exc).__name__}: "
                f"{(str(exc).splitlines() or [''])[0][:200]}"}
     t.set_user_attr("row", row)
-    if row["status"] == "complete":
+    if row["status"] in ("complete", "duplicate"):
         vals = [row["accuracy_int8"]] if single else [row["accuracy_int8"], row["instructions"] or 0.0,
                                                       row["ram"]]
         study.tell(t, vals)

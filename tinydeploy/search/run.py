@@ -150,7 +150,8 @@ def write_results(cfg, rows, storage, engine, seconds, out: Path, check=None) ->
         src = Path(best["keras"])
         shutil.copyfile(src, out / ("best" + src.suffix))
         shutil.copyfile(best["tflite"], out / "best.tflite")
-    counts = {s: sum(r["status"] == s for r in rows) for s in ("complete", "pruned", "stopped", "failed")}
+    counts = {s: sum(r["status"] == s for r in rows)
+              for s in ("complete", "pruned", "stopped", "failed", "duplicate")}
     report = {"engine": engine, "config": cfg.to_json(), "trials": len(rows), "counts": counts,
               "seconds": seconds, "storage": str(storage), "best": best, "pareto": front,
               "results": str(out / "results.csv"), "cost_model_check": check or {"measured": 0},
@@ -165,7 +166,8 @@ def format_report(r: dict) -> str:
     c, b = r["counts"], r["best"]
     lines = [f"search ({r['engine']}): {r['trials']} trials in {r['seconds']:.0f} s: "
              f"{c['complete']} complete, {c['pruned']} pruned before training, "
-             f"{c['stopped']} stopped early, {c['failed']} failed"]
+             f"{c['stopped']} stopped early, {c['failed']} failed"
+             + (f", {c['duplicate']} repeated earlier knobs (not retrained)" if c.get("duplicate") else "")]
     if b:
         lines.append(f"best: trial {b['trial']}: int8 accuracy {b['accuracy_int8']:.3f}, RAM "
                      f"{b['ram']:,} B, flash {b['flash']:,} B, "

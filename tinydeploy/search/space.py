@@ -110,7 +110,8 @@ def define(cfg, suggest) -> dict:
 
 
 def compression_defaults() -> dict:
-    return {"prune": 0.0, "cluster": 0, "qat": False, "distill": False}
+    """No compression (and, without a teacher, no distill knob at all)."""
+    return {"prune": 0.0, "cluster": 0, "qat": False}
 
 
 def compression(cfg, suggest) -> dict:

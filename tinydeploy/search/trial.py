@@ -110,6 +110,14 @@ def run_trial(cfg: SearchConfig, knobs: dict, number: int, report=None, progress
            "reason": "", "trained_epochs": 0, "accuracy_float": None, "accuracy_int8": None,
            "val_accuracy": None, "ram": None, "arena": None, "flash": None,
            "instructions": None, "energy_uj": None}
+    same = same_knobs(cfg, knobs)
+    if same is not None:        # the training seed comes from the knobs: same result
+        row = {**same, "trial": number, "seconds": 0.0,
+               "status": "duplicate" if same["status"] == "complete" else same["status"],
+               "reason": f"same knobs as trial {same['trial']}: its results, not retrained"
+               + (f" ({same['reason']})" if same.get("reason") else "")}
+        say(f"trial {number}: same knobs as trial {same['trial']}, not retrained")
+        return row
     tf_keras.utils.set_random_seed(trial_seed(cfg.seed, knobs))
     model, _ = space.build(cfg, space.fixed(knobs))
     _save(model, tdir / "untrained.h5")
@@ -121,7 +129,7 @@ def run_trial(cfg: SearchConfig, knobs: dict, number: int, report=None, progress
         row.update(status="pruned", reason="does not fit: " + "; ".join(problems),
                    seconds=round(time.monotonic() - t0, 1))
         say(f"trial {number}: pruned before training ({'; '.join(problems)})")
-        return row
+        return _keep(tdir, row)
     float_acc, stopped = _train(tf_keras, cfg, model, row, report, say, number)
     row["accuracy_float"] = float_acc
     if stopped:
@@ -140,7 +148,27 @@ def run_trial(cfg: SearchConfig, knobs: dict, number: int, report=None, progress
     row.update(status="complete", keras=str(keras_path), tflite=str(tfl),
                seconds=round(time.monotonic() - t0, 1))
     del tf
+    return _keep(tdir, row)
+
+
+def _keep(tdir: Path, row: dict) -> dict:
+    """Store a finished row (complete or pruned) as trials/NNNN/row.json for same_knobs."""
+    (tdir / "row.json").write_text(json.dumps(row, default=str) + "\n")
     return row
+
+
+def same_knobs(cfg: SearchConfig, knobs: dict) -> dict | None:
+    """The stored row of an earlier complete or pruned trial with exactly these knobs."""
+    want = {f"knob_{k}": json.loads(json.dumps(v, default=str)) for k, v in knobs.items()}
+    for path in sorted((Path(cfg.outdir) / "trials").glob("*/row.json")):
+        try:
+            row = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        got = {k: v for k, v in row.items() if k.startswith("knob_")}
+        if got == want and row.get("status") in ("complete", "pruned"):
+            return row
+    return None
 
 
 def _save(model, path: Path) -> None:
