@@ -1,4 +1,4 @@
-"""Print the demo's closing summary from the JSON reports of convert, predict and run."""
+"""Print the demo's closing summary from the JSON reports of search, convert, predict and run."""
 import json
 import sys
 from pathlib import Path
@@ -11,7 +11,21 @@ def main(out: Path) -> None:
     opt = json.loads((out / "optimize.json").read_text()) if (out / "optimize.json").exists() else None
     prof, size = run["profile"], run["build"]["size"]
     v, lat, e = prof["validation"], prof["latency"], prof["energy"]
+    search = out / "search" / "search.json"
+    search = json.loads(search.read_text()) if search.exists() else None
     rows = []
+    if search:
+        c, b, t = search["counts"], search["best"], search.get("teacher")
+        rows.append(("search", f"{search['trials']} trials in {search['seconds']:.0f} s "
+                               f"({c['complete']} trained, {c['pruned']} pruned before training, "
+                               f"{c['stopped']} stopped early, {c.get('duplicate', 0)} repeated "
+                               f"knobs); "
+                               f"best: trial {b['trial']}, int8 {b['accuracy_int8'] * 100:.1f}%"
+                               + (f" (teacher {t['accuracy'] * 100:.1f}% float)" if t else "")))
+        ck = search.get("cost_model_check") or {}
+        if ck.get("measured"):
+            rows.append(("cost model", f"{ck['mean_abs_error'] * 100:.1f}% off QEMU's count on "
+                                       f"{ck['measured']} trial(s)"))
     if opt:
         rows.append(("optimize", opt.get("summary", "")))
     rows += [
@@ -32,6 +46,18 @@ def main(out: Path) -> None:
     print("\n== summary")
     for k, val in rows:
         print(f"{k:<{width}}  {val}")
+    if search:
+        print("\npareto front of the search (int8 accuracy vs instructions vs RAM; "
+              "* = the model taken on):")
+        print(f"  {'trial':>5}  {'int8':>6}  {'instructions':>12}  {'RAM B':>7}  {'flash B':>7}  knobs")
+        rows = search.get("rows") or search["pareto"]
+        varied = {k for k in rows[0] if k.startswith("knob_")
+                  and len({str(r.get(k)) for r in rows}) > 1}
+        for p in search["pareto"]:
+            knobs = " ".join(f"{k[5:]}={v}" for k, v in sorted(p.items()) if k in varied)
+            mark = "*" if p["trial"] == search["best"]["trial"] else " "
+            print(f"{mark} {p['trial']:>5}  {p['accuracy_int8'] * 100:5.1f}%  "
+                  f"{p['instructions'] or 0:>12,.0f}  {p['ram']:>7,}  {p['flash']:>7,}  {knobs}")
 
 
 if __name__ == "__main__":

@@ -26,12 +26,12 @@ def main(out_dir: str) -> None:
     x_train, y_train, x_test, y_test = x[n_test:], y[n_test:], x[:n_test], y[:n_test]
     model = keras.Sequential([
         keras.Input((8, 8, 1)),
-        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
-        keras.layers.DepthwiseConv2D(3, padding="same", activation="relu"),
-        keras.layers.Conv2D(32, 1, activation="relu"),
-        keras.layers.MaxPooling2D(2),
         keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
-        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(64, 3, padding="same", activation="relu"),
+        keras.layers.Flatten(),
+        keras.layers.Dense(64, activation="relu"),
         keras.layers.Dense(10, activation="softmax"),
     ], name="digits")
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
