@@ -37,6 +37,8 @@ def _say(on: bool):
 
 
 def _work(cfg: SearchConfig, n: int, worker: int, talk: bool) -> None:
+    from ..train.tfenv import import_tf
+    import_tf()           # quietly, before a user builder's own `import tf_keras`
     say = _say(talk)
     study = _study(cfg, worker)
     for _ in range(n):

@@ -5,7 +5,9 @@ validation accuracy that run_trial reports, and the rows come back from Tune's r
 cfg.workers CPUs is started (and shut down afterwards)."""
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from pathlib import Path
 
 from . import space
@@ -15,6 +17,9 @@ from .trial import SearchConfig, run_trial
 def _trainable(cfg: SearchConfig):
     def trainable(config):
         from ray import tune
+
+        from tinydeploy.train.tfenv import import_tf  # absolute: Ray pickles this by value
+        import_tf()       # quietly, before a user builder's own `import tf_keras`
         tid = tune.get_context().get_trial_id()      # e.g. "5bda9b91": hex, unique in the run
         number = int(tid, 16) % 1_000_000 if all(c in "0123456789abcdef" for c in tid) else 0
 
@@ -62,7 +67,8 @@ def search(cfg: SearchConfig, address=None, progress=None) -> tuple[list[dict], 
                                         max_t=cfg.epochs + 1, grace_period=1),
                 num_samples=cfg.trials),
             run_config=tune.RunConfig(storage_path=str(storage), name="search", verbose=0))
-        results = tuner.fit()
+        with contextlib.redirect_stdout(sys.stderr):   # Tune's tables: stdout is ours (--json)
+            results = tuner.fit()
     finally:
         if started:
             ray.shutdown()
