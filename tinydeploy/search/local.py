@@ -28,7 +28,10 @@ def _study(cfg: SearchConfig, worker: int = 0):
     return optuna.create_study(
         study_name=STUDY, storage=_storage(cfg), load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=cfg.seed + worker, n_startup_trials=4),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1) if single else None,
+        # a trial below the median of earlier ones is stopped only after half its epochs:
+        # distilled and plain trials learn at different speeds early on
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=max(1, cfg.epochs // 2))
+        if single else None,
         directions=["maximize"] if single else ["maximize", "minimize", "minimize"])
 
 

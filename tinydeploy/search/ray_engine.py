@@ -45,6 +45,27 @@ class _Define:
         space.define(self.cfg, t.suggest_categorical)
 
 
+def _progress_callback(progress):
+    """A Tune callback that says when each trial ends (in the driver, as trials finish)."""
+    from ray import tune
+
+    class Said(tune.Callback):
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            res = trial.last_result or {}
+            row = json.loads(res["row"]) if "row" in res else {}
+            status = row.get("status", "?")
+            if not res.get("final", True) and status == "running":
+                status = "stopped early by ASHA"
+            acc = row.get("accuracy_int8")
+            progress(f"ray trial {trial.trial_id}: {status}"
+                     + (f", int8 accuracy {acc:.3f}" if acc is not None else "")
+                     + (f" ({row['reason']})" if row.get("reason") and status != "complete" else ""))
+
+        def on_trial_error(self, iteration, trials, trial, **info):
+            progress(f"ray trial {trial.trial_id}: failed")
+    return Said()
+
+
 def search(cfg: SearchConfig, address=None, progress=None) -> tuple[list[dict], Path]:
     import ray
     from ray import tune
@@ -63,10 +84,13 @@ def search(cfg: SearchConfig, address=None, progress=None) -> tuple[list[dict], 
             tune.with_resources(_trainable(cfg), {"cpu": 1}),
             tune_config=tune.TuneConfig(
                 search_alg=OptunaSearch(space=define, metric="val_accuracy", mode="max", seed=cfg.seed),
+                # first rung after half the epochs, then halving (few trials: keep half)
                 scheduler=ASHAScheduler(metric="val_accuracy", mode="max", time_attr="training_iteration",
-                                        max_t=cfg.epochs + 1, grace_period=1),
+                                        max_t=cfg.epochs + 1, grace_period=max(1, cfg.epochs // 2),
+                                        reduction_factor=2),
                 num_samples=cfg.trials),
-            run_config=tune.RunConfig(storage_path=str(storage), name="search", verbose=0))
+            run_config=tune.RunConfig(storage_path=str(storage), name="search", verbose=0,
+                                      callbacks=[_progress_callback(progress)] if progress else None))
         with contextlib.redirect_stdout(sys.stderr):   # Tune's tables: stdout is ours (--json)
             results = tuner.fit()
     finally:
