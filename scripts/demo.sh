@@ -21,7 +21,7 @@ echo "== 2/10 search: 6 trials of a small digits space (distilled from the teach
 echo "   trials over 8,000 B of RAM are pruned before training; the best one is checked in QEMU"
 "$td" search --builder "$here/examples/digits/search_space.py:build" \
     --data "$out/digits.npz" --teacher "$out/digits.keras" --board mps2-an386 --trials 6 \
-    --epochs 5 --no-compress --max-ram 8000 --measure 1 --seed 0 -o "$out/search" \
+    --epochs 5 --no-compress --max-ram 8000 --calibrate 2 --measure 1 --seed 0 -o "$out/search" \
     2> "$out/search.log"
 echo "== 3/10 optimize the search's best model: prune to 50% + pruning-preserving QAT (tfmot)"
 "$td" optimize "$out/search/best.h5" --data "$out/digits.npz" --prune 0.5 --qat \

@@ -28,7 +28,7 @@ BOARD = "mps2-an386"
 MAX_RAM = 10_000          # width 2 fits, width 48 does not (its arena alone is ~8.6 kB)
 EPOCHS = 2
 ARGS = ["--builder", BUILDER, "--board", BOARD, "--epochs", str(EPOCHS), "--max-ram", str(MAX_RAM),
-        "--no-compress", "--workers", "1", "--seed", "3", "--measure", "0"]
+        "--no-compress", "--workers", "1", "--seed", "3", "--measure", "0", "--calibrate", "0"]
 
 
 @pytest.fixture
@@ -163,6 +163,43 @@ def test_search_killed_mid_trial_resumes_from_its_journal(tmp_path, fits):
     assert len(fits) == sum(x["status"] == "complete" for x in rows[killed_at:]), \
         "the resumed search trained a finished trial again"
     assert (out / "best.tflite").is_file()
+
+
+@pytest.mark.qemu
+def test_search_calibrates_the_cost_model_in_qemu_and_checks_it(tmp_path):
+    """--calibrate 2: two untrained models of the space run in QEMU first and refit the
+    shipped coefficients of the kernels they use; the trials' instructions come from that
+    model; --measure
+    runs the best trial and the front in QEMU and reports the cost model's error on them."""
+    from tinydeploy.target import cost_model as cm
+    data = search_builders.save_stripes(tmp_path / "stripes.npz")
+    out = tmp_path / "search"
+    html = tmp_path / "r.html"
+    r = _search(out, data, 4, "--calibrate", "2", "--measure", "2", "--seed", "1", "--report", str(html))
+    cal = r["cost_model_check"]["calibration"]
+    assert cal["models"] == 2 and not cal["reused"] and cal["kernels"]
+    shipped = cm.default_cost_model(load_board(BOARD).core)
+    saved = cm.CostModel.load(out / "cost-model.json")
+    for kernel, coef in shipped.coefficients.items():     # refitted: only what it measured
+        assert (saved.coefficients[kernel] != coef) <= (kernel in cal["kernels"]), kernel
+    assert any(saved.coefficients[k] != shipped.coefficients.get(k) for k in cal["kernels"])
+    assert cal["calibrated_error"] <= cal["shipped_error"]
+    done = [x for x in r["rows"] if x["status"] == "complete"]
+    assert done, [(x["status"], x["reason"]) for x in r["rows"]]
+    for x in done:                      # every trial was costed with the calibrated model
+        want = cm.estimate(compile_model(x["tflite"]), saved)["instructions"]
+        assert x["instructions"] == pytest.approx(want)
+    measured = [x for x in r["rows"] if x.get("qemu_instructions")]
+    assert 1 <= len(measured) == r["cost_model_check"]["measured"] <= 2
+    assert r["best"]["trial"] in [x["trial"] for x in measured]
+    for x in measured:
+        assert x["cost_model_error"] == pytest.approx(
+            (x["instructions"] - x["qemu_instructions"]) / x["qemu_instructions"], abs=1e-4)
+        assert abs(x["cost_model_error"]) <= 0.15 and "in_calibration" in x
+    page = html.read_text()
+    assert "Cost model calibrated in QEMU" in page and "Cost model vs QEMU" in page
+    again = _search(out, data, 4, "--calibrate", "2", "--measure", "0", "--seed", "1")
+    assert again["cost_model_check"]["calibration"]["reused"]     # a rerun keeps its model
 
 
 def test_search_on_local_ray_gives_the_same_table(tmp_path):

@@ -7,6 +7,13 @@ import os
 import click
 
 
+def _calibrate_default(given, board) -> int:
+    if given is not None:
+        return given
+    from ..target.boards import load_board
+    return 3 if load_board(board).emulated else 0
+
+
 def register(main, friendly, show) -> None:
     @main.command()
     @click.option("--family", default=None, help="Model family (train/families.py): ds_cnn, "
@@ -36,6 +43,10 @@ def register(main, friendly, show) -> None:
     @click.option("--teacher", default=None, type=click.Path(dir_okay=True),
                   help="A trained classifier (.keras/.h5) on this data: adds the knob distill "
                        "(train from its logits, as tinydeploy distill does).")
+    @click.option("--calibrate", default=None, type=click.IntRange(0),
+                  help="Models of the space (untrained) run in QEMU before the trials to "
+                       "calibrate the cost model to this space [default: 3 on an emulated "
+                       "board, else 0: the shipped cost model].")
     @click.option("--measure", default=2, show_default=True, type=click.IntRange(0),
                   help="Trials (the best, then the Pareto front) run in QEMU on an emulated "
                        "board to check the cost model's instruction counts; 0: none.")
@@ -48,7 +59,8 @@ def register(main, friendly, show) -> None:
                        "here, and its data as PATH.json: see `tinydeploy report`.")
     @friendly
     def search(family, builder, data, board, trials, epochs, objective, max_ram, max_flash, max_latency,
-               ray, workers, compress, teacher, measure, seed, outdir, as_json, report_path):
+               ray, workers, compress, teacher, calibrate, measure, seed, outdir, as_json,
+               report_path):
         """Search model knobs and compression (prune, M:N, clusters, QAT, distillation) for the
         best int8 model that fits the board; trials that cannot fit are pruned before
         training. Interrupted? Run the same command again: it resumes from OUTDIR."""
@@ -59,6 +71,7 @@ def register(main, friendly, show) -> None:
                           objective=objective, max_ram=max_ram, max_flash=max_flash,
                           max_latency=max_latency, seed=seed, compress=compress,
                           teacher=teacher, measure=measure,
+                          calibrate=_calibrate_default(calibrate, board),
                           workers=workers or os.cpu_count() or 1)
         r = run_search(cfg, "ray" if ray else "local", None if ray in (None, "local") else ray,
                        progress=reporter(as_json))

@@ -95,6 +95,11 @@ def _teacher_logits(teacher, d: dict, outdir: Path) -> tuple[str, float]:
 def run_search(cfg: SearchConfig, engine: str = "local", address=None, progress=None) -> dict:
     t0 = time.monotonic()
     out = Path(cfg.outdir)
+    calibration = None
+    if cfg.calibrate > 0:
+        from .calibrate import calibrate
+        calibration = calibrate(cfg, cfg.calibrate, progress)
+        cfg.cost_model = calibration["path"]
     if engine == "ray":
         from .ray_engine import search as run
         rows, storage = run(cfg, address, progress)
@@ -102,6 +107,9 @@ def run_search(cfg: SearchConfig, engine: str = "local", address=None, progress=
         from .local import search as run
         rows, storage = run(cfg, progress)
     check = check_cost_model(cfg, rows, progress)
+    if calibration is not None:
+        check["calibration"] = calibration
+        _held_out(check, rows, calibration.get("knobs") or [])
     return write_results(cfg, rows, storage, engine, round(time.monotonic() - t0, 1), out, check)
 
 
@@ -133,6 +141,23 @@ def check_cost_model(cfg: SearchConfig, rows: list[dict], progress=None) -> dict
     return {"measured": len(todo), "trials": [r["trial"] for r in todo],
             "mean_abs_error": float(np.mean(errs)) if errs else None,
             "max_abs_error": float(np.max(errs)) if errs else None, "board": board.name}
+
+
+def _held_out(check: dict, rows: list[dict], calibrated: list[dict]) -> None:
+    """Mark the measured trials whose model knobs were a calibration sample, and give the
+    error on the others (the cost model saw neither them nor their architecture)."""
+    seen = [dict(sorted(k.items())) for k in calibrated]
+    errs = []
+    for r in rows:
+        if r.get("qemu_instructions") is None:
+            continue
+        mk = {k[5:]: str(v) for k, v in r.items()
+              if k.startswith("knob_") and k[5:] not in space.COMPRESSION}
+        r["in_calibration"] = dict(sorted(mk.items())) in seen
+        if not r["in_calibration"]:
+            errs.append(abs(r["cost_model_error"]))
+    check["held_out"] = len(errs)
+    check["held_out_mean_abs_error"] = float(np.mean(errs)) if errs else None
 
 
 def write_results(cfg, rows, storage, engine, seconds, out: Path, check=None) -> dict:
@@ -185,8 +210,19 @@ def format_report(r: dict) -> str:
                      f"{(p['instructions'] or 0):>12,.0f} instr, {p['ram']:>8,} B RAM, "
                      f"{p['flash']:>8,} B flash")
     ck = r.get("cost_model_check") or {}
+    cal = ck.get("calibration")
+    if cal and not cal.get("reused"):
+        lines.append(f"cost model calibrated in QEMU on {cal['models']} model(s) of this space: "
+                     + (f"error on them {cal['shipped_error']:.1%} (shipped) -> "
+                        if cal.get("shipped_error") is not None else "error on them ")
+                     + f"{cal['calibrated_error']:.1%}")
+    elif cal:
+        lines.append(f"cost model: the calibration in {cal['path']} (reused)")
     if ck.get("measured"):
         lines.append(f"cost model vs QEMU on {ck['measured']} trial(s) ({ck['board']}): mean "
-                     f"|error| {ck['mean_abs_error']:.1%}, max {ck['max_abs_error']:.1%}")
+                     f"|error| {ck['mean_abs_error']:.1%}, max {ck['max_abs_error']:.1%}"
+                     + (f"; on the {ck['held_out']} not among the calibration models: "
+                        f"{ck['held_out_mean_abs_error']:.1%}" if ck.get("held_out") else
+                        "; all of them were calibration models" if "held_out" in ck else ""))
     lines.append(f"results: {r['results']}")
     return "\n".join(lines)

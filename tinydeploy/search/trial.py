@@ -45,6 +45,8 @@ class SearchConfig:
     teacher: str | None = None     # --teacher: adds the distill knob
     teacher_logits: str | None = None   # .npy: its logits on data.npz's x_train (run.py)
     measure: int = 0               # trials of the front measured in QEMU (run.py)
+    calibrate: int = 0             # models of the space run in QEMU first (calibrate.py)
+    cost_model: str | None = None  # its OUTDIR/cost-model.json; None: the shipped one
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -73,7 +75,9 @@ def _needs(cfg: SearchConfig, tfl: Path) -> dict:
     compiled = compile_model(tfl)
     need = estimate(compiled, board, None)
     try:
-        instr = cm.estimate(compiled, cm.default_cost_model(board.core))["instructions"]
+        model = cm.CostModel.load(cfg.cost_model) if cfg.cost_model else \
+            cm.default_cost_model(board.core)
+        instr = cm.estimate(compiled, model)["instructions"]
     except TinyDeployError:
         instr = None           # no cost model for this core
     return dict(compiled=compiled, ram=need["ram"], arena=need["arena"], flash=need["flash"],

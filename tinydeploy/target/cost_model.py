@@ -120,6 +120,30 @@ def fit(core: str, rows: list[dict], min_samples: int = 1) -> CostModel:
     return cm
 
 
+def refit(prior: CostModel, rows: list[dict], strength: float = 0.5) -> CostModel:
+    """The prior's coefficients refitted, per kernel that `rows` measured, on those rows
+    (NNLS on relative error, as fit()) plus one pseudo-row per coefficient pulling it to the
+    prior's value with weight `strength`: the rows decide what they can determine (a few
+    models of one search space), the prior keeps the rest. Other kernels keep the prior's."""
+    from scipy.optimize import nnls
+    out = CostModel(prior.core, {k: list(v) for k, v in prior.coefficients.items()},
+                    dict(prior.samples), list(prior.calibrated_on))
+    for kernel in sorted({r["kernel"] for r in rows}):
+        mine = [r for r in rows if r["kernel"] == kernel]
+        a = np.stack([_vector(r) for r in mine])
+        b = np.array([r["instructions"] for r in mine], dtype=np.float64)
+        c0 = np.array(prior.coefficients.get(kernel) or prior.coefficients[FALLBACK])
+        w = 1.0 / np.maximum(b, 1.0)
+        aw, bw = a * w[:, None], b * w
+        scale = np.maximum(np.abs(aw).max(axis=0), 1e-12)
+        k = np.sqrt(strength)
+        u, _ = nnls(np.vstack([aw / scale, k * np.eye(len(FEATURES))]),
+                    np.concatenate([bw, k * c0 * scale]), maxiter=50 * len(FEATURES))
+        out.coefficients[kernel] = (u / scale).tolist()
+        out.samples[kernel] = out.samples.get(kernel, 0) + len(mine)
+    return out
+
+
 def estimate(compiled, cost_model: CostModel) -> dict:
     """{"instructions": total, "per_layer": [{index, kernel, op, tflite_index, instructions}]}"""
     rows = layer_features(as_compiled(compiled))
