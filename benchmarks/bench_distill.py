@@ -42,6 +42,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="build/bench-distill")
     ap.add_argument("--json")
+    ap.add_argument("--seeds", default="0", help="comma-separated seeds (weights, shuffling, split)")
+    ap.add_argument("--only", default=None, help="only students whose name contains this")
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -54,20 +56,24 @@ def main() -> int:
     import tf_keras as tfk
     from search_space import build
     rows = []
-    for name, student, epochs in STUDENTS:
+    for (name, student, epochs), seed in [(st, int(sd)) for st in STUDENTS
+                                          for sd in a.seeds.split(",")]:
+        if a.only and a.only not in name:
+            continue
         kw = {}
         if isinstance(student, tuple):
             kw = dict(student_arch=student[0], knobs=student[1])
         else:
-            tfk.utils.set_random_seed(0)
+            tfk.utils.set_random_seed(seed)
             path = out / f"student-{name}.h5"
             build(_Fixed(student)).save(path)
             kw = dict(student=str(path))
         for std in (True, False):
             t0 = time.monotonic()
             r = distill_model(out / "digits.keras", out / "digits.npz", out / "kd.h5",
-                              epochs=epochs, seed=0, standardize=std, **kw)
-            row = dict(student=name, epochs=epochs, loss="standardized" if std else "classic",
+                              epochs=epochs, seed=seed, standardize=std, **kw)
+            row = dict(student=name, epochs=epochs, seed=seed,
+                       loss="standardized" if std else "classic",
                        params=r["student"]["params"], teacher=r["teacher"]["float_accuracy"],
                        teacher_params=r["teacher"]["params"],
                        alone=r["alone"]["float_accuracy"], alone_int8=r["alone"]["int8_accuracy"],
@@ -75,7 +81,7 @@ def main() -> int:
                        distilled_int8=r["distilled"]["int8_accuracy"],
                        seconds=round(time.monotonic() - t0, 1))
             rows.append(row)
-            print(f"{name:18s} {epochs:3d} ep {row['loss']:12s} teacher {row['teacher']:.1%} "
+            print(f"{name:18s} {epochs:3d} ep seed {seed} {row['loss']:12s} teacher {row['teacher']:.1%} "
                   f"| alone {row['alone']:.1%} / {row['alone_int8']:.1%} int8 "
                   f"| distilled {row['distilled']:.1%} / {row['distilled_int8']:.1%} int8 "
                   f"| {100 * (row['distilled'] - row['alone']):+5.1f} points float", flush=True)

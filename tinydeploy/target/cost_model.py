@@ -120,7 +120,7 @@ def fit(core: str, rows: list[dict], min_samples: int = 1) -> CostModel:
     return cm
 
 
-def refit(prior: CostModel, rows: list[dict], strength: float = 0.5) -> CostModel:
+def refit(prior: CostModel, rows: list[dict], strength: float = 1.0) -> CostModel:
     """The prior's coefficients refitted, per kernel that `rows` measured, on those rows
     (NNLS on relative error, as fit()) plus one pseudo-row per coefficient pulling it to the
     prior's value with weight `strength`: the rows decide what they can determine (a few
