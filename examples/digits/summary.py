@@ -24,8 +24,13 @@ def main(out: Path) -> None:
                                + (f" (teacher {t['accuracy'] * 100:.1f}% float)" if t else "")))
         ck = search.get("cost_model_check") or {}
         if ck.get("measured"):
-            rows.append(("cost model", f"{ck['mean_abs_error'] * 100:.1f}% off QEMU's count on "
-                                       f"{ck['measured']} trial(s)"))
+            cal = ck.get("calibration") or {}
+            rows.append(("cost model", (f"calibrated in QEMU on {cal['models']} models of the "
+                                        f"space; " if cal.get("models") else "")
+                         + f"{ck['mean_abs_error'] * 100:.1f}% off QEMU's count on "
+                         f"{ck['measured']} trial(s)"
+                         + ("" if "held_out" not in ck else
+                            f" ({ck['held_out']} of them not a calibration model)")))
     if opt:
         rows.append(("optimize", opt.get("summary", "")))
     rows += [
