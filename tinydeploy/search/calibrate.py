@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import random
-import warnings
 from pathlib import Path
 
 from ..errors import TinyDeployError
 from . import space
+from .trial import _save
 
 FILE = "cost-model.json"
 
@@ -60,9 +60,7 @@ def _untrained_tflite(cfg, knobs: dict, path: Path) -> Path:
     import tf_keras
     tf_keras.utils.set_random_seed(cfg.seed)
     model, _ = space.build(cfg, space.fixed(knobs))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")      # "HDF5 is legacy"
-        model.save(path.with_suffix(".h5"))
+    _save(model, path.with_suffix(".h5"))
     convert_model(path.with_suffix(".h5"), cfg.data, path, samples=4, seed=cfg.seed)
     return path
 

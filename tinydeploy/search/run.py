@@ -79,17 +79,14 @@ def _teacher_logits(teacher, d: dict, outdir: Path) -> tuple[str, float]:
     """The teacher's logits on the training split, computed once for every trial (written
     as OUTDIR/teacher_logits.npy), and its accuracy on the evaluation split."""
     from ..train.convert import class_ids
-    from ..train.distill import teacher_logits
+    from ..train.distill import _top1, teacher_logits
     with np.load(d["data"]) as z:
         x = z["x_train"]
     logits, model = teacher_logits(teacher, x, d["input_shape"], d["classes"])
     path = outdir / "teacher_logits.npy"
     np.save(path, logits)
-    ev = np.load(d["eval_x"])
     ids = class_ids(np.load(d["eval_y"]), d["classes"], "the evaluation labels")
-    acc = float(np.mean(np.asarray(model.predict(ev, batch_size=256, verbose=0)).reshape(
-        len(ev), -1).argmax(axis=1) == ids))
-    return str(path), acc
+    return str(path), _top1(model.predict(np.load(d["eval_x"]), batch_size=256, verbose=0), ids)
 
 
 def run_search(cfg: SearchConfig, engine: str = "local", address=None, progress=None) -> dict:
