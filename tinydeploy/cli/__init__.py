@@ -400,7 +400,8 @@ def run(model, board, output, benchmark_id, port, runner, inputs, runs, warmup, 
 @_friendly
 def report(artefacts, output, board):
     """One self-contained HTML page from ARTEFACTS: a .tflite, build folders and the JSON of
-    inspect, predict, convert, build, run, profile or optimize (NAME.report.json)."""
+    inspect, predict, convert, build, run, profile, optimize (NAME.report.json) or search
+    (OUTDIR/search.json)."""
     _write_report(list(artefacts), output, board)
 
 
