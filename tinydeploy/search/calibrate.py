@@ -10,7 +10,7 @@ coefficients alone; a single scale factor per kernel was tried and made size-dep
 errors worse, e.g. max-pool at 2 vs 48 channels); kernels the samples did not use keep the
 shipped coefficients. Without one, the coefficients are fitted
 on the samples alone (cost_model.fit). Writes OUTDIR/cost-model.json, which the trials then
-use, and returns a summary: models, factors, and the error on the samples before and after.
+use, and returns a summary: models, the kernels refitted, and the error on the samples before and after.
 A resumed search reuses the OUTDIR/cost-model.json it finds.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import TinyDeployError
 from . import space
-from .trial import _save
+from .trial import untrained
 
 FILE = "cost-model.json"
 
@@ -53,18 +53,6 @@ def _draws(cfg, count: int) -> list[dict]:
     return out
 
 
-def _untrained_tflite(cfg, knobs: dict, path: Path) -> Path:
-    from ..train.convert import convert_model
-    from ..train.tfenv import import_tf
-    import_tf()
-    import tf_keras
-    tf_keras.utils.set_random_seed(cfg.seed)
-    model, _ = space.build(cfg, space.fixed(knobs))
-    _save(model, path.with_suffix(".h5"))
-    convert_model(path.with_suffix(".h5"), cfg.data, path, samples=4, seed=cfg.seed)
-    return path
-
-
 def calibrate(cfg, count: int, progress=None) -> dict:
     """See the module docstring. Returns the summary (also in OUTDIR/cost-model.json)."""
     from ..target import cost_model as cm
@@ -86,7 +74,8 @@ def calibrate(cfg, count: int, progress=None) -> dict:
         name = " ".join(f"{k}={v}" for k, v in knobs.items())
         say(f"calibrating the cost model in QEMU ({i + 1}/{count}): {name}")
         try:
-            tfl = _untrained_tflite(cfg, knobs, work / f"{i:02d}.tflite")
+            tfl = work / f"{i:02d}.tflite"
+            untrained(cfg, knobs, tfl, cfg.seed)
             measured = cm.measure_layers(tfl, board)
         except TinyDeployError as exc:       # too big for the board, ...: skip, say why
             say(f"calibration sample {name} skipped: {exc}")

@@ -101,7 +101,6 @@ def limit_problems(cfg: SearchConfig, need: dict) -> list[str]:
 def run_trial(cfg: SearchConfig, knobs: dict, number: int, report=None, progress=None) -> dict:
     """Run one trial (module docstring). `report(epoch, val_accuracy, row)` may raise
     StopTrial; row is the results row so far."""
-    from ..train.convert import convert_model
     from ..train.tfenv import import_tf
     say = progress or (lambda msg: None)
     t0 = time.monotonic()
@@ -122,10 +121,7 @@ def run_trial(cfg: SearchConfig, knobs: dict, number: int, report=None, progress
                + (f" ({same['reason']})" if same.get("reason") else "")}
         say(f"trial {number}: same knobs as trial {same['trial']}, not retrained")
         return row
-    tf_keras.utils.set_random_seed(trial_seed(cfg.seed, knobs))
-    model, _ = space.build(cfg, space.fixed(knobs))
-    _save(model, tdir / "untrained.h5")
-    convert_model(tdir / "untrained.h5", cfg.data, tdir / "untrained.tflite", samples=4, seed=cfg.seed)
+    model = untrained(cfg, knobs, tdir / "untrained.tflite", trial_seed(cfg.seed, knobs))
     need = _needs(cfg, tdir / "untrained.tflite")
     row.update({k: need[k] for k in ("ram", "arena", "flash", "instructions")})
     problems = limit_problems(cfg, need)
@@ -173,6 +169,20 @@ def same_knobs(cfg: SearchConfig, knobs: dict) -> dict | None:
         if got == want and row.get("status") in ("complete", "pruned"):
             return row
     return None
+
+
+def untrained(cfg: SearchConfig, knobs: dict, tflite: Path, seed: int):
+    """Build the model of `knobs` with weights from `seed`, save it as tflite's .h5 and
+    convert it, untrained, to int8 at `tflite` (memory and instruction counts do not depend
+    on training); returns the tf_keras model."""
+    import tf_keras
+
+    from ..train.convert import convert_model
+    tf_keras.utils.set_random_seed(seed)
+    model, _ = space.build(cfg, space.fixed(knobs))
+    _save(model, tflite.with_suffix(".h5"))
+    convert_model(tflite.with_suffix(".h5"), cfg.data, tflite, samples=4, seed=cfg.seed)
+    return model
 
 
 def _save(model, path: Path) -> None:
