@@ -21,8 +21,8 @@ from tinydeploy.compiler.cnames import symbol_kind  # noqa: E402
 from tinydeploy.compiler.codegen import generate  # noqa: E402
 from tinydeploy.compiler.compiled import compile_model  # noqa: E402
 from tinydeploy.compiler.hostrun import kernel_sources  # noqa: E402
+from tinydeploy.deploy.toolchain import COMMON_CFLAGS, cpu_flags  # noqa: E402
 from tinydeploy.resources import data_dir  # noqa: E402
-from tinydeploy.target.toolchain import COMMON_CFLAGS, cpu_flags  # noqa: E402
 from tinydeploy.writer import write_files  # noqa: E402
 
 from oracle import tflm_arena_bytes  # noqa: E402

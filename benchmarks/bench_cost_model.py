@@ -13,8 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from tinydeploy.target import cost_model as cmod
-from tinydeploy.target.boards import load_board
+from tinydeploy.deploy import cost_model as cmod
+from tinydeploy.deploy.boards import load_board
 
 MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "mlperf-tiny"
 

@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from bench_bitexact import load_bins  # noqa: E402
 from tinydeploy.compiler.compiled import compile_model  # noqa: E402
+from tinydeploy.deploy.boards import load_board  # noqa: E402
+from tinydeploy.deploy.build import build_firmware  # noqa: E402
+from tinydeploy.deploy.qemu import start_qemu  # noqa: E402
 from tinydeploy.measure.dut import Dut  # noqa: E402
-from tinydeploy.target.boards import load_board  # noqa: E402
-from tinydeploy.target.build import build_firmware  # noqa: E402
-from tinydeploy.target.qemu import start_qemu  # noqa: E402
 
 from oracle import run_tflm  # noqa: E402
 

@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from tinydeploy.compiler.compiled import compile_model
+from tinydeploy.deploy.boards import load_board
+from tinydeploy.deploy.build import build_firmware
+from tinydeploy.deploy.qemu import start_qemu
 from tinydeploy.measure.dut import Dut
 from tinydeploy.measure.profile import profile_device
-from tinydeploy.target.boards import load_board
-from tinydeploy.target.build import build_firmware
-from tinydeploy.target.qemu import start_qemu
 
 _LAP = re.compile(r"^m-lap-us-([0-9]+)$")
 

@@ -1,4 +1,4 @@
-"""Calibrate the latency cost model (tinydeploy/target/cost_model.py) for one core.
+"""Calibrate the latency cost model (tinydeploy/deploy/cost_model.py) for one core.
 
 Builds each zoo model (tests/zoo.py) for an emulated board, runs one inference in QEMU, reads
 the per-layer instruction counts (td-layers) and fits the per-kernel coefficients; writes
@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from tinydeploy.target import cost_model as cmod  # noqa: E402
-from tinydeploy.target.boards import load_board  # noqa: E402
+from tinydeploy.deploy import cost_model as cmod  # noqa: E402
+from tinydeploy.deploy.boards import load_board  # noqa: E402
 
 import zoo  # noqa: E402
 

@@ -17,8 +17,8 @@ from tinydeploy.compiler.codegen import generate
 from tinydeploy.compiler.lower import lower
 from tinydeploy.compiler.planner import plan
 from tinydeploy.compiler.reader import load_model
+from tinydeploy.deploy.toolchain import COMMON_CFLAGS
 from tinydeploy.measure.dut import DeviceError, Dut
-from tinydeploy.target.toolchain import COMMON_CFLAGS
 from tinydeploy.writer import write_files
 
 import protocol_cases as pc

@@ -96,7 +96,7 @@ def test_generated_projects_are_reproducible(model, tmp_path):
 def test_failed_firmware_build_shows_the_compilers_error_and_keeps_the_project(model, tmp_path):
     """A board file whose clock is too slow for its baud rate trips the port's #error: the
     message is that line, not the echoed gcc command (which holds -Werror)."""
-    from tinydeploy.target.boards import load_board
+    from tinydeploy.deploy.boards import load_board
     text = open(load_board("mps2-an386").path).read().replace("clock_hz = 25_000_000",
                                                               "clock_hz = 1_000_000")
     board = tmp_path / "slow.toml"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tinydeploy.target import cost_model as cmod
-from tinydeploy.target.boards import load_board
+from tinydeploy.deploy import cost_model as cmod
+from tinydeploy.deploy.boards import load_board
 
 import zoo
 

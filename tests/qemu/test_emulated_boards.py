@@ -3,10 +3,10 @@ emulated board, booted in QEMU, driven over a real serial connection (pyserial o
 TCP chardev), outputs bit-exact with TFLite Micro. Every QEMU is stopped by its pid."""
 import pytest
 
+from tinydeploy.deploy.boards import list_boards
+from tinydeploy.deploy.build import build_firmware
+from tinydeploy.deploy.qemu import start_qemu
 from tinydeploy.measure.dut import Dut
-from tinydeploy.target.boards import list_boards
-from tinydeploy.target.build import build_firmware
-from tinydeploy.target.qemu import start_qemu
 
 import protocol_cases as pc
 from tflite_builder import fc_softmax_model

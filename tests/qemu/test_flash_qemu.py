@@ -5,10 +5,10 @@ import os
 
 import pytest
 
+from tinydeploy.deploy.build import build_firmware
+from tinydeploy.deploy.flash import STATE_FILE, flash, running, stop
+from tinydeploy.deploy.runners import FlashError
 from tinydeploy.measure.dut import Dut
-from tinydeploy.target.build import build_firmware
-from tinydeploy.target.flash import STATE_FILE, flash, running, stop
-from tinydeploy.target.runners import FlashError
 
 from tflite_builder import fc_softmax_model
 

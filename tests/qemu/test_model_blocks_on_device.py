@@ -5,10 +5,10 @@ the scalar ones (microbit), each output bit-exact with TFLite Micro over the ser
 import numpy as np
 import pytest
 
+from tinydeploy.deploy.boards import load_board
+from tinydeploy.deploy.build import build_firmware
+from tinydeploy.deploy.qemu import start_qemu
 from tinydeploy.measure.dut import Dut
-from tinydeploy.target.boards import load_board
-from tinydeploy.target.build import build_firmware
-from tinydeploy.target.qemu import start_qemu
 
 import zoo
 from oracle import run_tflm

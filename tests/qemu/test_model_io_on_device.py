@@ -10,9 +10,9 @@ import pytest
 
 from tinydeploy.compiler.io_data import short_name
 from tinydeploy.compiler.reader import parse
+from tinydeploy.deploy.boards import load_board
+from tinydeploy.deploy.qemu import start_qemu
 from tinydeploy.measure.dut import DeviceError, Dut
-from tinydeploy.target.boards import load_board
-from tinydeploy.target.qemu import start_qemu
 
 import zoo
 from oracle import run_tflm

@@ -11,10 +11,10 @@ import jsonschema
 import numpy as np
 import pytest
 
+from tinydeploy.deploy.boards import load_board
+from tinydeploy.deploy.build import build_firmware
+from tinydeploy.deploy.qemu import start_qemu
 from tinydeploy.measure.profile import profile_device
-from tinydeploy.target.boards import load_board
-from tinydeploy.target.build import build_firmware
-from tinydeploy.target.qemu import start_qemu
 
 from oracle import run_tflm
 from tflite_builder import fc_softmax_model
@@ -184,7 +184,7 @@ def test_run_loads_the_model_and_the_board_once(dense, tmp_path, monkeypatch):
     import tinydeploy
     from tinydeploy.cli import main
     from tinydeploy.compiler import compiled, lower, planner, reader
-    from tinydeploy.target import boards
+    from tinydeploy.deploy import boards
 
     calls = {"read_tflite": 0, "load_model": 0, "lower": 0, "plan": 0, "load_board": 0}
     originals = {"read_tflite": reader.read_tflite, "load_model": reader.load_model,

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from tinydeploy.cli import main
 from tinydeploy.compiler.compiled import compile_model
-from tinydeploy.target.boards import load_board
-from tinydeploy.target.fit import estimate
+from tinydeploy.deploy.boards import load_board
+from tinydeploy.deploy.fit import estimate
 
 import search_builders
 
@@ -171,7 +171,7 @@ def test_search_calibrates_the_cost_model_in_qemu_and_checks_it(tmp_path):
     shipped coefficients of the kernels they use; the trials' instructions come from that
     model; --measure
     runs the best trial and the front in QEMU and reports the cost model's error on them."""
-    from tinydeploy.target import cost_model as cm
+    from tinydeploy.deploy import cost_model as cm
     data = search_builders.save_stripes(tmp_path / "stripes.npz")
     out = tmp_path / "search"
     html = tmp_path / "r.html"

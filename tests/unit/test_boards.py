@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tinydeploy.target.boards import BoardError, board_files, list_boards, load_board, parse_board
+from tinydeploy.deploy.boards import BoardError, board_files, list_boards, load_board, parse_board
 
 pytestmark = pytest.mark.unit
 

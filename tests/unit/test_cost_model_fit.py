@@ -2,8 +2,8 @@
 shipped coefficients' shape."""
 import pytest
 
+from tinydeploy.deploy import cost_model as cmod
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.target import cost_model as cmod
 
 pytestmark = pytest.mark.unit
 

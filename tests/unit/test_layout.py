@@ -1,5 +1,5 @@
 """The package layout keeps TensorFlow on the train/ side: importing every module under
-compiler/, target/ and measure/ (and the top-level modules) must not import TensorFlow."""
+compiler/, deploy/ and measure/ (and the top-level modules) must not import TensorFlow."""
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +11,7 @@ import tinydeploy
 pytestmark = pytest.mark.unit
 
 PKG = Path(tinydeploy.__file__).resolve().parent
-TF_FREE = ("compiler", "target", "measure", "report")
+TF_FREE = ("compiler", "deploy", "measure", "report")
 
 
 def _modules(part: str) -> list[str]:

@@ -58,7 +58,7 @@ def test_int32_model_input_is_refused():
 
 
 def test_benchmark_input_modes_are_refused_up_front_for_multi_io_and_float_models():
-    from tinydeploy.target.project import check_benchmark_io
+    from tinydeploy.deploy.project import check_benchmark_io
     for buf in (two_in_two_out_model(), float_io_model()):
         program = compile_model(buf).program
         for bench in ("ic01", "vww01", "ad01"):

@@ -13,13 +13,11 @@ from types import SimpleNamespace
 import pytest
 from serial.tools.list_ports_common import ListPortInfo
 
-import tinydeploy.target.flash as flash_mod
-from tinydeploy.errors import ToolError
-from tinydeploy.resources import data_dir
-from tinydeploy.target.boards import list_boards
-from tinydeploy.target.flash import STATE_FILE, flash, relevant_line, running, stop
-from tinydeploy.target.ports import PortError, find_port, touch_1200, wait_for_bootloader
-from tinydeploy.target.runners import (
+import tinydeploy.deploy.flash as flash_mod
+from tinydeploy.deploy.boards import list_boards
+from tinydeploy.deploy.flash import STATE_FILE, flash, relevant_line, running, stop
+from tinydeploy.deploy.ports import PortError, find_port, touch_1200, wait_for_bootloader
+from tinydeploy.deploy.runners import (
     RUNNERS,
     FlashError,
     find_tool,
@@ -27,6 +25,8 @@ from tinydeploy.target.runners import (
     read_build_dir,
     runner_argv,
 )
+from tinydeploy.errors import ToolError
+from tinydeploy.resources import data_dir
 
 pytestmark = pytest.mark.unit
 
@@ -582,7 +582,7 @@ def test_an_unreadable_record_is_cleared(tmp_path):
 
 
 def test_runner_table_is_complete():
-    from tinydeploy.target.boards import RUNNERS as BOARD_RUNNERS
+    from tinydeploy.deploy.boards import RUNNERS as BOARD_RUNNERS
     assert set(RUNNERS) == set(BOARD_RUNNERS)
     assert get_runner("bossac").touch_1200 and not get_runner("arduino-cli").touch_1200
     assert os.path.basename(find_tool(RUNNERS["qemu"])) == "qemu-system-arm"

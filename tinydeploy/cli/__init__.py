@@ -202,7 +202,7 @@ def predict(model, inputs, labels, output, as_json):
 @_friendly
 def boards(as_json):
     """List the supported boards: core, clock, flash, RAM, framework, emulated or real."""
-    from ..target.boards import list_boards
+    from ..deploy.boards import list_boards
     rows = [dict(name=b.name, core=b.core, fpu=b.fpu, clock_mhz=b.clock_hz / 1e6,
                  flash_bytes=b.flash.size, ram_bytes=b.ram.size, framework=b.framework,
                  emulated=b.emulated, mcu=b.mcu, description=b.description)
@@ -235,11 +235,11 @@ def boards(as_json):
 def build(model, board, output, benchmark_id, energy_mode, as_json, report_path):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
     from ..compiler.compiled import compile_model
+    from ..deploy.boards import load_board
+    from ..deploy.build import build_firmware
+    from ..deploy.fit import FitError
+    from ..deploy.sizes import format_size_report
     from ..progress import reporter
-    from ..target.boards import load_board
-    from ..target.build import build_firmware
-    from ..target.fit import FitError
-    from ..target.sizes import format_size_report
     compiled = compile_model(model)
     board = load_board(board)
     try:
@@ -284,8 +284,8 @@ def build(model, board, output, benchmark_id, energy_mode, as_json, report_path)
 def flash(build_dir, board, port, runner, runner_args, serial, stop_, as_json):
     """Flash BUILD_DIR (written by `tinydeploy build`; default .) onto its board, or start it
     in QEMU for an emulated board and print the serial URL to use."""
-    from ..target.flash import flash as run_flash
-    from ..target.flash import stop
+    from ..deploy.flash import flash as run_flash
+    from ..deploy.flash import stop
     if stop_:
         r = stop(build_dir)
         click.echo(json.dumps(r, indent=2) if as_json else r["message"])
@@ -351,9 +351,9 @@ def _emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
 def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_json):
     """Measure a device over the serial port: latency, per-layer cost, output check, energy."""
     from ..compiler.compiled import compile_model
+    from ..deploy.boards import load_board
     from ..measure.profile import profile_device
     from ..progress import reporter
-    from ..target.boards import load_board
     r = profile_device(port, board=load_board(board) if board else None, inputs=inputs,
                        runs=runs, warmup=warmup,
                        validate=compile_model(validate) if validate else None, ppk2=ppk2,
@@ -377,10 +377,10 @@ def run(model, board, output, benchmark_id, port, runner, inputs, runs, warmup, 
         as_json, report_path):
     """Build, flash (or boot in QEMU) and profile in one command."""
     from ..compiler.compiled import compile_model
+    from ..deploy.boards import load_board
+    from ..deploy.sizes import format_size_report
     from ..measure.run import run_pipeline
     from ..progress import reporter
-    from ..target.boards import load_board
-    from ..target.sizes import format_size_report
     board = load_board(board)
     r = run_pipeline(compile_model(model), board, out_dir=output, benchmark_id=benchmark_id, inputs=inputs,
                      runs=runs, warmup=warmup, port=port, runner=runner, ppk2=ppk2,

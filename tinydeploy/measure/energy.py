@@ -7,7 +7,7 @@ at the board's clock (stated in `basis`).
 """
 from __future__ import annotations
 
-from ..target.boards import Board
+from ..deploy.boards import Board
 
 
 def estimate_energy(board: Board | None, latency: float | None, unit: str) -> dict:

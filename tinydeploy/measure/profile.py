@@ -19,10 +19,10 @@ import numpy as np
 
 from ..compiler.codegen import model_hash
 from ..compiler.compiled import Compiled, as_compiled
+from ..deploy.benchmarks import benchmark
+from ..deploy.boards import Board, as_board
 from ..errors import TinyDeployError, printable
 from ..progress import steps
-from ..target.benchmarks import benchmark
-from ..target.boards import Board, as_board
 from . import multi_io
 from .dut import DeviceError, Dut
 from .energy import estimate_energy

@@ -10,15 +10,15 @@ from __future__ import annotations
 import time
 
 from ..compiler.compiled import Compiled, as_compiled
-from ..target.boards import Board, as_board
-from ..target.build import build_firmware
-from ..target.qemu import start_qemu
+from ..deploy.boards import Board, as_board
+from ..deploy.build import build_firmware
+from ..deploy.qemu import start_qemu
 from .profile import profile_device
 
 
 def _sketch_port(board, say, timeout: float = 15.0) -> str:
     """After flashing, the board re-enumerates as the application's USB port."""
-    from ..target.ports import PortError, find_port
+    from ..deploy.ports import PortError, find_port
     say("waiting for the board's serial port")
     deadline = time.monotonic() + timeout
     while True:
@@ -47,7 +47,7 @@ def run_pipeline(model: Compiled | str, board: Board | str, *, out_dir=None, ben
         with start_qemu(board, b["elf"]) as q:
             prof = profile_device(q.url, timeout=600.0, **common)
     else:
-        from ..target.flash import flash
+        from ..deploy.flash import flash
         say(f"flash with {runner or board.runner}")
         flash(b["project"], board, port=port, runner=runner, progress=say)
         prof = profile_device(port or _sketch_port(board, say), **common)

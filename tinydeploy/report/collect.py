@@ -44,7 +44,7 @@ KINDS = [
 def classify(path: Path) -> tuple[str, object]:
     """(kind, data) for one artefact path."""
     if path.is_dir():
-        from ..target.runners import _detect
+        from ..deploy.runners import _detect
         bd = _detect(path)
         if bd is None:
             raise ReportError(f"{path} is not a tinydeploy build directory (no Makefile or "
@@ -95,8 +95,8 @@ def _take_build_dir(acc, bd):
     acc.board_hint = acc.board_hint or bd.board
     elf = bd.root / "build" / "firmware.elf"
     if elf.is_file() and bd.board:
-        from ..target.boards import load_board
-        from ..target.sizes import size_report
+        from ..deploy.boards import load_board
+        from ..deploy.sizes import size_report
         board = load_board(bd.board)
         acc.build = acc.build or dict(project=str(bd.root), board=bd.board, built="read from "
                                       "the ELF", size=size_report([elf], board))
@@ -154,7 +154,7 @@ _TAKE = {name[len("_take_"):]: fn for name, fn in globals().items() if name.star
 def collect(items, board=None) -> dict:
     """See the module docstring. `board`: a Board, a board name or .toml path, or None
     (then the board named by a build/run report or build folder, if any)."""
-    from ..target.boards import BoardError, as_board, load_board
+    from ..deploy.boards import BoardError, as_board, load_board
     acc = _Acc()
     for item in items:
         if isinstance(item, tuple):

@@ -36,7 +36,7 @@ def plan_data(compiled) -> dict:
 
 def fit_data(compiled, board) -> dict:
     """The pre-build estimate against the board, and the refusal if it does not fit."""
-    from ..target.fit import RUNTIME_FLASH, FitError, check_fit, estimate
+    from ..deploy.fit import RUNTIME_FLASH, FitError, check_fit, estimate
     need = estimate(compiled, board, None)
     try:
         check_fit(compiled, board)
@@ -68,7 +68,7 @@ def memory_section(compiled, board, build, notes) -> dict | None:
     elif out["fit"]:
         f = out["fit"]
         out["size"] = dict(complete=False, flash=f["flash"], ram=f["ram"])
-        out["size_source"] = "estimated before building (tinydeploy.target.fit)"
+        out["size_source"] = "estimated before building (tinydeploy.deploy.fit)"
     return out
 
 

@@ -55,8 +55,8 @@ def _draws(cfg, count: int) -> list[dict]:
 
 def calibrate(cfg, count: int, progress=None) -> dict:
     """See the module docstring. Returns the summary (also in OUTDIR/cost-model.json)."""
-    from ..target import cost_model as cm
-    from ..target.boards import load_board
+    from ..deploy import cost_model as cm
+    from ..deploy.boards import load_board
     say = progress or (lambda msg: None)
     out = Path(cfg.outdir) / FILE
     board = load_board(cfg.board)

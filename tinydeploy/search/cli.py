@@ -10,7 +10,7 @@ import click
 def _calibrate_default(given, board) -> int:
     if given is not None:
         return given
-    from ..target.boards import load_board
+    from ..deploy.boards import load_board
     return 3 if load_board(board).emulated else 0
 
 

@@ -58,7 +58,7 @@ def make_config(*, data, board, outdir, family=None, builder=None, teacher=None,
                 **kw) -> SearchConfig:
     if bool(family) == bool(builder):
         raise TinyDeployError("give exactly one of --family F or --builder module:function")
-    from ..target.boards import load_board
+    from ..deploy.boards import load_board
     load_board(board)
     if family:
         space.family(family)
@@ -114,8 +114,8 @@ def check_cost_model(cfg: SearchConfig, rows: list[dict], progress=None) -> dict
     """Measure up to cfg.measure completed trials (the best first, then the Pareto front) in
     QEMU on an emulated board and set their qemu_instructions and cost_model_error
     ((estimate - QEMU) / QEMU); returns the check's summary for the report."""
-    from ..target import cost_model as cm
-    from ..target.boards import load_board
+    from ..deploy import cost_model as cm
+    from ..deploy.boards import load_board
     board = load_board(cfg.board)
     if cfg.measure <= 0:
         return {"measured": 0, "why": "--measure 0"}

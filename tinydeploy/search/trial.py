@@ -1,7 +1,7 @@
 """One search trial: knobs -> results row (engine-neutral; both engines call run_trial).
 
 Order matters: the int8 memory needs come FIRST, from an untrained conversion (compile_model,
-target/fit.py estimate against the board and --max-ram/--max-flash, the cost model against
+deploy/fit.py estimate against the board and --max-ram/--max-flash, the cost model against
 --max-latency), and a trial that cannot fit is pruned before any training. Otherwise: train
 `epochs` seeded epochs (reporting the validation accuracy per epoch to the engine, which may
 stop it early), compress (optimize_model: prune / M:N / cluster / QAT), convert to int8
@@ -68,9 +68,9 @@ class StopTrial(Exception):
 
 def _needs(cfg: SearchConfig, tfl: Path) -> dict:
     from ..compiler.compiled import compile_model
-    from ..target import cost_model as cm
-    from ..target.boards import load_board
-    from ..target.fit import estimate
+    from ..deploy import cost_model as cm
+    from ..deploy.boards import load_board
+    from ..deploy.fit import estimate
     board = load_board(cfg.board)
     compiled = compile_model(tfl)
     need = estimate(compiled, board, None)
@@ -85,7 +85,7 @@ def _needs(cfg: SearchConfig, tfl: Path) -> dict:
 
 
 def limit_problems(cfg: SearchConfig, need: dict) -> list[str]:
-    from ..target.boards import load_board
+    from ..deploy.boards import load_board
     b = load_board(cfg.board)
     max_ram, max_flash = cfg.max_ram or b.ram.size, cfg.max_flash or b.flash.size
     out = []
@@ -141,8 +141,8 @@ def run_trial(cfg: SearchConfig, knobs: dict, number: int, report=None, progress
     row.update({k: final[k] for k in ("ram", "arena", "flash", "instructions")})
     from ..compiler.predict import predict
     row["accuracy_int8"] = predict(final["compiled"], cfg.eval_x, cfg.eval_y)["accuracy"]
+    from ..deploy.boards import load_board
     from ..measure.energy import estimate_energy
-    from ..target.boards import load_board
     row["energy_uj"] = estimate_energy(load_board(cfg.board), final["instructions"],
                                        "instructions")["value"]
     row.update(status="complete", keras=str(keras_path), tflite=str(tfl),

@@ -17,8 +17,8 @@ import numpy as np
 
 from ..compiler.quant import quantize_inputs
 from ..compiler.reader import parse
+from ..deploy.fit import flash_estimate
 from ..errors import ModelError, ToolError
-from ..target.fit import flash_estimate
 
 WEIGHTED_OPS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0,
                 "TRANSPOSE_CONV": 0}  # op -> output-channel axis of its int8 weights
