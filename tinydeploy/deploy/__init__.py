@@ -1,4 +1,4 @@
-"""The target: board data -> firmware project -> built image -> on the board (or in QEMU).
+"""Deployment: board data -> firmware project -> built image -> on the board (or in QEMU).
 
 Reads board TOML files and a `Compiled` model; renders the project (generated model +
 firmware/ sources + board port), builds it with arm-none-eabi-gcc or the board's
