@@ -1,7 +1,7 @@
 """Compile generated C with the host compiler and run it on many inputs.
 
 Contract: `HostModel(program, plan, tflite_bytes)` compiles once into a temporary
-directory; `run_all([x0, x1, ...])` feeds one batch-first array per model input (each in
+directory (the kernels once per compiler and flag set per process, kernel_objects); `run_all([x0, x1, ...])` feeds one batch-first array per model input (each in
 that input's dtype: int8, or float32 for a float input) and returns one batch-first array
 per model output (int8, float32, int32 or int64, shaped like the output). `run(x)` is the
 same for a single-input single-output model: one array in, one array out. Compiler flags are the firmware's
@@ -10,11 +10,14 @@ arithmetic is the device's.
 """
 from __future__ import annotations
 
+import atexit
+import hashlib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -51,16 +54,49 @@ def kernel_sources() -> list[Path]:
     return sorted((data_dir("firmware") / "kernels").glob("*.c"))
 
 
+# Kernel objects compiled once per compiler and flag set in this process: the kernels do not
+# depend on the model, and compiling them took most of each model's host build.
+_KERNEL_OBJECTS: dict[str, list[Path]] = {}
+_KERNEL_LOCK = threading.Lock()
+
+
+def _kernel_key(cc: str, flags: list[str]) -> str:
+    h = hashlib.sha256("\0".join([cc, *flags]).encode())
+    for p in sorted((data_dir("firmware") / "kernels").iterdir()):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def kernel_objects(cc: str, flags: list[str]) -> list[Path]:
+    """The kernels compiled with `cc` and `flags` (object files in a directory removed at
+    exit); compiled on the first call for that compiler, flag set and kernel source."""
+    key = _kernel_key(cc, flags)
+    with _KERNEL_LOCK:
+        if key not in _KERNEL_OBJECTS:
+            out = Path(tempfile.mkdtemp(prefix="td-kernels-"))
+            atexit.register(shutil.rmtree, out, True)
+            kernels = data_dir("firmware") / "kernels"
+            srcs = kernel_sources()
+            res = subprocess.run([cc, *flags, f"-I{kernels}", "-c", *map(str, srcs)],
+                                 capture_output=True, text=True, cwd=out)
+            if res.returncode != 0:
+                raise ToolError("host compile of the kernels failed: "
+                                f"{compiler_error(res.stderr)}")
+            _KERNEL_OBJECTS[key] = [out / (p.stem + ".o") for p in srcs]
+        return _KERNEL_OBJECTS[key]
+
+
 def compile_host(src_dir: Path, exe: Path, extra_flags: list[str] | None = None) -> None:
     cc = os.environ.get("CC", "cc")
     if shutil.which(cc) is None:
         raise ToolError(f"no host C compiler '{cc}' found; install gcc (apt-get install gcc)")
+    flags = [*COMMON_CFLAGS, *(extra_flags or [])]
+    objs = kernel_objects(cc, flags)
     kernels = data_dir("firmware") / "kernels"
     srcs = [str(p) for p in sorted((src_dir / "model").glob("*.c"))]
-    srcs += [str(p) for p in kernel_sources()]
     srcs.append(str(data_dir("firmware") / "host" / "td_host_main.c"))
-    cmd = [cc, *COMMON_CFLAGS, *(extra_flags or []), f"-I{src_dir / 'model'}", f"-I{kernels}",
-           "-o", str(exe), *srcs, "-lm"]
+    cmd = [cc, *flags, f"-I{src_dir / 'model'}", f"-I{kernels}",
+           "-o", str(exe), *srcs, *map(str, objs), "-lm"]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise ToolError(f"host compile of the generated C failed: {compiler_error(res.stderr)}")
