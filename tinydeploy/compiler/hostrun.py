@@ -1,12 +1,13 @@
 """Compile generated C with the host compiler and run it on many inputs.
 
 Contract: `HostModel(program, plan, tflite_bytes)` compiles once into a temporary
-directory (the kernels once per compiler and flag set per process, kernel_objects); `run_all([x0, x1, ...])` feeds one batch-first array per model input (each in
-that input's dtype: int8, or float32 for a float input) and returns one batch-first array
-per model output (int8, float32, int32 or int64, shaped like the output). `run(x)` is the
-same for a single-input single-output model: one array in, one array out. Compiler flags are the firmware's
-(codegen.COMMON_CFLAGS: -std=c99, warnings as errors, no FP contraction), so the
-arithmetic is the device's.
+directory (the kernels only once per compiler and flag set per process: kernel_objects);
+`run_all([x0, x1, ...])` feeds one batch-first array per model input (each in that
+input's dtype: int8, or float32 for a float input) and returns one batch-first array per
+model output (int8, float32, int32 or int64, shaped like the output). `run(x)` is the same
+for a single-input single-output model: one array in, one array out. Compiler flags are
+the firmware's (codegen.COMMON_CFLAGS: -std=c99, warnings as errors, no FP contraction),
+so the arithmetic is the device's.
 """
 from __future__ import annotations
 
