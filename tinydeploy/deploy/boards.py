@@ -22,6 +22,22 @@ CORES = ("cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "c
 FRAMEWORKS = ("baremetal", "arduino")
 PORTS = ("cmsdk", "stm32f4", "nrf5", "arduino")
 RUNNERS = ("qemu", "bossac", "pyocd", "openocd", "st-flash", "arduino-cli", "pio")
+# Board files are shared like models: every field that can reach a generated file, a path or
+# a command line is held to a pattern or a range here, the one place boards are read.
+_IDENT = {"name": r"[A-Za-z0-9_-]{1,64}", "qemu.machine": r"[A-Za-z0-9_.-]{1,64}",
+          "arduino.fqbn": r"[A-Za-z0-9_.-]+(:[A-Za-z0-9_.=,-]+){2,3}",
+          "arduino.pio_platform": r"[A-Za-z0-9_.-]{1,64}",
+          "arduino.pio_board": r"[A-Za-z0-9_.-]{1,64}"}
+_TEXT_MAX = 200                   # description, mcu.name: printable text, shown, never built
+_ARG = re.compile(r"[A-Za-z0-9_.:/=,+@%-]{1,200}")   # runner and QEMU argv entries
+# (lo, hi) of each numeric field, inclusive: clocks a Cortex-M part can run at; the UART
+# rates serial ports take; a stack that holds the harness and fits a part.
+_RANGES = {"clock_hz": (32_768, 2_000_000_000), "qemu.systick_hz": (32_768, 2_000_000_000),
+           "stack_bytes": (256, 1 << 24), "mcu.flash_bytes": (1, 1 << 32),
+           "mcu.ram_bytes": (1, 1 << 32), "power.voltage": (0.5, 60.0),
+           "power.run_ua_per_mhz": (0.001, 1e6), "power.base_ua": (0.0, 1e7)}
+BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 921600,
+         1000000, 2000000)
 
 
 class BoardError(TinyDeployError):
@@ -120,9 +136,44 @@ def _get(data: dict, dotted: str):
     return cur
 
 
+def _fail(where: str, fieldname: str, msg: str):
+    raise BoardError(f"{where}: field '{fieldname}' {msg}")
+
+
+def _check_values(data: dict, where: str) -> None:
+    """Patterns, printable text, ranges, baud rates and alignment (see _IDENT, _RANGES)."""
+    for key, pattern in _IDENT.items():
+        value = _get(data, key)
+        if value is not None and not re.fullmatch(pattern, value):
+            _fail(where, key, f"is {value[:40]!r}; use letters, digits, '_' and '-' only "
+                  "(it names files, symbols and commands)")
+    for key in ("description", "mcu.name"):
+        value = _get(data, key)
+        if not value.isprintable() or not value.strip() or len(value) > _TEXT_MAX:
+            _fail(where, key, f"must be one line of printable text, 1..{_TEXT_MAX} characters")
+    for key in ("flash_runner.args", "qemu.args", "serial.usb_ids"):
+        for item in _get(data, key) or []:
+            if not isinstance(item, str) or not _ARG.fullmatch(item):
+                _fail(where, key, f"entry {str(item)[:40]!r} must be a string of letters, digits "
+                      "and . _ : / = , + @ % -")
+    for key, (lo, hi) in _RANGES.items():
+        value = _get(data, key)
+        if value is not None and not (math.isfinite(value) and lo <= value <= hi):
+            _fail(where, key, f"is {value!r}; expected {lo:,} .. {hi:,}")
+    if _get(data, "serial.baud") not in BAUDS:
+        _fail(where, "serial.baud", f"is {_get(data, 'serial.baud')!r}; expected a standard rate "
+              f"({', '.join(map(str, BAUDS))})")
+    if _get(data, "stack_bytes") is not None and _get(data, "stack_bytes") % 8:
+        _fail(where, "stack_bytes", "must be a multiple of 8 (the AAPCS stack alignment)")
+    for region in ("flash", "ram"):
+        for part in ("origin", "size"):
+            if _get(data, f"{region}.{part}") % 4:
+                _fail(where, f"{region}.{part}", "must be a multiple of 4 (word aligned)")
+
+
 def _validate(data: dict, where: str) -> None:
     def fail(fieldname, msg):
-        raise BoardError(f"{where}: field '{fieldname}' {msg}")
+        _fail(where, fieldname, msg)
 
     for key, value in data.items():
         if key in _TABLES:
@@ -144,6 +195,7 @@ def _validate(data: dict, where: str) -> None:
             ok = True
         if not ok:
             fail(key, f"must be {_type_name(typ)}, got {type(value).__name__} {value!r}")
+    _check_values(data, where)
     choices = {"core": CORES, "framework": FRAMEWORKS, "port": PORTS,
                "flash_runner.default": RUNNERS}
     for key, allowed in choices.items():
@@ -163,8 +215,8 @@ def _validate(data: dict, where: str) -> None:
     for key, value in (_get(data, "port_defines") or {}).items():
         if not re.fullmatch(r"TD_PORT_[A-Z0-9_]+", key):
             fail(f"port_defines.{key}", "must be a TD_PORT_* macro name")
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            fail(f"port_defines.{key}", "must be a non-negative integer")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << 32:
+            fail(f"port_defines.{key}", "must be an integer 0 .. 2^32-1")
     if not data["emulated"] and not all(_get(data, f"power.{k}") is not None
                                         for k in ("voltage", "run_ua_per_mhz", "base_ua")):
         fail("power", "needs voltage, run_ua_per_mhz and base_ua for a real board")
@@ -173,7 +225,7 @@ def _validate(data: dict, where: str) -> None:
         fail("arduino", "needs fqbn, pio_platform and pio_board for an Arduino board")
     for usb in _get(data, "serial.usb_ids") or []:
         parts = str(usb).split(":")
-        if len(parts) != 2 or not all(len(p) == 4 for p in parts):
+        if len(parts) != 2 or not all(re.fullmatch(r"[0-9A-Fa-f]{4}", p) for p in parts):
             fail("serial.usb_ids", f"entry {usb!r} is not VID:PID in hex (e.g. '2341:005a')")
 
 
@@ -200,6 +252,19 @@ def parse_board(text: str, where: str) -> Board:
         port_defines=dict(data.get("port_defines", {})), path=where)
 
 
+def _read(p: Path, where: str) -> str:
+    """A board file's text: UTF-8, else one line naming the first bad byte."""
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise BoardError(f"{where}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BoardError(f"{where}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                         f"{exc.start}); save the board file as UTF-8") from None
+
+
 def board_files() -> list[Path]:
     return sorted(data_dir("boards").glob("*.toml"))
 
@@ -208,10 +273,10 @@ def load_board(name_or_path: str) -> Board:
     """A shipped board by name, or a board file by path."""
     p = Path(name_or_path)
     if p.suffix == ".toml" and p.exists():
-        return parse_board(p.read_text(), str(p))
+        return parse_board(_read(p, str(p)), str(p))
     for f in board_files():
         if f.stem == name_or_path:
-            board = parse_board(f.read_text(), f"boards/{f.name}")
+            board = parse_board(_read(f, f"boards/{f.name}"), f"boards/{f.name}")
             if board.name != f.stem:
                 raise BoardError(f"boards/{f.name}: field 'name' is {board.name!r}, expected "
                                  f"{f.stem!r} (the file name)")

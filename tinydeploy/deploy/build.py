@@ -96,6 +96,12 @@ def _framework_build(out: Path, board: Board) -> tuple[str, str | None]:
             f"(or: arduino-cli compile --fqbn {board.arduino['fqbn']} {out / 'td_app'})"), None
 
 
+def default_project_dir(model_stem: str, board_name: str) -> Path:
+    """td-build/MODEL-BOARD: one folder right under ./td-build whatever the names hold."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{model_stem}-{board_name}").lstrip(".")
+    return Path("td-build") / (safe or "model")
+
+
 def build_firmware(model: Compiled | str | Path, board: Board | str, out_dir=None,
                    benchmark_id: str | None = None, progress=None,
                    energy_mode: bool = False) -> dict:
@@ -107,7 +113,7 @@ def build_firmware(model: Compiled | str | Path, board: Board | str, out_dir=Non
     board = as_board(board)
     need = check_fit(compiled, board, benchmark_id)
     stem = compiled.path.stem if compiled.path else compiled.name
-    out = Path(out_dir or Path("td-build") / f"{stem}-{board.name}")
+    out = Path(out_dir or default_project_dir(stem, board.name))
     say(f"writing the {board.framework} project to {out}")
     write_files(render_project(compiled, board, benchmark_id, energy_mode), out)
     report = dict(project=str(out), board=board.name, framework=board.framework,

@@ -61,7 +61,8 @@ def board_data(board: Board, program: Program, benchmark_id: str, build_id: str,
                energy_mode: bool = False) -> dict:
     bench = benchmark(benchmark_id)
     check_benchmark_io(program, benchmark_id)
-    return dict(board_name=board.name, clock_hz=board.clock_hz,
+    # board names are held to [A-Za-z0-9_-] on load; c_string again where they are rendered
+    return dict(board_name=c_string(board.name), clock_hz=board.clock_hz,
                 baud=ENERGY_BAUD if energy_mode else board.baud, energy_mode=int(energy_mode),
                 counter_unit="instructions" if board.emulated else "us",
                 clock_kind=board.clock_kind, us_per_tick=board.us_per_tick,
