@@ -6,7 +6,8 @@ in that input's dtype; labels or None; description). A single-input model takes 
 keyed by input name (the tensor name, or without the converter's `serving_default_` / `:0`),
 or by index "0", "1", ...; `y` is the labels. Real-valued arrays for an int8 input are
 quantized with its parameters; float32 inputs take real values as they are. A missing or
-extra key, a wrong shape or differing batch sizes are one-line DataErrors.
+extra key, a wrong shape, differing batch sizes, NaN or infinity are one-line DataErrors
+(NaN/infinity naming the file, index and value).
 `save_model_outputs(path, graph, outputs)` writes .npy (single output) or .npz keyed by
 output name (output_keys: short names, tensor names or indices, whichever are unique).
 """
@@ -33,11 +34,25 @@ def short_name(name: str) -> str:
     return re.sub(r":\d+$", "", re.sub(r"^serving_default_", "", name))
 
 
+def _first_bad(x: np.ndarray, bad: np.ndarray, what: str, why: str) -> None:
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise DataError(f"{what}: value {x[idx].item()!r} at index {list(idx)} {why} "
+                        f"({int(bad.sum())} such values); fix the data")
+
+
+def _check_values(x: np.ndarray, what: str) -> None:
+    """No NaN or infinity: a cast would feed int8 0 (not the zero point) without a word."""
+    if x.dtype.kind == "f":
+        _first_bad(x, ~np.isfinite(x), what, "is not a finite number")
+
+
 def _convert(x: np.ndarray, t, what: str) -> np.ndarray:
     per = tuple(t.shape[1:])
     size = int(np.prod(per, dtype=np.int64))
     if x.dtype.kind not in "biuf":
         raise DataError(f"{what} has dtype {x.dtype}; give int8 or real-valued arrays")
+    _check_values(x, what)
     if t.dtype == "int8":
         try:
             return quantize_inputs(x, t.shape, t.scale, t.zero_point)
