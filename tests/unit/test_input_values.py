@@ -56,3 +56,12 @@ def test_finite_floats_and_int8_still_load(tmp_path, fc_model):
     (xa,), _, _ = load_model_inputs(tmp_path / "a.npy", g)
     (xb,), _, _ = load_model_inputs(tmp_path / "b.npy", g)
     assert xa.dtype == xb.dtype == np.int8 and xa.shape == xb.shape == (2, 16)
+
+
+def test_quantizing_real_values_refuses_nan_on_every_path():
+    # the path profile/run (measure/inputs.py) and optimize's report take
+    from tinydeploy.compiler.quant import quantize_inputs
+    x = np.zeros((1, 4), np.float32)
+    x[0, 1] = np.nan
+    with pytest.raises(DataError, match=r"inputs: value nan at index \[0, 1\]"):
+        quantize_inputs(x, (1, 4), 0.1, -3)

@@ -24,7 +24,7 @@ from ..errors import DataError, printable
 from ..writer import write_bytes_atomic, write_npy_atomic
 from .boundary import np_dtype
 from .ir import Graph
-from .quant import quantize_inputs
+from .quant import check_finite, quantize_inputs
 
 _LABEL_KEYS = ("y", "y_test", "labels")
 
@@ -34,25 +34,12 @@ def short_name(name: str) -> str:
     return re.sub(r":\d+$", "", re.sub(r"^serving_default_", "", name))
 
 
-def _first_bad(x: np.ndarray, bad: np.ndarray, what: str, why: str) -> None:
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise DataError(f"{what}: value {x[idx].item()!r} at index {list(idx)} {why} "
-                        f"({int(bad.sum())} such values); fix the data")
-
-
-def _check_values(x: np.ndarray, what: str) -> None:
-    """No NaN or infinity: a cast would feed int8 0 (not the zero point) without a word."""
-    if x.dtype.kind == "f":
-        _first_bad(x, ~np.isfinite(x), what, "is not a finite number")
-
-
 def _convert(x: np.ndarray, t, what: str) -> np.ndarray:
     per = tuple(t.shape[1:])
     size = int(np.prod(per, dtype=np.int64))
     if x.dtype.kind not in "biuf":
         raise DataError(f"{what} has dtype {x.dtype}; give int8 or real-valued arrays")
-    _check_values(x, what)
+    check_finite(x, what)
     if t.dtype == "int8":
         try:
             return quantize_inputs(x, t.shape, t.scale, t.zero_point)

@@ -77,6 +77,18 @@ def input_radius(integer_bits: int, left_shift: int, total_bits: int = 31) -> in
     return int(math.floor(max_rescaled))
 
 
+def check_finite(x: np.ndarray, what: str = "inputs") -> None:
+    """DataError naming the first NaN or infinity (index and value) and how many there are:
+    a cast would feed int8 0, not the zero point, without a word."""
+    if x.dtype.kind != "f":
+        return
+    bad = ~np.isfinite(x)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise DataError(f"{what}: value {x[idx].item()!r} at index {list(idx)} is not a finite "
+                        f"number ({int(bad.sum())} such values); fix the data")
+
+
 def quantize_inputs(x: np.ndarray, shape: tuple, scale: float, zero_point: int) -> np.ndarray:
     """int8 arrays pass through; anything else is real-valued and quantized as TFLite does
     (x / scale in float32, rounded half away from zero, plus the zero point, clamped)."""
@@ -93,6 +105,7 @@ def quantize_inputs(x: np.ndarray, shape: tuple, scale: float, zero_point: int) 
         return x
     if not np.issubdtype(x.dtype, np.number):
         raise DataError(f"inputs have dtype {x.dtype}; give int8 or real-valued arrays")
+    check_finite(x)
     q = x.astype(np.float32) / np.float32(scale)
     q = np.sign(q) * np.floor(np.abs(q) + np.float32(0.5))
     return np.clip(q + zero_point, -128, 127).astype(np.int8)
