@@ -109,6 +109,7 @@ def model_data(program: Program, plan: Plan, tflite_bytes: bytes | None) -> dict
     layers, consts = [], []
     kernels = [layer for layer in program.layers if layer.kernel]
     for k, layer in enumerate(kernels):
+        assert layer.params is not None          # every kernel call has its parameter block
         for c in layer.consts:
             consts.append(dict(name=c.name, ctype=c.ctype, count=int(c.values.size),
                                text=_array_text(c.values),

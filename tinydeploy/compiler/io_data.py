@@ -63,7 +63,8 @@ def _keyed(p: Path, g: Graph) -> tuple[list[np.ndarray], np.ndarray | None] | No
         return None                  # load_arrays gives the one-line reason
     with npz:
         keys = list(npz.files)
-        arrays, used = [], set()
+        arrays: list[np.ndarray | None] = []
+        used = set()
         for k, ti in enumerate(g.inputs):
             name = g.t(ti).name
             hit = [c for c in (name, short_name(name), str(k)) if c in keys]
@@ -85,7 +86,8 @@ def _keyed(p: Path, g: Graph) -> tuple[list[np.ndarray], np.ndarray | None] | No
             raise DataError(f"{p.name}: key '{printable(extra[0])}' is not a model input (inputs: "
                             + ", ".join(f"{k} '{printable(short_name(g.t(ti).name))}'"
                                         for k, ti in enumerate(g.inputs)) + ")")
-        return arrays, (npz[label_key] if label_key else None)
+        found = [a for a in arrays if a is not None]      # all of them, past `missing`
+        return found, (npz[label_key] if label_key else None)
 
 
 def load_model_inputs(path, g: Graph) -> tuple[list[np.ndarray], np.ndarray | None, str]:
@@ -139,5 +141,6 @@ def save_model_outputs(path, g: Graph, outputs: list[np.ndarray]) -> Path:
     if p.suffix.lower() == ".npy":
         return write_npy_atomic(p, outputs[0])
     buf = io.BytesIO()
-    np.savez(buf, **dict(zip(output_keys(g), outputs)))
+    # numpy's stub reads the keyword arrays as possibly its allow_pickle flag
+    np.savez(buf, **dict(zip(output_keys(g), outputs)))  # type: ignore[arg-type]
     return write_bytes_atomic(p, buf.getvalue())

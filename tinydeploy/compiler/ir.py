@@ -40,6 +40,12 @@ class Tensor:
         return self.data is not None
 
     @property
+    def const_data(self) -> np.ndarray:
+        """`data` of a tensor the caller knows is constant (checked, or by the op's contract)."""
+        assert self.data is not None, f"tensor {self.index} is not a constant"
+        return self.data
+
+    @property
     def size(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
 
@@ -49,10 +55,12 @@ class Tensor:
 
     @property
     def scale(self) -> float:
+        assert self.quant is not None, f"tensor {self.index} is not quantized"
         return float(self.quant.scale[0])
 
     @property
     def zero_point(self) -> int:
+        assert self.quant is not None, f"tensor {self.index} is not quantized"
         return int(self.quant.zero_point[0])
 
 

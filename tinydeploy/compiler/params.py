@@ -221,9 +221,9 @@ class L2NormParams(Params):
     in_zp: int
 
 
-ALL_PARAMS = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
-              ReduceParams, PadParams, ConcatParams, RequantParams,
-              LutParams, L2NormParams)
+ALL_PARAMS: tuple[type[Params], ...] = (
+    ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
+    ReduceParams, PadParams, ConcatParams, RequantParams, LutParams, L2NormParams)
 
 
 # ---- shape / data movement (lower/shape.py, lower/resize.py)

@@ -130,6 +130,7 @@ def plan(program: Program) -> Plan:
         total = _place(buffers, sorted(buffers, key=key))
         if best is None or total < best:
             best, best_offsets = total, {b.tensor: b.offset for b in buffers}
+    assert best_offsets is not None                 # orders is not empty
     for b in buffers:
         b.offset = best_offsets[b.tensor]
     offsets = {t: best_offsets[rt] for t, rt in roots.items()}

@@ -113,7 +113,7 @@ class LowerContext:
         """An input as a kernel argument: an arena tensor, or an int8 constant array."""
         t = self.g.t(ti)
         if t.is_const:
-            return ConstArg(self.const(consts, op, what, "int8_t", t.data.astype(np.int8)))
+            return ConstArg(self.const(consts, op, what, "int8_t", t.const_data.astype(np.int8)))
         return TensorArg(ti)
 
     def act(self, op: Op, out: Tensor) -> tuple[int, int]:

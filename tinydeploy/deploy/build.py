@@ -34,6 +34,7 @@ def _make(out: Path, progress=None) -> None:
     with steps(progress, total, "compiling: source") as tick, subprocess.Popen(
             ["make", "-C", str(out), f"-j{os.cpu_count() or 1}"], stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True) as proc:
+        assert proc.stdout is not None                  # stdout=PIPE
         for line in proc.stdout:
             lines.append(line)
             if " -c " in line and line.startswith("arm-none-eabi-gcc"):

@@ -60,9 +60,13 @@ def flash(build_dir, board: Board | str | None = None, port: str | None = None,
     are the hardware/tool seams tests replace."""
     say = progress or (lambda msg: None)
     bd = read_build_dir(build_dir)
-    if board is None and not bd.board:
-        raise FlashError(f"cannot tell which board {bd.root} was built for; pass --board")
-    b = board if isinstance(board, Board) else load_board(board or bd.board)
+    if isinstance(board, Board):
+        b = board
+    else:
+        name = board or bd.board
+        if not name:
+            raise FlashError(f"cannot tell which board {bd.root} was built for; pass --board")
+        b = load_board(name)
     r = get_runner(runner or b.runner)
     check_runner(r, b, bd)
     if r.name == "qemu":
@@ -85,6 +89,7 @@ def flash(build_dir, board: Board | str | None = None, port: str | None = None,
         port = find_port(b, lister())
         say(f"found {b.name} on {port}")
     if r.touch_1200:
+        assert port is not None                         # its runner requires a port: found above
         say(f"1200-baud touch on {port}: resetting {b.name} into its bootloader")
         port = touch_1200(port, b, serial_factory=serial_factory, list_ports=lister, sleep=sleep)
         say(f"bootloader on {port}")
@@ -216,8 +221,11 @@ def stop(build_dir, timeout: float = 5.0) -> dict:
     pid, argv0 = rec.get("pid"), _argv0(rec)
     base = dict(build_dir=str(root), pid=pid, url=rec.get("url"), board=rec.get("board"))
     status = _pid_state(pid, argv0)
-    if status == "running" and not _terminate(pid, argv0, timeout):
-        raise ToolError(f"QEMU pid {pid} did not stop (SIGTERM, SIGKILL); record kept in {path}")
+    if status == "running":
+        assert isinstance(pid, int)                     # "running": a positive int pid (_pid_state)
+        if not _terminate(pid, argv0, timeout):
+            raise ToolError(f"QEMU pid {pid} did not stop (SIGTERM, SIGKILL); record kept in "
+                            f"{path}")
     path.unlink(missing_ok=True)
     if status == "running":
         msg = f"stopped QEMU (pid {pid}, board {rec.get('board')}, serial {rec.get('url')})"

@@ -91,7 +91,7 @@ def prelu(low: LowerContext, op: Op) -> Layer:
         p.strides1[:p.ndim] = s_x
         p.strides2[:p.ndim] = s_a
     consts: list[Const] = []
-    alpha = low.const(consts, op, "alpha", "int8_t", a.data.astype(np.int8))
+    alpha = low.const(consts, op, "alpha", "int8_t", a.const_data.astype(np.int8))
     return Layer(index=op.index, op=op.kind, kernel="td_prelu_s8", params=p,
                  args=[TensorArg(op.inputs[0]), ConstArg(alpha)], inputs=[op.inputs[0]],
                  output=op.outputs[0], consts=consts)

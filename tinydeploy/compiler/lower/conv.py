@@ -39,6 +39,7 @@ def conv(low: LowerContext, op: Op) -> Layer:
     if woc != oc:
         raise ModelError(f"layer {op.index} {op.kind}: weights have {woc} output channels, "
                          f"output has {oc}")
+    assert w.quant is not None  # verify.py: an int8 tensor an op reads is quantized
     if np.any(w.quant.zero_point != 0):
         raise ModelError(f"layer {op.index} {op.kind}: weights must be symmetric (zero "
                          "point 0) as TFLite's int8 spec requires")
@@ -56,8 +57,8 @@ def conv(low: LowerContext, op: Op) -> Layer:
                   pad_h=ph, pad_w=pw, filter_in_c=filter_in_c, depth_mult=depth_mult,
                   in_offset=-x.zero_point, out_offset=y.zero_point,
                   act_min=act_min, act_max=act_max,
-                  weights=low.const(consts, op, "w", "int8_t", w.data.astype(np.int8)),
-                  bias=low.const(consts, op, "b", "int32_t", b.data.astype(np.int32))
+                  weights=low.const(consts, op, "w", "int8_t", w.const_data.astype(np.int8)),
+                  bias=low.const(consts, op, "b", "int32_t", b.const_data.astype(np.int32))
                   if b is not None else None,
                   mult=low.const(consts, op, "mult", "int32_t", mult),
                   shift=low.const(consts, op, "shift", "int32_t", shift))
@@ -67,7 +68,7 @@ def conv(low: LowerContext, op: Op) -> Layer:
                   args=[TensorArg(op.inputs[0])], inputs=[op.inputs[0]], output=op.outputs[0],
                   consts=consts, macs=macs,
                   weight_bytes=w.nbytes + (b.nbytes if b is not None else 0))
-    fast = ConvFast(low, op, layer, w.data.astype(np.int8),
-                    b.data.astype(np.int32) if b is not None else None, mult, shift)
+    fast = ConvFast(low, op, layer, w.const_data.astype(np.int8),
+                    b.const_data.astype(np.int32) if b is not None else None, mult, shift)
     (depthwise_fast if depthwise else conv_fast)(fast)
     return layer

@@ -57,13 +57,12 @@ def _dilated_chain(g: Graph, s2b: Op) -> tuple[Op, list[Op]] | None:
     if b2s is None or b2s.kind != "BATCH_TO_SPACE_ND":
         return None
     members.append(b2s)
-    consts = [g.t(s2b.inputs[1]).data, g.t(s2b.inputs[2]).data,
-              g.t(b2s.inputs[1]).data, g.t(b2s.inputs[2]).data]
-    if any(c is None for c in consts):
+    descriptors = [g.t(s2b.inputs[1]), g.t(s2b.inputs[2]), g.t(b2s.inputs[1]), g.t(b2s.inputs[2])]
+    if not all(t.is_const for t in descriptors):
         return None
-    block, pads, bblock, crops = consts
-    block, bblock = [int(v) for v in block.reshape(-1)], [int(v) for v in bblock.reshape(-1)]
-    pads, crops = pads.reshape(-1, 2).astype(int), crops.reshape(-1, 2).astype(int)
+    block_d, pads_d, bblock_d, crops_d = (t.const_data for t in descriptors)
+    block, bblock = [int(v) for v in block_d.reshape(-1)], [int(v) for v in bblock_d.reshape(-1)]
+    pads, crops = pads_d.reshape(-1, 2).astype(int), crops_d.reshape(-1, 2).astype(int)
     x, y = g.t(s2b.inputs[0]), g.t(b2s.outputs[0])
     o = conv.options
     if (block != bblock or x.shape[0] != 1 or o["stride_h"] != 1 or o["stride_w"] != 1

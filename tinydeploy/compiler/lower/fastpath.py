@@ -52,7 +52,7 @@ class ConvFast:
                 ) -> str | None:
         """The rq table constant as a td_rq_t pointer expression, or None. With acc0 and
         the weight rows, channels of tiny scale whose output is provably constant pass."""
-        rng = kl.acc_range(acc0, w2d) if acc0 is not None else None
+        rng = kl.acc_range(acc0, w2d) if acc0 is not None and w2d is not None else None
         table = kl.requant_table(self.mult, self.shift, self.p.out_offset, rng)
         if table is None:
             return None
@@ -124,6 +124,7 @@ def depthwise_fast(f: ConvFast) -> None:
     if not fast:
         p.rq = "(const td_rq_t *)" + f.replace_const("rq", "int32_t", table)
         return
+    assert acc0 is not None                              # part of `fast`
     f.layer.kernel = "td_depthwise_conv2d_3x3_s8"
     p.weights = f.replace_const("w", "int8_t", _depthwise_groups(w2d.T))
     p.acc0 = f.replace_const("acc0", "int32_t", _depthwise_acc_rq(acc0, table))

@@ -15,10 +15,10 @@ from ..program import Layer, LowerContext
 def quantize_f32(low: LowerContext, op: Op) -> Layer:
     y = low.g.t(op.outputs[0])
     return low.unary(op, "td_quantize_f32_s8", QuantizeF32Params(
-        size=y.size, zero_point=y.zero_point, scale=np.float32(y.scale)))
+        size=y.size, zero_point=y.zero_point, scale=float(np.float32(y.scale))))
 
 
 def dequantize(low: LowerContext, op: Op) -> Layer:
     x = low.g.t(op.inputs[0])
     return low.unary(op, "td_dequantize_s8_f32", DequantizeParams(
-        size=x.size, zero_point=x.zero_point, scale=np.float32(x.scale)))
+        size=x.size, zero_point=x.zero_point, scale=float(np.float32(x.scale))))

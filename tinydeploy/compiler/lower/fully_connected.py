@@ -24,6 +24,7 @@ def fully_connected(low: LowerContext, op: Op) -> Layer:
                          "(a matmul of two activations) and are not supported")
     out_n, depth = w.shape
     batches = x.size // depth
+    assert w.quant is not None  # verify.py: an int8 tensor an op reads is quantized
     per_channel = w.quant.per_channel
     if per_channel:
         mult, shift = quant.per_channel_multipliers(x.scale, w.quant.scale, y.scale, out_n)
@@ -35,8 +36,8 @@ def fully_connected(low: LowerContext, op: Op) -> Layer:
     params = FcParams(batches=batches, in_depth=depth, out_n=out_n, in_offset=-x.zero_point,
                   w_offset=-int(w.quant.zero_point[0]), out_offset=y.zero_point,
                   act_min=act_min, act_max=act_max, per_channel=int(per_channel),
-                  weights=low.const(consts, op, "w", "int8_t", w.data.astype(np.int8)),
-                  bias=low.const(consts, op, "b", "int32_t", b.data.astype(np.int32))
+                  weights=low.const(consts, op, "w", "int8_t", w.const_data.astype(np.int8)),
+                  bias=low.const(consts, op, "b", "int32_t", b.const_data.astype(np.int32))
                   if b is not None else None,
                   mult=low.const(consts, op, "mult", "int32_t", mult),
                   shift=low.const(consts, op, "shift", "int32_t", shift))
@@ -44,7 +45,7 @@ def fully_connected(low: LowerContext, op: Op) -> Layer:
                   args=[TensorArg(op.inputs[0])], inputs=[op.inputs[0]], output=op.outputs[0],
                   consts=consts, macs=batches * out_n * depth,
                   weight_bytes=w.nbytes + (b.nbytes if b is not None else 0))
-    fully_connected_fast(ConvFast(low, op, layer, w.data.astype(np.int8),
-                                  b.data.astype(np.int32) if b is not None else None,
+    fully_connected_fast(ConvFast(low, op, layer, w.const_data.astype(np.int8),
+                                  b.const_data.astype(np.int32) if b is not None else None,
                                   mult, shift))
     return layer

@@ -55,7 +55,7 @@ def transpose_conv(low: LowerContext, op: Op) -> Layer:
         raise ModelError(f"{where}: input, weights and output must be 4-D (NHWC)")
     # A computed output shape (free batch: shape_inputs.py) is ignored, as TFLM does.
     if shape_t.is_const and [int(v) for v in np.asarray(shape_t.data).reshape(-1)] != list(y.shape):
-        raise ModelError(f"{where}: the output shape input {shape_t.data.tolist()} differs "
+        raise ModelError(f"{where}: the output shape input {shape_t.const_data.tolist()} differs "
                          f"from the output tensor's shape {list(y.shape)}")
     if not w.is_const:
         raise ModelError(f"{where}: weights are not constant; only constant weights are "
@@ -66,6 +66,7 @@ def transpose_conv(low: LowerContext, op: Op) -> Layer:
     if yn != n or wic != ic or woc != oc:
         raise ModelError(f"{where}: weights {list(w.shape)} do not fit input {list(x.shape)} "
                          f"and output {list(y.shape)}")
+    assert w.quant is not None  # verify.py: an int8 tensor an op reads is quantized
     if np.any(w.quant.zero_point != 0):
         raise ModelError(f"{where}: weights must be symmetric (zero point 0) as TFLite's int8 "
                          "spec requires")
@@ -87,8 +88,8 @@ def transpose_conv(low: LowerContext, op: Op) -> Layer:
         stride_h=sh, stride_w=sw, pad_h=tconv_padding(o["padding"], sh, oh, kh),
         pad_w=tconv_padding(o["padding"], sw, ow, kw), in_offset=-x.zero_point,
         out_offset=y.zero_point, act_min=act_min, act_max=act_max,
-        weights=low.const(consts, op, "w", "int8_t", w.data.astype(np.int8)),
-        bias=low.const(consts, op, "b", "int32_t", b.data.astype(np.int32))
+        weights=low.const(consts, op, "w", "int8_t", w.const_data.astype(np.int8)),
+        bias=low.const(consts, op, "b", "int32_t", b.const_data.astype(np.int32))
         if b is not None else None,
         mult=low.const(consts, op, "mult", "int32_t", mult),
         shift=low.const(consts, op, "shift", "int32_t", shift),
