@@ -44,8 +44,8 @@ KINDS = [
 def classify(path: Path) -> tuple[str, object]:
     """(kind, data) for one artefact path."""
     if path.is_dir():
-        from ..deploy.runners import _detect
-        bd = _detect(path)
+        from ..deploy.runners import detect_build_dir
+        bd = detect_build_dir(path)
         if bd is None:
             raise ReportError(f"{path} is not a tinydeploy build directory (no Makefile or "
                               "platformio.ini written by `tinydeploy build`)")

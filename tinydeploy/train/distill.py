@@ -37,9 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data import top1
 from ..errors import DataError, ModelError, TinyDeployError
 from .distill_report import format_distill_report
-from .optimize import _out_paths, _save_atomic
+from .optimize import out_paths, save_atomic
 
 __all__ = ["distill_model", "fit_distilled", "format_distill_report", "teacher_logits"]
 
@@ -60,7 +61,7 @@ def distill_model(teacher_path, data, out_path, *, student=None, student_arch=No
     pairs = _check_options(student, student_arch, temperature, alpha, epochs, batch_size,
                            learning_rate, validation_split, features)
     teacher_path = Path(teacher_path)
-    out, tfl_path, json_path = _out_paths(Path(out_path), False)
+    out, tfl_path, json_path = out_paths(Path(out_path), False)
     if student_arch is not None:
         from .families import _family
         _family(student_arch)
@@ -107,7 +108,7 @@ def distill_model(teacher_path, data, out_path, *, student=None, student_arch=No
                                                                verbose=0))]
     t_logits = t_out.fix(t_train[0])
     t_out.restore()
-    teacher_acc = _top1(teacher.predict(d.x_eval, batch_size=256, verbose=0), ids["eval"])
+    teacher_acc = top1(teacher.predict(d.x_eval, batch_size=256, verbose=0), ids["eval"])
 
     s_out = _Logits(tfk, smodel, "student")
     feat_s = [smodel.get_layer(n) if n in _names(smodel) else _no_layer(smodel, n, "student")
@@ -126,18 +127,18 @@ def distill_model(teacher_path, data, out_path, *, student=None, student_arch=No
         if label == "distilled" and standardize and alpha < 1:
             scale_note = _match_scale(tfk, s_model, s_out, d.x_train, t_logits)
         s_out.restore()
-        runs[label] = dict(float_accuracy=_top1(smodel.predict(d.x_eval, batch_size=256,
+        runs[label] = dict(float_accuracy=top1(smodel.predict(d.x_eval, batch_size=256,
                                                                verbose=0), ids["eval"]),
                            seconds=seconds)
         if label == "alone":
             with tempfile.TemporaryDirectory(prefix="tinydeploy-kd-") as work:
                 alone_path = Path(work) / "student_alone.h5"
-                _save_atomic(smodel, alone_path)
+                save_atomic(smodel, alone_path)
                 runs[label].update(_int8(tf, alone_path, Path(work) / "alone.tflite", d,
                                          ids, samples, seed, say))
             s_out.swap()
     say(f"writing {out}")
-    _save_atomic(smodel, out)
+    save_atomic(smodel, out)
     runs["distilled"].update(_int8(tf, out, tfl_path, d, ids, samples, seed, say))
     report = dict(
         model=str(teacher_path), output=str(out), tflite=str(tfl_path), report=str(json_path),
@@ -239,10 +240,6 @@ def _knobs(family, knobs):
 
 def _as_list(v):
     return list(v) if isinstance(v, (list, tuple)) else [v]
-
-
-def _top1(pred, ids) -> float:
-    return float(np.mean(np.asarray(pred).reshape(len(ids), -1).argmax(axis=1) == ids))
 
 
 # ---------------------------------------------------------------- logits
@@ -360,7 +357,7 @@ class _Loop:
             val = None
             if "val" in self.ids:
                 pred = _as_list(model.predict(self.d.x_val, batch_size=256, verbose=0))[0]
-                val = _top1(pred, self.ids["val"])
+                val = top1(pred, self.ids["val"])
                 msg += f", val_accuracy {val * 100:.1f}%"
             self.say(msg)
             if on_epoch is not None and on_epoch(epoch + 1, val):
@@ -457,7 +454,7 @@ def _int8(tf, keras_path: Path, tfl_path: Path, d, ids, samples, seed, say) -> d
         convert_model(keras_path, cal, tfl_path, samples=samples, seed=seed)
     say(f"scoring {tfl_path.name} with the generated C on the host")
     m = measure_int8(tf, tfl_path.read_bytes(), d.x_eval,
-                     lambda out: dict(accuracy=_top1(out, ids["eval"])))
+                     lambda out: dict(accuracy=top1(out, ids["eval"])))
     return dict(int8_accuracy=m["accuracy"], tflite_bytes=m["size_bytes"],
                 arena_bytes=m["arena_bytes"], flash_bytes=m["flash_bytes"],
                 scored_by=m["scored_by"])
