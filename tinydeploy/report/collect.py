@@ -2,7 +2,8 @@
 
 Contract: `collect(items, board=None)` takes paths (a .tflite, a build directory, JSON files
 written by `inspect/predict/convert/build/run/profile/optimize --json` or optimize's
-NAME.report.json) or ready (kind, data) pairs from the CLI, and returns one JSON-able dict
+NAME.report.json) or ready (kind, data) pairs from the CLI (("tflite", a Compiled) for the
+model build/run compiled: it is not compiled again), and returns one JSON-able dict
 (schema REPORT_SCHEMA): sections model, memory, timing, accuracy, optimize, energy, each
 None when no artefact feeds it, plus `sources` (what was read, as what) and `notes`.
 Nothing here draws or formats: plots.py and html.py do that from this dict.
@@ -86,9 +87,11 @@ class _Acc:
         self.notes = []
 
 
-def _take_tflite(acc, path):
-    from ..compiler.compiled import compile_model
-    acc.model = compile_model(path)
+def _take_tflite(acc, model):
+    """A .tflite path is compiled here; a Compiled (what build/run already hold) is used as it
+    is, never compiled again."""
+    from ..compiler.compiled import as_compiled
+    acc.model = as_compiled(model)
 
 
 def _take_build_dir(acc, bd):
