@@ -9,9 +9,9 @@ None when no artefact feeds it, plus `sources` (what was read, as what) and `not
 Nothing here draws or formats: plots.py and html.py do that from this dict.
 
 Extending: an artefact kind is one entry of KINDS (a test on the JSON, in order) and one
-`_take_KIND(acc, data)` function that files its data into the accumulator; a new section
-(the search's Pareto front, when `search` exists) adds its key in `_sections` and its block
-in the template. Unknown JSON is refused with the kinds that are known.
+`_take_KIND(acc, data)` function that files its data into the accumulator; a new section adds
+its key in `_sections` and its block in the template. Unknown JSON is refused with the kinds
+that are known.
 """
 from __future__ import annotations
 
@@ -145,10 +145,6 @@ def _take_search(acc, d):
     acc.board_hint = acc.board_hint or (d.get("config") or {}).get("board")
     best = Path(d["results"]).parent / "best.tflite" if d.get("best") and d.get("results") else None
     acc.model_hint = acc.model_hint or (str(best) if best else None)
-
-
-def _take_error(acc, msg):
-    acc.notes.append(str(msg))
 
 
 _TAKE = {name[len("_take_"):]: fn for name, fn in globals().items() if name.startswith("_take_")}
