@@ -24,9 +24,11 @@ LAYERS = {
     "deploy": {BASE, "compiler"},
     # talks to a running device (serial, profile, energy, cost calibration) built by deploy.
     "measure": {BASE, "compiler", "deploy"},
-    # TensorFlow side: optimize, distill, convert; checks its int8 models with the compiler.
+    # TensorFlow side: optimize, distill, convert; scores its int8 models with the compiler
+    # (host run) and estimates their flash (deploy/fit.py).
     "train": {BASE, "compiler", "deploy"},
-    # the HTML report reads what the others wrote (it never trains or runs a device).
+    # the HTML report reads what the others wrote (models, boards, build folders, the fit);
+    # it never trains or runs a device.
     "report": {BASE, "compiler", "deploy"},
     # trials train, convert, estimate and check in QEMU: uses every layer below it.
     "search": {BASE, "compiler", "deploy", "measure", "train"},
