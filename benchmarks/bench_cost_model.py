@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tinydeploy.deploy import cost_model as cmod
 from tinydeploy.deploy.boards import load_board
+from tinydeploy.measure.calibrate_cost import measure_layers
 
 MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "mlperf-tiny"
 
@@ -31,7 +32,7 @@ def main() -> int:
     out = []
     for name in ("kws", "vww", "ic", "ad"):
         path = Path(a.models) / f"{name}.tflite"
-        rows = cmod.measure_layers(path, board)
+        rows = measure_layers(path, board)
         est = cmod.estimate(path, cm)
         want = sum(r["instructions"] for r in rows)
         err = (est["instructions"] - want) / want

@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from tinydeploy.deploy import cost_model as cmod  # noqa: E402
 from tinydeploy.deploy.boards import load_board  # noqa: E402
+from tinydeploy.measure.calibrate_cost import measure_layers  # noqa: E402
 
 import zoo  # noqa: E402
 
@@ -58,7 +59,7 @@ def main() -> int:
     else:
         rows = []
         for name in CALIBRATION:
-            got = cmod.measure_layers(zoo.tflite_path(name), board)
+            got = measure_layers(zoo.tflite_path(name), board)
             rows += got
             print(f"{name}: {len(got)} layers, {sum(r['instructions'] for r in got):,.0f} instructions",
                   flush=True)

@@ -36,7 +36,15 @@ echo "== 5/10 inspect: layers, MACs, planned arena and its memory plan (checked 
 echo "== 6/10 predict: the generated C compiled for this host, on the held-out digits"
 "$td" predict "$out/digits.tflite" --inputs "$out/x_test.npy" --labels "$out/y_test.npy" \
     -o "$out/digits_int8_outputs.npy" --json > "$out/predict.json"
-cat "$out/predict.json"
+"$VENV/bin/python" - "$out/predict.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"{r['count']} held-out digits: top-1 accuracy {r['accuracy']:.1%} (int8, the generated C)")
+m = r.get("confusion") or []
+print("per class (correct/total): " + ", ".join(
+    f"{c}: {row[c]}/{sum(row)}" for c, row in enumerate(m) if sum(row)))
+print(f"(the JSON, with the confusion matrix: {sys.argv[1]})")
+PY
 echo "== 7/10 build firmware for mps2-an386 (Cortex-M4F), boot it in QEMU, profile it"
 "$td" run "$out/digits.tflite" --board mps2-an386 -o "$out/firmware" \
     --inputs "$out/digits.npz" --runs 10 --json > "$out/run.json"

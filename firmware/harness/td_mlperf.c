@@ -141,45 +141,51 @@ static void td_print_results(void) {
     td_put_line("]");
 }
 
-static void td_cmd_infer(const td_tok_t *tok, int nt) {
-    uint32_t n = 1u, w = 10u, i;   /* the reference's defaults */
-    int st, k = 0;
-    uint32_t t0, t1, c0, c1;
+/* `infer [N [W]]`'s numbers (the reference's defaults 1 and 10); 0 after an error reply. */
+static int td_infer_args(const td_tok_t *tok, int nt, uint32_t *n, uint32_t *w) {
+    *n = 1u;
+    *w = 10u;
     if (nt > 3) {
         td_error_tok("Unexpected argument '", &tok[3], "'");
-        return;
+        return 0;
     }
-    if (nt >= 2 && td_tok_u32(&tok[1], &n) != 0) {
+    if (nt >= 2 && td_tok_u32(&tok[1], n) != 0) {
         td_bad_number(&tok[1]);
-        return;
+        return 0;
     }
-    if (nt >= 3 && td_tok_u32(&tok[2], &w) != 0) {
+    if (nt >= 3 && td_tok_u32(&tok[2], w) != 0) {
         td_bad_number(&tok[2]);
-        return;
+        return 0;
     }
-    if (n == 0u) {
+    if (*n == 0u) {
         td_error("Inference iterations must be >0");
-        return;
+        return 0;
     }
-    st = td_input_check(&k);
-    if (st == 1 && k == 0) {
-        td_error("No input loaded: send db load <N> and db <hex> first");
-        return;
-    }
+    return 1;
+}
+
+/* 1 when every input is completely loaded; else 0 after an error reply naming the input
+ * (its number when the model has several) and what is missing. */
+static int td_infer_inputs_ready(void) {
+    int k = 0;
+    const int st = td_input_check(&k);
+    if (st == 0) return 1;
     if (st == 1) {
-        td_put_str("e-[No input ");
-        td_put_u32((uint32_t)k);
-        td_put_str(" loaded: send td-in ");
-        td_put_u32((uint32_t)k);
-        td_put_line(", db load <N> and db <hex> first]");
-        return;
-    }
-    if (st != 0) {
-        td_put_str("e-[Input ");
-        if (k != 0) {
+        if (k == 0) {
+            td_error("No input loaded: send db load <N> and db <hex> first");
+        } else {
+            td_put_str("e-[No input ");
             td_put_u32((uint32_t)k);
-            td_port_putc(' ');
+            td_put_str(" loaded: send td-in ");
+            td_put_u32((uint32_t)k);
+            td_put_line(", db load <N> and db <hex> first]");
         }
+        return 0;
+    }
+    td_put_str("e-[Input ");
+    if (k != 0) {
+        td_put_u32((uint32_t)k);
+        td_port_putc(' ');
     }
     if (st == 2) {
         td_put_str("incomplete: ");
@@ -187,18 +193,19 @@ static void td_cmd_infer(const td_tok_t *tok, int nt) {
         td_put_str(" of ");
         td_put_u32(td_in_expected(k));
         td_put_line(" bytes loaded]");
-        return;
-    }
-    if (st == 3) {
+    } else {
         td_put_str("needs ");
         td_put_u32(td_in_capacity(k));
         td_put_str(" bytes, ");
         td_put_u32(td_in_expected(k));
         td_put_line(" loaded]");
-        return;
     }
+    return 0;
+}
 
-    td_input_apply();                /* untimed, like the reference's th_load_tensor() */
+/* W untimed runs; the first one also tells whether the input must be restored each time. */
+static void td_warmup(uint32_t w) {
+    uint32_t i;
     /* Until a warm-up shows the input survives an inference, copy it back every time. */
     td_restore_each = 1;
     td_restore_known = 0;
@@ -215,6 +222,11 @@ static void td_cmd_infer(const td_tok_t *tok, int nt) {
         }
     }
     td_put_line("m-warmup-done");
+}
+
+/* N timed runs, framed by timestamps (energy mode) or lap lines; records the window. */
+static void td_timed_runs(uint32_t n) {
+    uint32_t t0, t1, c0, c1, i;
     td_put_str("m-infer-start-");
     td_put_u32(n);
     td_put_eol();
@@ -244,6 +256,14 @@ static void td_cmd_infer(const td_tok_t *tok, int nt) {
     td_win_us = t1 - t0;
     td_win_count = c1 - c0;
     td_put_line("m-infer-done");
+}
+
+static void td_cmd_infer(const td_tok_t *tok, int nt) {
+    uint32_t n, w;
+    if (!td_infer_args(tok, nt, &n, &w) || !td_infer_inputs_ready()) return;
+    td_input_apply();                /* untimed, like the reference's th_load_tensor() */
+    td_warmup(w);
+    td_timed_runs(n);
 #if TD_RESULTS_MODE == TD_RESULTS_MSE
     td_mse = td_compute_mse();
 #endif

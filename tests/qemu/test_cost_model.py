@@ -8,6 +8,7 @@ import pytest
 
 from tinydeploy.deploy import cost_model as cmod
 from tinydeploy.deploy.boards import load_board
+from tinydeploy.measure.calibrate_cost import measure_layers
 
 import zoo
 
@@ -23,7 +24,7 @@ def test_estimate_within_15_percent_on_held_out_zoo_models(name, tmp_path):
     cm = cmod.default_cost_model(BOARD.core)
     assert name not in cm.calibrated_on and name not in calib.CALIBRATION
     path = zoo.tflite_path(name)
-    rows = cmod.measure_layers(path, BOARD, tmp_path)
+    rows = measure_layers(path, BOARD, tmp_path)
     est = cmod.estimate(path, cm)
     want = sum(r["instructions"] for r in rows)
     assert len(est["per_layer"]) == len(rows) and want > 0

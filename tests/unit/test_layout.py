@@ -42,3 +42,24 @@ def test_every_subpackage_says_what_it_does():
         if init.parent == PKG:
             continue
         assert init.read_text().startswith('"""'), f"{init} has no docstring"
+
+
+def _section(text: str, title: str) -> str:
+    start = text.index(title)
+    end = text.find("\n## ", start + len(title))
+    return text[start:end if end >= 0 else None]
+
+
+def test_the_trees_name_every_module():
+    """docs/architecture.md's tree names every module (lower/'s op families as a list) and
+    the README's layout every subpackage, so a newcomer finds the pipeline in them."""
+    root = PKG.parent
+    tree = _section((root / "docs" / "architecture.md").read_text(), "## The tree")
+    layout = _section((root / "README.md").read_text(), "## Layout")
+    subpackages = sorted(p.parent.name for p in PKG.glob("*/__init__.py"))
+    assert [s for s in subpackages if f"{s}/" not in tree] == []
+    assert [s for s in subpackages if s != "progress" and f"{s}/" not in layout] == []
+    missing = [str(p.relative_to(PKG)) for p in PKG.rglob("*.py")
+               if p.stem not in ("__init__", "__main__") and p.parent.name != "lower"
+               and p.name not in tree]
+    assert missing == [], "add these to docs/architecture.md's tree"

@@ -109,7 +109,7 @@ def test_inspect_plan_rows_cover_every_buffer(tmp_path):
 
 
 def test_scratch_buffers_are_planned_for_their_layer_only(tmp_path):
-    from tinydeploy.compiler.inspection import _buffer_name
+    from tinydeploy.compiler.inspection import buffer_name
     from tinydeploy.compiler.planner import check, scratch_key
     program = lower(load_model(_chain_model(tmp_path)))
     base = plan(program).arena_bytes
@@ -120,4 +120,4 @@ def test_scratch_buffers_are_planned_for_their_layer_only(tmp_path):
     assert (s.first, s.last, s.size) == (2, 2, 20)
     assert pl.offsets[scratch_key(2)] == s.offset and s.offset % 8 == 0
     assert base < pl.arena_bytes <= base + 24
-    assert _buffer_name(program, s.tensor, s.first).startswith("scratch of td_fully_connected")
+    assert buffer_name(program, s.tensor, s.first).startswith("scratch of td_fully_connected")

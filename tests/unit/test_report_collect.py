@@ -50,3 +50,15 @@ def test_sections_and_self_contained_svg(fc_model):
     refs = re.findall(r'href="#([^"]+)"', page)
     assert refs and set(refs) <= set(ids)
     assert page.count('<svg class="plot" data-plot="confusion"') == 2
+
+
+def test_a_compiled_model_is_used_as_it_is(fc_model):
+    """build/run hand the report the Compiled they hold: the report is the one the standalone
+    command makes from the file, and it never reads (or compiles) the file again."""
+    from_path = collect([fc_model], board="microbit")
+    compiled = compile_model(fc_model)
+    fc_model.unlink()          # a second compile would fail now
+    held = collect([("tflite", compiled)], board="microbit")
+    assert held["sources"] == [dict(path=None, kind="tflite")]
+    assert {k: v for k, v in held.items() if k != "sources"} == \
+        {k: v for k, v in from_path.items() if k != "sources"}

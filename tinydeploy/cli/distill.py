@@ -1,10 +1,11 @@
-"""`tinydeploy distill`: its options and a thin call into train/distill.py (registered on the
-main group by cli/__init__.py, which it imports only when the command runs)."""
+"""`tinydeploy distill`: train a small student from a teacher (train/distill.py)."""
 from __future__ import annotations
 
-import json
-
 import click
+
+from ..errors import TinyDeployError
+from .console import emit, friendly
+from .options import json_option
 
 
 @click.command()
@@ -42,19 +43,13 @@ import click
               help="Seed for the student's weights, shuffling, splits and calibration.")
 @click.option("--samples", default=200, show_default=True, type=click.IntRange(min=1),
               help="Calibration samples for the int8 conversions.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def distill(**kw):
+@json_option()
+@friendly
+def distill(teacher, data, output, student, student_arch, knobs, temperature, alpha,
+            standardize, features, epochs, batch_size, learning_rate, validation_split, seed,
+            samples, as_json):
     """Train a small student from TEACHER (knowledge distillation) and report teacher, student
     alone and distilled student accuracy, float and int8 (generated C), and sizes."""
-    from .. import cli
-    cli._friendly(_distill)(**kw)
-
-
-def _distill(teacher, data, output, student, student_arch, knobs, temperature, alpha,
-             standardize, features, epochs, batch_size, learning_rate, validation_split, seed, samples,
-             as_json):
-    from .. import cli
-    from ..errors import TinyDeployError
     from ..progress import reporter
     from ..train.distill import distill_model, format_distill_report
     if knobs and student_arch is None:
@@ -69,7 +64,4 @@ def _distill(teacher, data, output, student, student_arch, knobs, temperature, a
                            validation_split=validation_split, seed=seed, features=features,
                            samples=samples, standardize=standardize,
                            progress=reporter(as_json))
-    if as_json:
-        click.echo(json.dumps(report, indent=2))
-    else:
-        cli._show(format_distill_report(report))
+    emit(report, as_json, format_distill_report)

@@ -22,7 +22,7 @@ def _layer_name(program, pos: int) -> str:
     return str(program.layers[pos].index)
 
 
-def _buffer_name(program, tensor: int, first: int) -> str:
+def buffer_name(program, tensor: int, first: int) -> str:
     """A tensor's name, or for a kernel's scratch buffer (negative key) what it serves."""
     if tensor < 0:
         layer = program.layers[first]
@@ -33,7 +33,7 @@ def _buffer_name(program, tensor: int, first: int) -> str:
 def plan_rows(c: Compiled) -> list[dict]:
     """The memory plan, one row per arena buffer, by offset; raises PlanError on overlap."""
     check(c.plan)
-    return [dict(tensor=b.tensor, name=_buffer_name(c.program, b.tensor, b.first), bytes=b.size,
+    return [dict(tensor=b.tensor, name=buffer_name(c.program, b.tensor, b.first), bytes=b.size,
                  first=_layer_name(c.program, b.first), last=_layer_name(c.program, b.last),
                  offset=b.offset)
             for b in sorted(c.plan.buffers, key=lambda b: (b.offset, b.first))]

@@ -9,15 +9,14 @@ of features read off the lowered program (no device needed):
 with one coefficient vector per (core, kernel), fitted by non-negative least squares on the
 per-layer instruction counts that real firmware reports in QEMU (`td-layers`), plus a
 per-core fallback fitted on all layers for kernels the calibration never saw.
-`calibrate(models, board)` builds and runs each model (target.build + target.qemu +
-measure.dut) and fits; `CostModel.save/load` is JSON; `estimate(compiled, cost_model)`
+`fit(core, rows)` / `refit(prior, rows)` fit measured rows (measure/calibrate_cost.py
+measures them in QEMU); `CostModel.save/load` is JSON; `estimate(compiled, cost_model)`
 returns {"instructions", "per_layer"}; `default_cost_model(core)` loads the coefficients
 shipped in boards/cost/<core>.json (benchmarks/calibrate_cost_model.py writes them).
 """
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,64 +151,6 @@ def estimate(compiled, cost_model: CostModel) -> dict:
         per.append({"index": i, "kernel": r["kernel"], "op": r["op"], "tflite_index": r["tflite_index"],
                     "instructions": cost_model.layer_instructions(r)})
     return {"instructions": float(sum(p["instructions"] for p in per)), "per_layer": per}
-
-
-def measure_layers(model, board, out_dir=None, timeout: float = 120.0) -> list[dict]:
-    """Build `model` for `board`, run one inference in QEMU and return layer_features() rows
-    with the measured "instructions" of each kernel call."""
-    from ..measure.dut import Dut
-    from .boards import as_board
-    from .build import build_firmware
-    from .qemu import start_qemu
-    compiled, b = as_compiled(model), as_board(board)
-    if not b.emulated:
-        raise TinyDeployError(f"calibration needs an emulated board (QEMU), not {b.name}")
-    rows = layer_features(compiled)
-    with tempfile.TemporaryDirectory(prefix="td-cost-") as tmp:
-        r = build_firmware(compiled, b, Path(out_dir or tmp) / "fw")
-        with start_qemu(b, r["elf"]) as q:
-            dut = Dut.open(q.url, timeout=timeout)
-            try:
-                dut.wait_ready(30.0)
-                rng = np.random.default_rng(0)
-                g = compiled.graph
-                for i, t in enumerate(g.inputs):
-                    data = rng.integers(-128, 128, g.t(t).nbytes, dtype=np.int16).astype(np.int8)
-                    dut.load(data.tobytes(), input=i if len(g.inputs) > 1 else None)
-                dut.infer(1, 0, timeout=timeout)
-                measured = dut.layers()
-            finally:
-                dut.close()
-    if len(measured) != len(rows):
-        raise TinyDeployError(f"{compiled.name}: device reports {len(measured)} layers, the "
-                              f"program has {len(rows)}")
-    for row, m in zip(rows, measured):
-        row["instructions"] = float(m["time"])
-        row["model"] = compiled.name
-    return rows
-
-
-def calibrate(models, board, progress=None) -> CostModel:
-    """Run each model's firmware in QEMU on `board` and fit the per-kernel coefficients."""
-    from .boards import as_board
-    b = as_board(board)
-    say = progress or (lambda msg: None)
-    rows, names = [], []
-    for m in models:
-        c = as_compiled(m)
-        say(f"calibrating on {c.name}")
-        rows += measure_layers(c, b)
-        names.append(c.name)
-    cm = fit(b.core, rows)
-    cm.calibrated_on = names
-    errs = []
-    for name in names:
-        got = sum(cm.layer_instructions(r) for r in rows if r["model"] == name)
-        want = sum(r["instructions"] for r in rows if r["model"] == name)
-        errs.append(abs(got - want) / want)
-    cm.error = {"models": len(names), "mean_abs_rel": float(np.mean(errs)),
-                "max_abs_rel": float(np.max(errs))}
-    return cm
 
 
 def default_cost_model(core: str) -> CostModel:

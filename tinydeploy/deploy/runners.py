@@ -50,7 +50,8 @@ def _header_board(path: Path) -> str | None:
     return m.group(1) if m else None
 
 
-def _detect(root: Path) -> BuildDir | None:
+def detect_build_dir(root: Path) -> BuildDir | None:
+    """The project `tinydeploy build` wrote in ROOT (Makefile or PlatformIO), else None."""
     if (root / "platformio.ini").is_file() and (root / "td_app" / "td_app.ino").is_file():
         return BuildDir(root, "arduino", _header_board(root / "platformio.ini"))
     if (root / "Makefile").is_file() and _header_board(root / "Makefile"):
@@ -64,11 +65,11 @@ def read_build_dir(build_dir) -> BuildDir:
     if not root.is_dir():
         raise FlashError(f"build directory {root} does not exist; run `tinydeploy build MODEL "
                          f"--board BOARD -o {root}` first")
-    found = _detect(root)
+    found = detect_build_dir(root)
     if found:
         return found
     hint, real = "", root.resolve()
-    if real.name in ("build", "td_app") and _detect(real.parent):
+    if real.name in ("build", "td_app") and detect_build_dir(real.parent):
         hint = f" (pass the project directory {real.parent}, not its {real.name}/)"
     raise FlashError(f"{root} is not a tinydeploy build directory: no Makefile or platformio.ini "
                      f"written by `tinydeploy build`{hint}")

@@ -2,15 +2,16 @@
 
 Contract: `collect(items, board=None)` takes paths (a .tflite, a build directory, JSON files
 written by `inspect/predict/convert/build/run/profile/optimize --json` or optimize's
-NAME.report.json) or ready (kind, data) pairs from the CLI, and returns one JSON-able dict
+NAME.report.json) or ready (kind, data) pairs from the CLI (("tflite", a Compiled) for the
+model build/run compiled: it is not compiled again), and returns one JSON-able dict
 (schema REPORT_SCHEMA): sections model, memory, timing, accuracy, optimize, energy, each
 None when no artefact feeds it, plus `sources` (what was read, as what) and `notes`.
 Nothing here draws or formats: plots.py and html.py do that from this dict.
 
 Extending: an artefact kind is one entry of KINDS (a test on the JSON, in order) and one
-`_take_KIND(acc, data)` function that files its data into the accumulator; a new section
-(the search's Pareto front, when `search` exists) adds its key in `_sections` and its block
-in the template. Unknown JSON is refused with the kinds that are known.
+`_take_KIND(acc, data)` function that files its data into the accumulator; a new section adds
+its key in `_sections` and its block in the template. Unknown JSON is refused with the kinds
+that are known.
 """
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ KINDS = [
 def classify(path: Path) -> tuple[str, object]:
     """(kind, data) for one artefact path."""
     if path.is_dir():
-        from ..deploy.runners import _detect
-        bd = _detect(path)
+        from ..deploy.runners import detect_build_dir
+        bd = detect_build_dir(path)
         if bd is None:
             raise ReportError(f"{path} is not a tinydeploy build directory (no Makefile or "
                               "platformio.ini written by `tinydeploy build`)")
@@ -86,9 +87,11 @@ class _Acc:
         self.notes = []
 
 
-def _take_tflite(acc, path):
-    from ..compiler.compiled import compile_model
-    acc.model = compile_model(path)
+def _take_tflite(acc, model):
+    """A .tflite path is compiled here; a Compiled (what build/run already hold) is used as it
+    is, never compiled again."""
+    from ..compiler.compiled import as_compiled
+    acc.model = as_compiled(model)
 
 
 def _take_build_dir(acc, bd):
@@ -142,10 +145,6 @@ def _take_search(acc, d):
     acc.board_hint = acc.board_hint or (d.get("config") or {}).get("board")
     best = Path(d["results"]).parent / "best.tflite" if d.get("best") and d.get("results") else None
     acc.model_hint = acc.model_hint or (str(best) if best else None)
-
-
-def _take_error(acc, msg):
-    acc.notes.append(str(msg))
 
 
 _TAKE = {name[len("_take_"):]: fn for name, fn in globals().items() if name.startswith("_take_")}

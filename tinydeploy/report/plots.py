@@ -41,10 +41,6 @@ def _svg(fig: Figure, name: str) -> str:
     return text.replace("<svg", f'<svg class="plot" data-plot="{name}" role="img"', 1)
 
 
-def _kb(v: float) -> str:
-    return f"{v / 1024:.1f} K" if v >= 1024 else f"{v:.0f}"
-
-
 def memory_plan(plan: dict) -> str | None:
     """Arena offset vs layer: one bar per buffer over its live range, the peak marked."""
     if not plan or not plan["buffers"]:

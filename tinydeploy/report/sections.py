@@ -14,10 +14,10 @@ def _pos_label(program, pos: int) -> str:
 def plan_data(compiled) -> dict:
     """Buffers with numeric live ranges (plan positions: -1 input .. L output), the live
     bytes and high-water offset at each position, and the peak."""
-    from ..compiler.inspection import _buffer_name
+    from ..compiler.inspection import buffer_name
     program, plan = compiled.program, compiled.plan
     positions = list(range(-1, len(program.layers) + 1))
-    buffers = [dict(tensor=b.tensor, name=_buffer_name(program, b.tensor, b.first),
+    buffers = [dict(tensor=b.tensor, name=buffer_name(program, b.tensor, b.first),
                     offset=b.offset, bytes=b.size, first=b.first, last=b.last,
                     first_label=_pos_label(program, b.first),
                     last_label=_pos_label(program, b.last))

@@ -3,7 +3,7 @@
 `calibrate(cfg, count, progress)` draws `count` distinct model-knob sets from the space
 (seeded, each knob uniform over its choices), builds each model untrained (the generated C
 runs the same instructions whatever the weights' values), converts it to int8 and runs it
-once in QEMU on cfg.board (`cost_model.measure_layers`, per-layer counts). With a shipped
+once in QEMU on cfg.board (`calibrate_cost.measure_layers`, per-layer counts). With a shipped
 cost model for the core, each kernel the samples used is refitted on their layers with the
 shipped coefficients as a prior (`cost_model.refit`: a few models cannot pin down eight
 coefficients alone; a single scale factor per kernel was tried and made size-dependent
@@ -57,6 +57,7 @@ def calibrate(cfg, count: int, progress=None) -> dict:
     """See the module docstring. Returns the summary (also in OUTDIR/cost-model.json)."""
     from ..deploy import cost_model as cm
     from ..deploy.boards import load_board
+    from ..measure.calibrate_cost import measure_layers
     say = progress or (lambda msg: None)
     out = Path(cfg.outdir) / FILE
     board = load_board(cfg.board)
@@ -76,7 +77,7 @@ def calibrate(cfg, count: int, progress=None) -> dict:
         try:
             tfl = work / f"{i:02d}.tflite"
             untrained(cfg, knobs, tfl, cfg.seed)
-            measured = cm.measure_layers(tfl, board)
+            measured = measure_layers(tfl, board)
         except TinyDeployError as exc:       # too big for the board, ...: skip, say why
             say(f"calibration sample {name} skipped: {exc}")
             continue

@@ -27,8 +27,8 @@ VAL_SPLIT = 0.2
 def prepare_data(spec: str, outdir: Path, seed: int) -> dict:
     """Write OUTDIR/data.npz (x_train/y_train, x_val/y_val: the given ones or a seeded 20 %
     split, x_test/y_test when given) and eval_x/eval_y .npy; return shape and classes."""
-    from ..train.training_data import _read_spec
-    arrays, name = _read_spec(spec, 0)
+    from ..train.training_data import read_spec
+    arrays, name = read_spec(spec, 0)
     x = arrays.get("x_train", arrays.get("x"))
     y = arrays.get("y_train", arrays.get("y"))
     if x is None or y is None:
@@ -78,15 +78,16 @@ def make_config(*, data, board, outdir, family=None, builder=None, teacher=None,
 def _teacher_logits(teacher, d: dict, outdir: Path) -> tuple[str, float]:
     """The teacher's logits on the training split, computed once for every trial (written
     as OUTDIR/teacher_logits.npy), and its accuracy on the evaluation split."""
+    from ..data import top1
     from ..train.convert import class_ids
-    from ..train.distill import _top1, teacher_logits
+    from ..train.distill import teacher_logits
     with np.load(d["data"]) as z:
         x = z["x_train"]
     logits, model = teacher_logits(teacher, x, d["input_shape"], d["classes"])
     path = outdir / "teacher_logits.npy"
     np.save(path, logits)
     ids = class_ids(np.load(d["eval_y"]), d["classes"], "the evaluation labels")
-    return str(path), _top1(model.predict(np.load(d["eval_x"]), batch_size=256, verbose=0), ids)
+    return str(path), top1(model.predict(np.load(d["eval_x"]), batch_size=256, verbose=0), ids)
 
 
 def run_search(cfg: SearchConfig, engine: str = "local", address=None, progress=None) -> dict:
@@ -114,8 +115,8 @@ def check_cost_model(cfg: SearchConfig, rows: list[dict], progress=None) -> dict
     """Measure up to cfg.measure completed trials (the best first, then the Pareto front) in
     QEMU on an emulated board and set their qemu_instructions and cost_model_error
     ((estimate - QEMU) / QEMU); returns the check's summary for the report."""
-    from ..deploy import cost_model as cm
     from ..deploy.boards import load_board
+    from ..measure.calibrate_cost import measure_layers
     board = load_board(cfg.board)
     if cfg.measure <= 0:
         return {"measured": 0, "why": "--measure 0"}
@@ -130,7 +131,7 @@ def check_cost_model(cfg: SearchConfig, rows: list[dict], progress=None) -> dict
     for r in todo:
         if progress:
             progress(f"checking the cost model: trial {r['trial']} in QEMU on {board.name}")
-        layers = cm.measure_layers(r["tflite"], board)
+        layers = measure_layers(r["tflite"], board)
         r["qemu_instructions"] = float(sum(x["instructions"] for x in layers))
         r["cost_model_error"] = round((r["instructions"] - r["qemu_instructions"])
                                       / r["qemu_instructions"], 4)

@@ -124,7 +124,3 @@ def compression(cfg, suggest) -> dict:
     if getattr(cfg, "teacher", None):
         out["distill"] = suggest("distill", DISTILL)
     return out
-
-
-def model_knobs(knobs: dict) -> dict:
-    return {k: v for k, v in knobs.items() if k not in COMPRESSION}

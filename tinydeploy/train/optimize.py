@@ -57,7 +57,7 @@ def optimize_model(model_path, data, out_path, *, prune: float | None = None,
     m_by_n = _check_options(prune, prune_structure, qat, cluster, epochs, batch_size,
                             learning_rate, validation_split)
     model_path = Path(model_path)
-    out, tfl_path, json_path = _out_paths(Path(out_path), qat)
+    out, tfl_path, json_path = out_paths(Path(out_path), qat)
     from ..writer import write_bytes_atomic
     from . import tfmot_compat as tc
     from .keras3_rebuild import load_for_tfmot
@@ -92,7 +92,7 @@ def optimize_model(model_path, data, out_path, *, prune: float | None = None,
         run.qat(cluster is not None, pruning, {r["layer"] for r in rows
                                                  if r["technique"] == "qat"})
     say(f"writing {out}")
-    _save_atomic(run.model, out)
+    save_atomic(run.model, out)
     run.convert(model_path if baseline else None, out, tfl_path, samples, seed)
     what = " + ".join(w for w in (
         f"prune {prune:.0%}" if prune is not None else None,
@@ -248,7 +248,9 @@ def _check_options(prune, structure, qat, cluster, epochs, batch_size, lr, split
     return m_by_n
 
 
-def _out_paths(out: Path, qat: bool):
+def out_paths(out: Path, qat: bool) -> tuple[Path, Path, Path]:
+    """(the Keras model, its NAME.tflite, its NAME.report.json) for `-o OUT`, or a
+    TinyDeployError for an output the model cannot be saved as."""
     if out.is_dir():
         raise TinyDeployError(f"output {out} is a directory; pass a file like model_opt.h5")
     suffix = out.suffix.lower()
@@ -262,7 +264,8 @@ def _out_paths(out: Path, qat: bool):
     return out, out.with_suffix(".tflite"), out.with_name(out.stem + ".report.json")
 
 
-def _save_atomic(model, path: Path) -> None:
+def save_atomic(model, path: Path) -> None:
+    """Save a Keras model so that PATH is either the old file or the whole new one."""
     from ..writer import atomic_path
     from .tfenv import native_stderr
     with atomic_path(path) as tmp, native_stderr(), warnings.catch_warnings():

@@ -43,7 +43,7 @@ class Data:
 def load_data(spec, model, split: float, seed: int) -> Data:
     from .convert import match_shape
     rank = len(model.input_shape) - 1
-    arrays, name = _read_spec(spec, rank)
+    arrays, name = read_spec(spec, rank)
 
     def pair(xk, yk):
         if xk not in arrays:
@@ -78,7 +78,7 @@ def load_data(spec, model, split: float, seed: int) -> Data:
     return Data(train, val, evaluate, desc)
 
 
-def _read_spec(spec, rank: int) -> tuple[dict, str]:
+def read_spec(spec, rank: int) -> tuple[dict, str]:
     """({key: array}, name) from a .npz path or a module:function."""
     p = Path(str(spec))
     if p.suffix.lower() in (".npz", ".npy") or p.exists():

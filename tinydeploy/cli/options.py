@@ -1,0 +1,44 @@
+"""Options several commands share, as decorators: each command states its own help where
+its meaning differs (what --json prints, what --board is for)."""
+from __future__ import annotations
+
+import click
+
+model_argument = click.argument("model", type=click.Path())
+
+
+def json_option(help: str = "Print the report as JSON."):
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def board_option(help: str, required: bool = False):
+    return click.option("--board", "board", required=required, default=None, help=help)
+
+
+def report_option(help: str = "Also write the HTML report here (and its data as PATH.json "
+                              "beside it): see `tinydeploy report`."):
+    return click.option("--report", "report_path", type=click.Path(dir_okay=False),
+                        default=None, help=help)
+
+
+def profile_options(fn):
+    """What `profile` and `run` ask of the device: inputs, runs, warm-up, limit, PPK2, --json."""
+    opts = [
+        click.option("--inputs", type=click.Path(), default=None,
+                     help="Inputs to check on the device: .npy/.npz (x, optional y) or a "
+                          "directory of .bin files with an MLPerf Tiny y_labels.csv."),
+        click.option("--runs", default=10, show_default=True,
+                     type=click.IntRange(1, 1_000_000),
+                     help="Timed inferences (sent in chunks of 100, so the device keeps "
+                          "answering)."),
+        click.option("--warmup", default=1, show_default=True, type=click.IntRange(0, 100),
+                     help="Untimed warm-up runs."),
+        click.option("--limit", type=click.IntRange(min=1), default=None,
+                     help="Check at most this many inputs."),
+        click.option("--ppk2", default=None, help="Serial port of a Nordic PPK2: measure "
+                     "energy instead of estimating it."),
+        json_option("Print the report as JSON (schema: docs/schema/profile.schema.json)."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
