@@ -45,6 +45,17 @@ def _shape(s) -> str:
     return "x".join(map(str, s)) or "scalar"
 
 
+# Inside <script> the HTML parser still looks for "</script", "<!--" and "<script": with
+# every <, > and & written as a JSON escape no name can end or bend the data block.
+# (json.dumps escapes U+2028/2029 and all other non-ASCII itself.)
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def script_json(data) -> str:
+    """`data` as JSON that is inert inside an HTML <script> element and parses the same."""
+    return json.dumps(data, indent=1).translate(_SCRIPT_SAFE)
+
+
 def render(data: dict, json_name: str = "report.json") -> str:
     # HTML autoescaping (model and tensor names reach the page escaped); the C templates'
     # environment (resources.template_env) does not escape.
@@ -52,7 +63,7 @@ def render(data: dict, json_name: str = "report.json") -> str:
                       undefined=StrictUndefined, autoescape=True, trim_blocks=True,
                       lstrip_blocks=True)
     tpl = env.get_template("report.html.j2")
-    embedded = json.dumps(data, indent=1).replace("</", "<\\/")
+    embedded = script_json(data)
     return tpl.render(d=data, svg=_plots(data), data_json=Markup(embedded), json_name=json_name,
                       num=_num, pct=_pct, shape=_shape)
 
