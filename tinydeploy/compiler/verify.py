@@ -7,7 +7,9 @@ decoding (g.problems: indices out of range, data past the end of the file), tens
 quantization missing, not finite and positive, per-channel counts, zero points out of the
 type's range), the graph (inputs and outputs that are constants, a tensor read before any
 layer writes it, so not in execution order or a cycle, a tensor written twice) and each
-op's options against its shapes (verify_ops.py). `verify(g, where)` raises one ModelError
+op's inputs, options and output shape against its inputs (the rule its record names:
+verify_ops.py, verify_movement.py; lower/registry.py gathers OP_RULES and OPTIONAL_INPUTS,
+the biases a model may leave out, from the records). `verify(g, where)` raises one ModelError
 holding them. It runs before validate.py (which asks: does tinydeploy support it?) and
 before any lowering, so lowering may trust indices, sizes and shapes.
 """
@@ -19,13 +21,10 @@ import numpy as np
 
 from ..errors import ModelError
 from .ir import Graph, Tensor
+from .lower.registry import OP_RULES, OPTIONAL_INPUTS, SPECS
 from .params import MAX_DIMS
-from .verify_ops import OP_RULES
 
 SHOWN = 6                       # problems quoted in the error; the rest are counted
-# Inputs a model may leave out (tensor index -1): biases. Anywhere else -1 is damage.
-OPTIONAL_INPUTS = {"CONV_2D": {2}, "DEPTHWISE_CONV_2D": {2}, "FULLY_CONNECTED": {2},
-                   "TRANSPOSE_CONV": {3}}
 _ZP_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (0, 0)}
 _QUANTIZED = ("int8", "uint8", "int16")
 _FLOAT32_TINY = float(np.finfo(np.float32).tiny)     # smallest normal float32
@@ -121,6 +120,10 @@ def _problems(g: Graph) -> list[str]:
     for op in g.ops:
         rule = OP_RULES.get(op.kind)
         if rule is None or not _indices_ok(g, op):
+            continue
+        if len(op.inputs) < SPECS[op.kind].inputs:
+            out.append(f"layer {op.index} {op.kind} has {len(op.inputs)} inputs, it needs "
+                       f"{SPECS[op.kind].inputs}")
             continue
         try:
             out += [f"layer {op.index} {op.kind}: {p}" for p in rule(g, op)]
