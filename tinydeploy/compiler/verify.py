@@ -8,10 +8,10 @@ quantization missing, not finite and positive, per-channel counts, zero points o
 type's range), the graph (inputs and outputs that are constants, a tensor read before any
 layer writes it, so not in execution order or a cycle, a tensor written twice) and each
 op's inputs, options and output shape against its inputs (the rule its record names:
-verify_ops.py, verify_movement.py; lower/registry.py gathers OP_RULES and OPTIONAL_INPUTS,
-the biases a model may leave out, from the records). `verify(g, where)` raises one ModelError
-holding them. It runs before validate.py (which asks: does tinydeploy support it?) and
-before any lowering, so lowering may trust indices, sizes and shapes.
+verify_ops.py, verify_movement.py; OPTIONAL_INPUTS, the biases a model may leave out,
+come from the records too). `verify(g, where)` raises one ModelError holding them. It runs
+before validate.py (which asks: does tinydeploy support it?) and before any lowering, so
+lowering may trust indices, sizes and shapes.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import ModelError
 from .ir import Graph, Tensor
-from .lower.registry import OP_RULES, OPTIONAL_INPUTS, SPECS
+from .lower.registry import OPTIONAL_INPUTS, SPECS
 from .params import MAX_DIMS
 
 SHOWN = 6                       # problems quoted in the error; the rest are counted
@@ -118,15 +118,15 @@ def _problems(g: Graph) -> list[str]:
     if any(p.startswith(("tensor", "layer")) and "past the end" in p for p in g.problems):
         return out
     for op in g.ops:
-        rule = OP_RULES.get(op.kind)
-        if rule is None or not _indices_ok(g, op):
+        spec = SPECS.get(op.kind)
+        if spec is None or not _indices_ok(g, op):
             continue
-        if len(op.inputs) < SPECS[op.kind].inputs:
+        if len(op.inputs) < spec.inputs:
             out.append(f"layer {op.index} {op.kind} has {len(op.inputs)} inputs, it needs "
-                       f"{SPECS[op.kind].inputs}")
+                       f"{spec.inputs}")
             continue
         try:
-            out += [f"layer {op.index} {op.kind}: {p}" for p in rule(g, op)]
+            out += [f"layer {op.index} {op.kind}: {p}" for p in spec.verify(g, op)]
         except (IndexError, KeyError, TypeError, ValueError, ZeroDivisionError):
             out.append(f"layer {op.index} {op.kind}: inputs or options do not have the "
                        "form this op needs")

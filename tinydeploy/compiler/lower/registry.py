@@ -2,16 +2,17 @@
 of the lowering modules, and the tables derived from them.
 
 Contract: SPECS maps a builtin op name to its record; SUPPORTED_OPS (the ops the compiler
-accepts), ALIAS_OPS, DISPATCH (op -> lowering), OP_RULES (op -> verifier rule) and
-OPTIONAL_INPUTS (op -> input positions a model may leave out) are read off them, never
-written by hand. Adding an op is adding its record to its family's module (and the module
-to FAMILIES if it is new): see docs/architecture.md, "How to add an op".
+accepts), ALIAS_OPS, DISPATCH (op -> lowering) and OPTIONAL_INPUTS (op -> input positions
+a model may leave out) are read off them, never written by hand; the verifier, the reader
+and validation look records up in SPECS. Adding an op is adding its record to its family's
+module (and the module to FAMILIES if it is new): see docs/architecture.md, "How to add
+an op".
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..opspec import OpSpec, Rule
+from ..opspec import OpSpec
 from . import (
     activation,
     alias,
@@ -54,5 +55,4 @@ SPECS = _gather()
 SUPPORTED_OPS = frozenset(SPECS)
 ALIAS_OPS = frozenset(n for n, s in SPECS.items() if s.alias)
 DISPATCH: dict[str, Callable] = {n: s.lower for n, s in SPECS.items() if s.lower is not None}
-OP_RULES: dict[str, Rule] = {n: s.verify for n, s in SPECS.items()}
 OPTIONAL_INPUTS = {n: set(s.optional_inputs) for n, s in SPECS.items() if s.optional_inputs}
