@@ -244,6 +244,17 @@ def _blocks(g: Graph, op: Op) -> tuple[tuple[int, ...], list[int], list[int]] | 
     return shape_of(g, op.inputs[0]), block, pads
 
 
+def _past_batch(g: Graph, op: Op, want: tuple[int, ...]) -> list[str]:
+    """The output past its batch holds what the op computes. The batch itself is not
+    checked: the converter stores the tensors between SPACE_TO_BATCH_ND and
+    BATCH_TO_SPACE_ND with batch 1 (TF Lite resizes them at run time), and tinydeploy
+    folds the pattern into one dilated convolution."""
+    y = shape_of(g, op.outputs[0])
+    n, m = int(np.prod(y[1:], dtype=np.int64)), int(np.prod(want, dtype=np.int64))
+    return [] if n == m else [f"output shape {list(y)} holds {n} values per batch, the op "
+                              f"computes {list(want)}"]
+
+
 def space_to_batch_nd(g: Graph, op: Op) -> list[str]:
     """[n, spatial..., rest...] -> [n * prod(block), (spatial + pads) / block..., rest...]."""
     got = _blocks(g, op)
@@ -255,8 +266,7 @@ def space_to_batch_nd(g: Graph, op: Op) -> list[str]:
     sizes = [x[1 + i] + pads[2 * i] + pads[2 * i + 1] for i in range(len(block))]
     if any(s % k for s, k in zip(sizes, block)):
         return [f"padded sizes {sizes} are not multiples of the block shape {block}"]
-    want = (x[0] * int(np.prod(block)),) + tuple(s // k for s, k in zip(sizes, block))
-    return expect_size(g, op.outputs[0], want + x[1 + len(block):])
+    return _past_batch(g, op, tuple(s // k for s, k in zip(sizes, block)) + x[1 + len(block):])
 
 
 def batch_to_space_nd(g: Graph, op: Op) -> list[str]:
@@ -267,9 +277,5 @@ def batch_to_space_nd(g: Graph, op: Op) -> list[str]:
     x, block, crops = got
     if len(crops) != 2 * len(block) or len(x) < len(block) + 1 or min(block, default=1) < 1:
         return [f"block shape {block} and crops {crops} do not fit the input {list(x)}"]
-    n = int(np.prod(block))
-    if x[0] % n:
-        return [f"batch {x[0]} is not a multiple of the block shape {block}"]
-    want = (x[0] // n,) + tuple(x[1 + i] * k - crops[2 * i] - crops[2 * i + 1]
-                                for i, k in enumerate(block))
-    return expect_size(g, op.outputs[0], want + x[1 + len(block):])
+    return _past_batch(g, op, tuple(x[1 + i] * k - crops[2 * i] - crops[2 * i + 1]
+                                    for i, k in enumerate(block)) + x[1 + len(block):])
