@@ -5,6 +5,7 @@ mutations the reader fuzz test (test_reader_fuzz.py) applies at random.
                         as tflite_builder data (tensors, ops, inputs, outputs)
     build_spec(spec)    its flatbuffer bytes
     CASES               name -> (bytes factory, text the refusal must contain)
+    OP_CASES            single-op models whose output shape contradicts the op (same form)
     patch_u32(...)      overwrite one scalar field of a table in place (structure-aware)
     mutate(buf, rng)    one random mutation: bit flips, byte sets, truncation, field patches
 """
@@ -166,6 +167,56 @@ CASES = {
     "output shape contradicts the op": (_tensor(7, shape=[1, 3, 3, 4]),
                                         "output shape [1, 3, 3, 4], the op computes [1, 4, 4, 4]"),
     "last byte cut": (_truncated, ""),
+}
+
+
+def _one_op(kind: str, consts: list, out_shape: list, options=None, x=(1, 4, 4, 8)):
+    """A model of one `kind` op reading int8 [1, 4, 4, 8] and int32 constants, writing an
+    int8 tensor of `out_shape`."""
+    def make() -> bytes:
+        t = [tensor("x", list(x), "int8", 0.1, 0)]
+        for k, v in enumerate(consts):
+            v = np.asarray(v)
+            dtype = "int8" if v.dtype == np.int8 else "int32"
+            scale = 0.01 if dtype == "int8" else None
+            t.append(tensor(f"c{k}", list(v.shape), dtype, scale, 0 if scale else None,
+                            v.astype(dtype)))
+        t.append(tensor("y", out_shape, "int8", 0.1, 0))
+        ins = list(range(len(t) - 1))
+        if kind == "TRANSPOSE_CONV":                    # (output shape, weights, input)
+            ins = [1, 2, 0]
+        op = (kind, ins, [len(t) - 1]) + ((options,) if options else ())
+        return build(t, [op], [0], [len(t) - 1])
+    return make
+
+
+_I32 = np.int32
+OP_CASES = {
+    "STRIDED_SLICE output": (_one_op(
+        "STRIDED_SLICE", [np.array(v, _I32) for v in ([0, 1, 0, 0], [1, 3, 4, 8], [1, 1, 2, 1])],
+        [1, 2, 3, 8], ("StridedSliceOptions", {})),
+        "output shape [1, 2, 3, 8] holds 48 values, the op computes [1, 2, 2, 8]"),
+    "GATHER output": (_one_op("GATHER", [np.array([7, 0, 2], _I32)], [1, 4, 4, 2],
+                              ("GatherOptions", {"Axis": 3})),
+                      "the op computes [1, 4, 4, 3]"),
+    "MEAN output": (_one_op("MEAN", [np.array([1, 2], _I32)], [1, 4, 8],
+                            ("ReducerOptions", {"KeepDims": True})),
+                    "output shape [1, 4, 8] holds 32 values, the op computes [1, 1, 1, 8]"),
+    "TRANSPOSE output": (_one_op("TRANSPOSE", [np.array([0, 3, 1, 2], _I32)], [1, 8, 4, 5]),
+                         "the op computes [1, 8, 4, 4]"),
+    "TRANSPOSE_CONV output channels": (_one_op(
+        "TRANSPOSE_CONV", [np.array([1, 8, 8, 5], _I32), np.ones((6, 3, 3, 8), np.int8)],
+        [1, 8, 8, 5], ("TransposeConvOptions", {"Padding": 0, "StrideW": 2, "StrideH": 2})),
+        "output batch and channels [1, 5], the op computes [1, 6]"),
+    "BATCH_MATMUL output": (_one_op("BATCH_MATMUL", [np.ones((2, 8, 5), np.int8)], [2, 4, 6],
+                                    ("BatchMatMulOptions", {}), x=(2, 4, 8)),
+                            "output shape [2, 4, 6], the op computes [2, 4, 5]"),
+    "RESIZE_BILINEAR output": (_one_op("RESIZE_BILINEAR", [np.array([8, 8], _I32)],
+                                       [1, 8, 6, 8], ("ResizeBilinearOptions", {})),
+                               "output shape [1, 8, 6, 8], the op computes [1, 8, 8, 8]"),
+    "DEPTH_TO_SPACE depth": (_one_op("DEPTH_TO_SPACE", [], [1, 8, 8, 2],
+                                     ("DepthToSpaceOptions", {"BlockSize": 3})),
+                             "depth 8 is not a multiple of the block size 3 squared"),
 }
 
 

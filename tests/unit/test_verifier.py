@@ -32,6 +32,15 @@ def test_damaged_model_is_refused_in_one_line(name):
     assert "re-export" in msg
 
 
+@pytest.mark.parametrize("name", list(cm.OP_CASES))
+def test_an_output_shape_the_op_does_not_compute_is_refused(name):
+    make, fragment = cm.OP_CASES[name]
+    found = problems(parse(make()))
+    assert len(found) == 1 and fragment in found[0], found
+    with pytest.raises(ModelError, match="the model is malformed"):
+        compile_model(make())
+
+
 def test_refusal_on_the_command_line_has_no_traceback(tmp_path):
     p = tmp_path / "bad.tflite"
     p.write_bytes(cm.CASES["buffer index out of range"][0]())

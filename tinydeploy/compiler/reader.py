@@ -17,6 +17,7 @@ from tflite.utils import BUILTIN_OPCODE2NAME
 
 from ..errors import ModelError
 from .ir import Graph, Op, Quant, Tensor
+from .lower.registry import SPECS
 from .validate import validate
 from .verify import verify
 
@@ -26,118 +27,18 @@ _TYPES = {
     tflite.TensorType.INT64: "int64", tflite.TensorType.BOOL: "bool",
     tflite.TensorType.INT16: "int16", tflite.TensorType.INT8: "int8",
 }
-_ACT = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
-_PAD = {0: "SAME", 1: "VALID"}
 
 
-def _padding(value: int) -> str:
-    return _PAD.get(value, f"unknown ({value})")
-
-
-def _options(op, cls):
-    table = op.BuiltinOptions()
-    if table is None:
-        return None
-    opt = cls()
-    opt.Init(table.Bytes, table.Pos)
-    return opt
-
-
-def _parse_options(kind: str, op) -> dict:
-    """Builtin options as a plain dict; only the fields our kernels use."""
-    if kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
-        cls = tflite.Conv2DOptions if kind == "CONV_2D" else tflite.DepthwiseConv2DOptions
-        o = _options(op, cls)
-        d = {"padding": _padding(o.Padding()), "stride_h": o.StrideH(), "stride_w": o.StrideW(),
-             "dilation_h": o.DilationHFactor(), "dilation_w": o.DilationWFactor(),
-             "activation": _ACT.get(o.FusedActivationFunction(), "?")}
-        if kind == "DEPTHWISE_CONV_2D":
-            d["depth_multiplier"] = o.DepthMultiplier()
-        return d
-    if kind == "FULLY_CONNECTED":
-        o = _options(op, tflite.FullyConnectedOptions)
-        if o is None:
-            return {"activation": "NONE", "keep_num_dims": False, "weights_format": 0}
-        return {"activation": _ACT.get(o.FusedActivationFunction(), "?"),
-                "keep_num_dims": bool(o.KeepNumDims()), "weights_format": o.WeightsFormat()}
-    if kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
-        o = _options(op, tflite.Pool2DOptions)
-        return {"padding": _padding(o.Padding()), "stride_h": o.StrideH(), "stride_w": o.StrideW(),
-                "filter_h": o.FilterHeight(), "filter_w": o.FilterWidth(),
-                "activation": _ACT.get(o.FusedActivationFunction(), "?")}
-    if kind in ("ADD", "MUL", "SUB"):
-        cls = {"ADD": tflite.AddOptions, "MUL": tflite.MulOptions, "SUB": tflite.SubOptions}[kind]
-        o = _options(op, cls)
-        return {"activation": _ACT.get(o.FusedActivationFunction(), "?") if o else "NONE"}
-    if kind == "SOFTMAX":
-        o = _options(op, tflite.SoftmaxOptions)
-        return {"beta": float(o.Beta()) if o else 1.0}
-    if kind == "MEAN":
-        o = _options(op, tflite.ReducerOptions)
-        return {"keep_dims": bool(o.KeepDims()) if o else False}
-    if kind == "CONCATENATION":
-        o = _options(op, tflite.ConcatenationOptions)
-        return {"axis": o.Axis(), "activation": _ACT.get(o.FusedActivationFunction(), "?")}
-    # ---- shape / data movement (lower/shape.py, lower/resize.py)
-    shape_opts = _shape_options(kind, op)
-    if shape_opts is not None:
-        return shape_opts
-    # issue 10, reductions
-    if kind in ("SUM", "REDUCE_MAX"):
-        o = _options(op, tflite.ReducerOptions)
-        return {"keep_dims": bool(o.KeepDims()) if o else False}
-    # activations and L2 normalization
-    if kind == "LEAKY_RELU":
-        o = _options(op, tflite.LeakyReluOptions)
-        return {"alpha": float(o.Alpha()) if o else 0.0}
-    if kind == "L2_NORMALIZATION":
-        o = _options(op, tflite.L2NormOptions)
-        return {"activation": _ACT.get(o.FusedActivationFunction(), "?") if o else "NONE"}
-    # ---- TRANSPOSE_CONV, BATCH_MATMUL
-    if kind == "TRANSPOSE_CONV":
-        o = _options(op, tflite.TransposeConvOptions)
-        return {"padding": _padding(o.Padding()), "stride_h": o.StrideH(), "stride_w": o.StrideW(),
-                "activation": _ACT.get(o.FusedActivationFunction(), "?")}
-    if kind == "BATCH_MATMUL":
-        o = _options(op, tflite.BatchMatMulOptions)
-        return {"adj_x": bool(o.AdjX()) if o else False, "adj_y": bool(o.AdjY()) if o else False}
-    return {}
-
-
-def _shape_options(kind: str, op) -> dict | None:
-    """Options of the data-movement ops (None: not one of them). Missing tables give the
-    schema defaults."""
-    if kind == "STRIDED_SLICE":
-        o = _options(op, tflite.StridedSliceOptions)
-        if o is None:
-            return {"begin_mask": 0, "end_mask": 0, "ellipsis_mask": 0, "new_axis_mask": 0,
-                    "shrink_axis_mask": 0, "offset": False}
-        return {"begin_mask": o.BeginMask(), "end_mask": o.EndMask(),
-                "ellipsis_mask": o.EllipsisMask(), "new_axis_mask": o.NewAxisMask(),
-                "shrink_axis_mask": o.ShrinkAxisMask(), "offset": bool(o.Offset())}
-    if kind in ("SPLIT", "SPLIT_V"):
-        o = _options(op, tflite.SplitOptions if kind == "SPLIT" else tflite.SplitVOptions)
-        return {"num_splits": o.NumSplits() if o else len(op.OutputsAsNumpy())}
-    if kind == "PACK":
-        o = _options(op, tflite.PackOptions)
-        return {"axis": o.Axis() if o else 0, "values_count": o.ValuesCount() if o else 0}
-    if kind == "UNPACK":
-        o = _options(op, tflite.UnpackOptions)
-        return {"axis": o.Axis() if o else 0, "num": o.Num() if o else 0}
-    if kind == "GATHER":
-        o = _options(op, tflite.GatherOptions)
-        return {"axis": o.Axis() if o else 0, "batch_dims": o.BatchDims() if o else 0}
-    if kind in ("DEPTH_TO_SPACE", "SPACE_TO_DEPTH"):
-        cls = tflite.DepthToSpaceOptions if kind == "DEPTH_TO_SPACE" else tflite.SpaceToDepthOptions
-        o = _options(op, cls)
-        return {"block_size": o.BlockSize() if o else 0}
-    if kind in ("RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR"):
-        cls = tflite.ResizeBilinearOptions if kind == "RESIZE_BILINEAR" \
-            else tflite.ResizeNearestNeighborOptions
-        o = _options(op, cls)
-        return {"align_corners": bool(o.AlignCorners()) if o else False,
-                "half_pixel_centers": bool(o.HalfPixelCenters()) if o else False}
-    return None
+def _options(kind: str, op) -> dict:
+    """Builtin options as a plain dict (the op record's parser, op_options.py); {} for
+    an op without a record or a parser, or whose table holds values the schema lacks."""
+    spec = SPECS.get(kind)
+    if spec is None or spec.options is None:
+        return {}
+    try:
+        return spec.options(op)
+    except KeyError:
+        return {}
 
 
 def _quant(t) -> Quant | None:
@@ -208,11 +109,7 @@ def _parse(buf: bytes, name: str) -> Graph:
                 if x >= n or x < (-1 if optional else 0):
                     problems.append(f"layer {i} {kind} {what} refers to tensor {x}, the model "
                                     f"has tensors 0..{n - 1}")
-        try:
-            opts = _parse_options(kind, op)
-        except KeyError:
-            opts = {}
-        ops.append(Op(i, kind, ins, outs, opts))
+        ops.append(Op(i, kind, ins, outs, _options(kind, op)))
     inputs = [int(x) for x in sg.InputsAsNumpy()] if sg.InputsLength() else []
     outputs = [int(x) for x in sg.OutputsAsNumpy()] if sg.OutputsLength() else []
     for what, idx in (("input", inputs), ("output", outputs)):
@@ -253,7 +150,7 @@ def _tensor(buf: bytes, model, t, i: int, n_buffers: int, name: str, problems: l
             raw = buf[off:off + size]
     if raw is not None:
         nptype = np.dtype(dtype) if dtype in ("float32", "float16", "int32", "uint8",
-                                              "int64", "int16", "int8") else np.uint8
+                                              "int64", "int16", "int8") else np.dtype(np.uint8)
         if len(raw) % nptype.itemsize:
             problems.append(f"tensor {i}: {len(raw)} bytes of data is not a whole number of "
                             f"{dtype} values")

@@ -2,48 +2,19 @@
 
 Contract: `validate(graph, where)` returns None for a graph the lowering can take and
 otherwise raises ModelError with one line naming the layer and tensor at fault and what to
-do. SUPPORTED_OPS is the one table of op names the compiler accepts (ALIAS_OPS among them:
-ops that only rename memory); lower/ has one lowering per op family for them.
+do. SUPPORTED_OPS, the op names the compiler accepts (ALIAS_OPS among them: ops that only
+rename memory), and each op's descriptor inputs (int32/int64 shape or axis values) come
+from the op records (lower/registry.py).
 """
 from __future__ import annotations
 
 from ..errors import ModelError
 from . import boundary
 from .ir import Graph
+from .lower.registry import ALIAS_OPS, SPECS, SUPPORTED_OPS
 from .shape_inputs import output_shape_ops
 
-ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
-SUPPORTED_OPS = {
-    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
-    "ADD", "MUL", "SOFTMAX", "MEAN", "PAD", "PADV2", "CONCATENATION", "QUANTIZE",
-    "LOGISTIC", "RELU", "RELU6", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
-    # ---- shape / data movement (lower/shape.py, lower/resize.py)
-    "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "SPLIT_V", "PACK", "UNPACK", "GATHER",
-    "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR",
-    # issue 10, binary and reduction ops
-    "SUB", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "SUM", "REDUCE_MAX",
-    # activations and L2 normalization (lower/activation.py, lower/l2norm.py)
-    "LEAKY_RELU", "PRELU", "HARD_SWISH", "TANH", "ELU", "L2_NORMALIZATION",
-    # ---- TRANSPOSE_CONV, BATCH_MATMUL
-    "TRANSPOSE_CONV", "BATCH_MATMUL",
-    # ---- model I/O: float boundary, index outputs
-    "DEQUANTIZE", "ARG_MAX", "ARG_MIN",
-} | ALIAS_OPS
-# Inputs that are shape/axis/padding descriptors, not data: int32/int64 constants allowed.
-_DESCRIPTOR_INPUTS = {"RESHAPE": {1}, "MEAN": {1}, "PAD": {1}, "PADV2": {1},
-                      "SPACE_TO_BATCH_ND": {1, 2}, "BATCH_TO_SPACE_ND": {1, 2},
-                      "EXPAND_DIMS": {1},
-                      # ---- shape / data movement
-                      "TRANSPOSE": {1}, "STRIDED_SLICE": {1, 2, 3}, "SLICE": {1, 2},
-                      "SPLIT": {0}, "SPLIT_V": {1, 2}, "GATHER": {1},
-                      "RESIZE_NEAREST_NEIGHBOR": {1}, "RESIZE_BILINEAR": {1},
-                      # issue 10, reductions
-                      "SUM": {1}, "REDUCE_MAX": {1},
-                      # ---- TRANSPOSE_CONV (input 0: the output shape)
-                      "TRANSPOSE_CONV": {0},
-                      # ---- model I/O
-                      "ARG_MAX": {1}, "ARG_MIN": {1}}
-
+__all__ = ["ALIAS_OPS", "RECURRENT_OPS", "SUPPORTED_OPS", "validate"]
 
 # Recurrent ops: named as such in the refusal (a Keras LSTM/GRU/RNN converts to these).
 RECURRENT_OPS = {"UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM", "LSTM",
@@ -71,7 +42,7 @@ def validate(g: Graph, where: str = "model") -> None:
     for op in g.ops:
         if op.index in shape_only:
             continue
-        skip = _DESCRIPTOR_INPUTS.get(op.kind, set())
+        skip = SPECS[op.kind].descriptor_inputs
         for pos, ti in enumerate(op.inputs + op.outputs):
             if ti < 0 or (pos < len(op.inputs) and pos in skip):
                 continue

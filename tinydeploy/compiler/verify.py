@@ -7,9 +7,11 @@ decoding (g.problems: indices out of range, data past the end of the file), tens
 quantization missing, not finite and positive, per-channel counts, zero points out of the
 type's range), the graph (inputs and outputs that are constants, a tensor read before any
 layer writes it, so not in execution order or a cycle, a tensor written twice) and each
-op's options against its shapes (verify_ops.py). `verify(g, where)` raises one ModelError
-holding them. It runs before validate.py (which asks: does tinydeploy support it?) and
-before any lowering, so lowering may trust indices, sizes and shapes.
+op's inputs, options and output shape against its inputs (the rule its record names:
+verify_ops.py, verify_movement.py; OPTIONAL_INPUTS, the biases a model may leave out,
+come from the records too). `verify(g, where)` raises one ModelError holding them. It runs
+before validate.py (which asks: does tinydeploy support it?) and before any lowering, so
+lowering may trust indices, sizes and shapes.
 """
 from __future__ import annotations
 
@@ -19,13 +21,10 @@ import numpy as np
 
 from ..errors import ModelError
 from .ir import Graph, Tensor
+from .lower.registry import OPTIONAL_INPUTS, SPECS
 from .params import MAX_DIMS
-from .verify_ops import OP_RULES
 
 SHOWN = 6                       # problems quoted in the error; the rest are counted
-# Inputs a model may leave out (tensor index -1): biases. Anywhere else -1 is damage.
-OPTIONAL_INPUTS = {"CONV_2D": {2}, "DEPTHWISE_CONV_2D": {2}, "FULLY_CONNECTED": {2},
-                   "TRANSPOSE_CONV": {3}}
 _ZP_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (0, 0)}
 _QUANTIZED = ("int8", "uint8", "int16")
 _FLOAT32_TINY = float(np.finfo(np.float32).tiny)     # smallest normal float32
@@ -38,8 +37,8 @@ def _tensor_problems(t: Tensor, used_by_ops: bool) -> list[str]:
         out.append(f"{what} has {len(t.shape)} dimensions (at most {MAX_DIMS})")
     if any(d == 0 for d in t.shape):
         out.append(f"{what} has a zero-sized dimension {list(t.shape)}")
-    if t.is_const and t.data.size != t.size:
-        out.append(f"{what}: constant data holds {t.data.size} {t.dtype} values, its shape "
+    if t.is_const and t.const_data.size != t.size:
+        out.append(f"{what}: constant data holds {t.const_data.size} {t.dtype} values, its shape "
                    f"{list(t.shape)} needs {t.size}")
     q = t.quant
     if t.dtype in _QUANTIZED and used_by_ops and q is None:
@@ -119,11 +118,15 @@ def _problems(g: Graph) -> list[str]:
     if any(p.startswith(("tensor", "layer")) and "past the end" in p for p in g.problems):
         return out
     for op in g.ops:
-        rule = OP_RULES.get(op.kind)
-        if rule is None or not _indices_ok(g, op):
+        spec = SPECS.get(op.kind)
+        if spec is None or not _indices_ok(g, op):
+            continue
+        if len(op.inputs) < spec.inputs:
+            out.append(f"layer {op.index} {op.kind} has {len(op.inputs)} inputs, it needs "
+                       f"{spec.inputs}")
             continue
         try:
-            out += [f"layer {op.index} {op.kind}: {p}" for p in rule(g, op)]
+            out += [f"layer {op.index} {op.kind}: {p}" for p in spec.verify(g, op)]
         except (IndexError, KeyError, TypeError, ValueError, ZeroDivisionError):
             out.append(f"layer {op.index} {op.kind}: inputs or options do not have the "
                        "form this op needs")

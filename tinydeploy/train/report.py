@@ -15,13 +15,14 @@ import re
 
 import numpy as np
 
+from ..compiler.lower.registry import SPECS
 from ..compiler.quant import quantize_inputs
 from ..compiler.reader import parse
 from ..deploy.fit import flash_estimate
 from ..errors import ModelError, ToolError
 
-WEIGHTED_OPS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0,
-                "TRANSPOSE_CONV": 0}  # op -> output-channel axis of its int8 weights
+# op -> output-channel axis of its int8 weights (input 1), from the op records
+WEIGHTED_OPS = {n: s.weight_axis for n, s in SPECS.items() if s.weight_axis is not None}
 _WRAPPER_PREFIXES = ("quant_", "prune_low_magnitude_", "cluster_")
 
 

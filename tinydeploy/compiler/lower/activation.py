@@ -15,8 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ModelError
+from .. import op_options as opts
 from .. import quant
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import MAX_DIMS, BinaryParams, LutParams
 from ..program import Const, ConstArg, Layer, LowerContext, TensorArg
 from . import activation_tables as tables
@@ -95,3 +98,12 @@ def prelu(low: LowerContext, op: Op) -> Layer:
     return Layer(index=op.index, op=op.kind, kernel="td_prelu_s8", params=p,
                  args=[TensorArg(op.inputs[0]), ConstArg(alpha)], inputs=[op.inputs[0]],
                  output=op.outputs[0], consts=consts)
+
+
+SPECS = (
+    OpSpec("LEAKY_RELU", rules.same_shape, lut, opts.parse_leaky_relu, kernels=("lut_s8",)),
+    OpSpec("HARD_SWISH", rules.same_shape, lut, kernels=("lut_s8",)),
+    OpSpec("TANH", rules.same_shape, lut, kernels=("lut_s8",)),
+    OpSpec("ELU", rules.same_shape, lut, kernels=("lut_s8",)),
+    OpSpec("PRELU", rules.broadcast, prelu, inputs=2, kernels=("prelu_s8",)),
+)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ModelError
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import ArgMinMaxParams
 from ..program import Layer, LowerContext
 
@@ -30,3 +32,7 @@ def arg_minmax(low: LowerContext, op: Op) -> Layer:
         outer=int(np.prod(x.shape[:axis], dtype=np.int64)), axis_len=int(x.shape[axis]),
         inner=int(np.prod(x.shape[axis + 1:], dtype=np.int64)),
         is_min=int(op.kind == "ARG_MIN"), out_bytes=8 if y.dtype == "int64" else 4))
+
+
+SPECS = tuple(OpSpec(name, rules.arg_minmax, arg_minmax, inputs=2, descriptor_inputs=(1,),
+                     kernels=("arg_minmax_s8",)) for name in ("ARG_MAX", "ARG_MIN"))

@@ -12,8 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ModelError
+from .. import op_options as opts
 from .. import quant
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import MAX_DIMS, BatchMatMulParams
 from ..program import Const, Layer, LowerContext, TensorArg
 from .elementwise import broadcast_strides
@@ -79,3 +82,9 @@ def batch_matmul(low: LowerContext, op: Op) -> Layer:
                  args=args, inputs=[x.tensor for x in args if isinstance(x, TensorArg)],
                  output=op.outputs[0], consts=consts, macs=y.size * depth,
                  weight_bytes=sum(t.nbytes for t in (lhs, rhs) if t.is_const))
+
+
+SPECS = (
+    OpSpec("BATCH_MATMUL", rules.batch_matmul, batch_matmul, opts.parse_batch_matmul,
+           inputs=2, kernels=("batch_matmul_s8",)),
+)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from ...errors import ModelError
 from .. import quant
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import MAX_DIMS, BinaryParams
 from ..program import Const, Layer, LowerContext, TensorArg
 from .elementwise import set_broadcast
@@ -44,3 +46,7 @@ def broadcast_binary(low: LowerContext, op: Op) -> Layer:
     return Layer(index=op.index, op=op.kind, kernel=KERNELS[op.kind], params=p, args=args,
                  inputs=[t.tensor for t in args if isinstance(t, TensorArg)],
                  output=op.outputs[0], consts=consts)
+
+
+SPECS = tuple(OpSpec(name, rules.broadcast, broadcast_binary, inputs=2,
+                     kernels=(kernel.removeprefix("td_"),)) for name, kernel in KERNELS.items())

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ModelError
+from .. import op_options as opts
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import ConcatParams
 from ..program import Const, Layer, ListArg, LowerContext, TensorArg
 
@@ -33,3 +36,9 @@ def concat(low: LowerContext, op: Op) -> Layer:
     inputs = [a.tensor for a in args if isinstance(a, TensorArg)]
     return Layer(index=op.index, op=op.kind, kernel="td_concat_s8", params=params,
                  args=[ListArg(tuple(args))], inputs=inputs, output=op.outputs[0], consts=consts)
+
+
+SPECS = (
+    OpSpec("CONCATENATION", rules.concat, concat, opts.parse_concatenation,
+           kernels=("concat_s8",)),
+)

@@ -10,8 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ModelError
+from .. import op_options as opts
 from .. import quant
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import ConvParams
 from ..program import Const, Layer, LowerContext, TensorArg
 from .fastpath import ConvFast, conv_fast, depthwise_fast
@@ -72,3 +75,12 @@ def conv(low: LowerContext, op: Op) -> Layer:
                     b.const_data.astype(np.int32) if b is not None else None, mult, shift)
     (depthwise_fast if depthwise else conv_fast)(fast)
     return layer
+
+
+SPECS = (
+    OpSpec("CONV_2D", rules.conv, conv, opts.parse_conv2d, inputs=2, optional_inputs=(2,),
+           kernels=("conv2d_s8", "conv2d_1x1_s8", "conv2d_im2col_s8"), weight_axis=0),
+    OpSpec("DEPTHWISE_CONV_2D", rules.conv, conv, opts.parse_depthwise_conv2d, inputs=2,
+           optional_inputs=(2,), kernels=("depthwise_conv2d_s8", "depthwise_conv2d_3x3_s8"),
+           weight_axis=3),
+)

@@ -3,8 +3,10 @@ dilated CONV_2D / DEPTHWISE_CONV_2D op before lowering (conv.py then lowers it).
 from __future__ import annotations
 
 from ...errors import ModelError
+from .. import verify_ops as rules
 from ..ir import Graph, Op
-from ..validate import ALIAS_OPS
+from ..opspec import OpSpec
+from .alias import ALIAS_OPS
 
 
 def fold_dilated_convs(g: Graph) -> None:
@@ -86,3 +88,10 @@ def _dilated_chain(g: Graph, s2b: Op) -> tuple[Op, list[Op]] | None:
         return None
     folded = Op(s2b.index, conv.kind, [s2b.inputs[0]] + conv.inputs[1:], list(b2s.outputs), opts)
     return folded, members
+
+
+# Folded into the convolution they surround (no lowering of their own).
+SPECS = (
+    OpSpec("SPACE_TO_BATCH_ND", rules.space_to_batch_nd, inputs=3, descriptor_inputs=(1, 2)),
+    OpSpec("BATCH_TO_SPACE_ND", rules.batch_to_space_nd, inputs=3, descriptor_inputs=(1, 2)),
+)

@@ -6,8 +6,11 @@ import numpy as np
 
 from ...errors import ModelError
 from .. import kernel_layout as kl
+from .. import op_options as opts
 from .. import quant
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import MAX_DIMS, BinaryParams
 from ..program import Const, Layer, LowerContext, TensorArg
 
@@ -121,3 +124,10 @@ def binary(low: LowerContext, op: Op) -> Layer:
     inputs = [a.tensor for a in args if isinstance(a, TensorArg)]
     return Layer(index=op.index, op=op.kind, kernel=kernel, params=p, args=args, inputs=inputs,
                  output=op.outputs[0], consts=consts)
+
+
+SPECS = (
+    OpSpec("ADD", rules.broadcast, binary, opts.parse_add, inputs=2, kernels=("add_s8",)),
+    OpSpec("SUB", rules.broadcast, binary, opts.parse_sub, inputs=2, kernels=("sub_s8",)),
+    OpSpec("MUL", rules.broadcast, binary, opts.parse_mul, inputs=2, kernels=("mul_s8",)),
+)

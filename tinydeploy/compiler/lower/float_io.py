@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import DequantizeParams, QuantizeF32Params
 from ..program import Layer, LowerContext
 
@@ -22,3 +24,8 @@ def dequantize(low: LowerContext, op: Op) -> Layer:
     x = low.g.t(op.inputs[0])
     return low.unary(op, "td_dequantize_s8_f32", DequantizeParams(
         size=x.size, zero_point=x.zero_point, scale=float(np.float32(x.scale))))
+
+
+SPECS = (
+    OpSpec("DEQUANTIZE", rules.same_shape, dequantize, kernels=("dequantize_s8_f32",)),
+)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ModelError
+from .. import op_options as opts
 from .. import quant
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import FcParams
 from ..program import Const, Layer, LowerContext, TensorArg
 from .fastpath import ConvFast, fully_connected_fast
@@ -49,3 +52,10 @@ def fully_connected(low: LowerContext, op: Op) -> Layer:
                                   b.const_data.astype(np.int32) if b is not None else None,
                                   mult, shift))
     return layer
+
+
+SPECS = (
+    OpSpec("FULLY_CONNECTED", rules.fully_connected, fully_connected,
+           opts.parse_fully_connected, inputs=2, optional_inputs=(2,),
+           kernels=("fully_connected_s8", "fully_connected_rows4_s8"), weight_axis=0),
+)

@@ -5,7 +5,10 @@ quantization, so anything else is refused rather than silently misread)."""
 from __future__ import annotations
 
 from ...errors import ModelError
+from .. import op_options as opts
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import L2NormParams
 from ..program import Layer, LowerContext
 
@@ -26,3 +29,9 @@ def l2norm(low: LowerContext, op: Op) -> Layer:
     depth = int(x.shape[-1])
     return low.unary(op, "td_l2norm_s8", L2NormParams(
         outer=x.size // max(depth, 1), depth=depth, in_zp=x.zero_point))
+
+
+SPECS = (
+    OpSpec("L2_NORMALIZATION", rules.same_shape, l2norm, opts.parse_l2_normalization,
+           kernels=("l2norm_s8",)),
+)

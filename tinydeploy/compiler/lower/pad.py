@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ModelError
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import PadParams
 from ..program import Layer, LowerContext
 
@@ -33,3 +35,7 @@ def pad(low: LowerContext, op: Op) -> Layer:
         value = int(cv.reshape(-1)[0])
     return low.unary(op, "td_pad_s8", PadParams(
         in_dims=in_dims, out_dims=out_dims, before=before, value=value))
+
+
+SPECS = tuple(OpSpec(name, rules.pad, pad, inputs=2, descriptor_inputs=(1,),
+                     kernels=("pad_s8",)) for name in ("PAD", "PADV2"))

@@ -1,7 +1,10 @@
 """AVERAGE_POOL_2D and MAX_POOL_2D -> td_avg_pool_s8 / td_max_pool_s8 (td_pool_params_t)."""
 from __future__ import annotations
 
+from .. import op_options as opts
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import PoolParams
 from ..program import Layer, LowerContext
 from .window import conv_padding
@@ -21,3 +24,9 @@ def pool(low: LowerContext, op: Op) -> Layer:
                   act_min=act_min, act_max=act_max)
     kernel = "td_avg_pool_s8" if op.kind == "AVERAGE_POOL_2D" else "td_max_pool_s8"
     return low.unary(op, kernel, params)
+
+
+SPECS = (
+    OpSpec("AVERAGE_POOL_2D", rules.pool, pool, opts.parse_pool, kernels=("avg_pool_s8",)),
+    OpSpec("MAX_POOL_2D", rules.pool, pool, opts.parse_pool, kernels=("max_pool_s8",)),
+)

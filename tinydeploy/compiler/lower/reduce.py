@@ -14,8 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ModelError
+from .. import op_options as opts
 from .. import quant
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import MAX_DIMS, ReduceParams
 from ..program import Layer, LowerContext
 
@@ -90,3 +93,8 @@ def reduce(low: LowerContext, op: Op) -> Layer:
         kept_strides=pad([s for _, s in kept]), n_red=len(red),
         red_dims=pad([n for n, _ in red]), red_strides=pad([s for _, s in red]), count=count,
         in_zp=x.zero_point, out_zp=y.zero_point, mult=mult, shift=shift))
+
+
+SPECS = tuple(OpSpec(name, rules.reduce, reduce, opts.parse_reducer, inputs=2,
+                     descriptor_inputs=(1,), kernels=(kernel.removeprefix("td_"),))
+              for name, kernel in KERNELS.items())

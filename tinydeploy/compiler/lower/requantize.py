@@ -3,7 +3,9 @@ QUANTIZE float32 -> int8 goes to float_io.py."""
 from __future__ import annotations
 
 from .. import quant
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import RequantParams
 from ..program import Layer, LowerContext
 from .float_io import quantize_f32
@@ -27,3 +29,11 @@ def requantize(low: LowerContext, op: Op) -> Layer:
     return low.unary(op, "td_requantize_s8", RequantParams(
         size=x.size, in_zp=x.zero_point, out_zp=y.zero_point, mult=mult,
         shift=shift, act_min=lo, act_max=hi))
+
+
+SPECS = (
+    OpSpec("QUANTIZE", rules.same_shape, requantize,
+           kernels=("requantize_s8", "quantize_f32_s8")),
+    OpSpec("RELU", rules.same_shape, requantize, kernels=("requantize_s8",)),
+    OpSpec("RELU6", rules.same_shape, requantize, kernels=("requantize_s8",)),
+)

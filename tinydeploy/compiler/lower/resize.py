@@ -18,7 +18,10 @@ import math
 import numpy as np
 
 from ...errors import ModelError
+from .. import op_options as opts
+from .. import verify_movement as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import ResizeParams
 from ..program import Const, Layer, LowerContext
 
@@ -97,3 +100,12 @@ def resize(low: LowerContext, op: Op) -> Layer:
     inputs = [op.inputs[0]] if not x.is_const else []
     return Layer(index=op.index, op=op.kind, kernel=kernel, params=params, args=[arg],
                  inputs=inputs, output=op.outputs[0], consts=consts)
+
+
+SPECS = (
+    OpSpec("RESIZE_NEAREST_NEIGHBOR", rules.resize, resize,
+           opts.parse_resize_nearest_neighbor, inputs=2, descriptor_inputs=(1,),
+           kernels=("resize_nearest_s8",)),
+    OpSpec("RESIZE_BILINEAR", rules.resize, resize, opts.parse_resize_bilinear, inputs=2,
+           descriptor_inputs=(1,), kernels=("resize_bilinear_s8",)),
+)

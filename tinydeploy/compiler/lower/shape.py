@@ -12,9 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ModelError
+from .. import op_options as opts
+from .. import verify_movement as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import MAX_DIMS, CopyParams, GatherParams
 from ..program import Const, Layer, LowerContext
+from ..verify_movement import strided_slice_axis
 from .concat import concat
 
 
@@ -47,7 +51,8 @@ def _same_quant(low: LowerContext, op: Op, a: int, b: int) -> None:
 
 def _merged(dims, strides) -> tuple[list[int], list[int]]:
     """Drop unit dimensions and merge neighbours that are contiguous in the input."""
-    d2, s2 = [], []
+    d2: list[int] = []
+    s2: list[int] = []
     for d, s in zip(dims, strides):
         if d == 1:
             continue
@@ -108,12 +113,9 @@ def slice_op(low: LowerContext, op: Op) -> Layer:
                       sum(b * s for b, s in zip(begin, st)))
 
 
-def _clamp(v: int, lo: int, hi: int) -> int:
-    return hi if v > hi else lo if v < lo else v
-
-
 def strided_slice(low: LowerContext, op: Op) -> Layer:
-    """TFLite's StridedSliceStartForAxis / StridedSliceEndForAxis, per axis."""
+    """TFLite's StridedSliceStartForAxis / StridedSliceEndForAxis, per axis
+    (verify_movement.strided_slice_axis, shared with the verifier)."""
     o = op.options
     if o.get("ellipsis_mask") or o.get("new_axis_mask"):
         raise _err(op, "ellipsis_mask / new_axis_mask are not supported (TFLite Micro "
@@ -130,21 +132,10 @@ def strided_slice(low: LowerContext, op: Op) -> Layer:
     st = _strides(x.shape)
     dims, strides, offset = [], [], 0
     for a in range(n):
-        size, s = int(x.shape[a]), step[a]
+        s = step[a]
         if s == 0:
             raise _err(op, "stride 0")
-        start = begin[a] + size if begin[a] < 0 else begin[a]
-        start = _clamp(start, 0, size) if s > 0 else _clamp(start, -1, size - 1)
-        if o.get("begin_mask", 0) & (1 << a):
-            start = 0 if s > 0 else size - 1
-        if o.get("shrink_axis_mask", 0) & (1 << a):
-            stop = start if start >= size else start + 1
-        else:
-            stop = end[a] + size if end[a] < 0 else end[a]
-            stop = _clamp(stop, 0, size) if s > 0 else _clamp(stop, -1, size - 1)
-            if o.get("end_mask", 0) & (1 << a):
-                stop = size if s > 0 else -1
-        count = len(range(start, stop, s))
+        start, count = strided_slice_axis(int(x.shape[a]), begin[a], end[a], s, a, o)
         if count == 0:
             raise _err(op, "empty slice")
         offset += start * st[a]
@@ -273,8 +264,23 @@ def pack(low: LowerContext, op: Op) -> Layer:
                           {"axis": axis, "activation": "NONE"}))
 
 
-SHAPE_DISPATCH = {
-    "TRANSPOSE": transpose, "SLICE": slice_op, "STRIDED_SLICE": strided_slice,
-    "SPLIT": split, "SPLIT_V": split_v, "UNPACK": unpack, "PACK": pack, "GATHER": gather,
-    "DEPTH_TO_SPACE": depth_to_space, "SPACE_TO_DEPTH": space_to_depth,
-}
+SPECS = (
+    OpSpec("TRANSPOSE", rules.transpose, transpose, inputs=2, descriptor_inputs=(1,),
+           kernels=("copy_nd_s8",)),
+    OpSpec("STRIDED_SLICE", rules.strided_slice, strided_slice, opts.parse_strided_slice,
+           inputs=4, descriptor_inputs=(1, 2, 3), kernels=("copy_nd_s8",)),
+    OpSpec("SLICE", rules.slice_op, slice_op, inputs=3, descriptor_inputs=(1, 2),
+           kernels=("copy_nd_s8",)),
+    OpSpec("SPLIT", rules.split, split, opts.parse_split, inputs=2, descriptor_inputs=(0,),
+           kernels=("copy_nd_s8",)),
+    OpSpec("SPLIT_V", rules.split_v, split_v, opts.parse_split_v, inputs=3,
+           descriptor_inputs=(1, 2), kernels=("copy_nd_s8",)),
+    OpSpec("PACK", rules.pack, pack, opts.parse_pack, kernels=("concat_s8",)),
+    OpSpec("UNPACK", rules.unpack, unpack, opts.parse_unpack, kernels=("copy_nd_s8",)),
+    OpSpec("GATHER", rules.gather, gather, opts.parse_gather, inputs=2, descriptor_inputs=(1,),
+           kernels=("gather_s8",)),
+    OpSpec("DEPTH_TO_SPACE", rules.depth_to_space, depth_to_space, opts.parse_depth_to_space,
+           kernels=("copy_nd_s8",)),
+    OpSpec("SPACE_TO_DEPTH", rules.space_to_depth, space_to_depth, opts.parse_space_to_depth,
+           kernels=("copy_nd_s8",)),
+)

@@ -7,8 +7,11 @@ import math
 import numpy as np
 
 from ...errors import ModelError
+from .. import op_options as opts
 from .. import quant
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import LogisticParams, SoftmaxParams
 from ..program import Layer, LowerContext
 
@@ -41,3 +44,9 @@ def logistic(low: LowerContext, op: Op) -> Layer:
     return low.unary(op, "td_logistic_s8", LogisticParams(
         size=x.size, in_zp=x.zero_point, range_radius=quant.input_radius(4, left),
         in_mult=mult, in_left_shift=left))
+
+
+SPECS = (
+    OpSpec("SOFTMAX", rules.softmax, softmax, opts.parse_softmax, kernels=("softmax_s8",)),
+    OpSpec("LOGISTIC", rules.same_shape, logistic, kernels=("logistic_s8",)),
+)

@@ -14,8 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ModelError
+from .. import op_options as opts
 from .. import quant
+from .. import verify_ops as rules
 from ..ir import Op
+from ..opspec import OpSpec
 from ..params import TransposeConvParams
 from ..program import SCRATCH, Const, Layer, LowerContext, TensorArg
 from .window import conv_padding
@@ -100,3 +103,10 @@ def transpose_conv(low: LowerContext, op: Op) -> Layer:
                  * _taps(iw, sw, params.pad_w, kw, ow),
                  weight_bytes=w.nbytes + (b.nbytes if b is not None else 0),
                  scratch=4 * y.size)
+
+
+SPECS = (
+    OpSpec("TRANSPOSE_CONV", rules.transpose_conv, transpose_conv, opts.parse_transpose_conv,
+           inputs=3, optional_inputs=(3,), descriptor_inputs=(0,),
+           kernels=("transpose_conv_s8",), weight_axis=0),
+)
