@@ -28,6 +28,7 @@ class Compiled:
     plan: Plan              # arena offsets of every activation tensor
     tflite_bytes: bytes     # the flatbuffer, embedded in the generated C for TFLM users
     path: Path | None = None    # where it was read from; None when compiled from bytes
+    weights: str = "auto"   # the weight-storage policy it was lowered with (WEIGHT_POLICIES)
 
     @property
     def name(self) -> str:
@@ -35,24 +36,25 @@ class Compiled:
 
 
 def compile_graph(g: Graph, tflite_bytes: bytes, path: Path | None = None,
-                  where: str = "model") -> Compiled:
-    """Verify, validate, lower and plan a parsed graph."""
+                  where: str = "model", weights: str = "auto") -> Compiled:
+    """Verify, validate, lower (with the weight-storage policy `weights`) and plan a
+    parsed graph."""
     verify(g, where=where)
     validate(g, where=where)
-    program = lower(g)
-    return Compiled(g, program, plan(program), tflite_bytes, path)
+    program = lower(g, weights=weights)
+    return Compiled(g, program, plan(program), tflite_bytes, path, weights)
 
 
-def compile_model(model: str | Path | bytes) -> Compiled:
+def compile_model(model: str | Path | bytes, weights: str = "auto") -> Compiled:
     """Compile a .tflite file (or its bytes); see the module docstring."""
     if isinstance(model, (bytes, bytearray)):
         buf = bytes(model)
-        return compile_graph(parse(buf), buf)
+        return compile_graph(parse(buf), buf, weights=weights)
     p = Path(model)
     buf = read_tflite(p)
     g = parse(buf, name=p.stem)
     g.name = p.stem
-    return compile_graph(g, buf, p, where=str(p))
+    return compile_graph(g, buf, p, where=str(p), weights=weights)
 
 
 def as_compiled(model: Compiled | str | Path | bytes) -> Compiled:

@@ -62,6 +62,13 @@ class Layer:
     inplace: list[int] = field(default_factory=list)  # inputs the kernel may overwrite with its output
     scratch: int = 0               # bytes of arena the kernel needs during its call only
     part: int | None = None        # k-th kernel call of a multi-output op (SPLIT, UNPACK, ...)
+    encoding: str = "dense"        # how its weights are stored (WEIGHT_POLICIES, not "auto")
+    dense_const_bytes: int | None = None   # its constants stored dense, when encoded otherwise
+
+    @property
+    def const_bytes(self) -> int:
+        """Flash its constant arrays take as stored."""
+        return sum(c.nbytes for c in self.consts)
 
     @property
     def tag(self) -> str:
@@ -94,14 +101,24 @@ class Program:
 
     @property
     def const_bytes(self) -> int:
-        return sum(c.nbytes for layer in self.layers for c in layer.consts)
+        return sum(layer.const_bytes for layer in self.layers)
+
+
+# How weights may be stored: "auto" picks per layer the smallest encoding the weights allow
+# (pruned or clustered ones) when it saves flash; "dense" keeps every layer dense; any other
+# name forces that encoding on every layer it applies to.
+WEIGHT_POLICIES = ("auto", "dense")
 
 
 class LowerContext:
     """Shared helpers for the per-op lowering functions."""
 
-    def __init__(self, g: Graph):
+    def __init__(self, g: Graph, weights: str = "auto"):
+        if weights not in WEIGHT_POLICIES:
+            raise ModelError(f"weight storage '{weights}' is not one of "
+                             f"{', '.join(WEIGHT_POLICIES)}")
         self.g = g
+        self.weights = weights
 
     def const(self, consts: list, op: Op, what: str, ctype: str, values) -> str:
         arr = np.asarray(values)

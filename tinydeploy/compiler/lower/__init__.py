@@ -33,12 +33,13 @@ def _working_copy(g: Graph) -> Graph:
     return Graph(g.name, list(g.tensors), list(g.ops), list(g.inputs), list(g.outputs))
 
 
-def lower(g: Graph) -> Program:
+def lower(g: Graph, weights: str = "auto") -> Program:
     """Lower a validated Graph (see module docstring). `g` itself is left as it is: the
-    Program's graph is a copy with the dilated-conv patterns folded."""
+    Program's graph is a copy with the dilated-conv patterns folded. `weights` is the
+    weight-storage policy (program.WEIGHT_POLICIES) the fast paths choose encodings by."""
     g = _working_copy(g)
     fold_dilated_convs(g)
-    low = LowerContext(g)
+    low = LowerContext(g, weights)
     layers = []
     shape_only = output_shape_ops(g)
     for op in g.ops:
