@@ -14,11 +14,11 @@ class _RankOrEnergy(click.ParamType):
     name = "RANK|ENERGY"
 
     def convert(self, value, param, ctx):
-        from ..train.factorize import parse_factorize
+        from ..train.factorize import RANK_OR_ENERGY, parse_factorize
         try:
             return parse_factorize(value)
-        except TinyDeployError as exc:
-            self.fail(str(exc), param, ctx)
+        except TinyDeployError:  # Click names the option itself
+            self.fail(f"{value!r} is not {RANK_OR_ENERGY}", param, ctx)
 
 
 @click.command()

@@ -26,8 +26,7 @@ import numpy as np
 
 from ..errors import ModelError, TinyDeployError
 
-USAGE = ("--factorize takes a RANK (an integer >= 1, e.g. 8) or an ENERGY fraction "
-         "between 0 and 1 (e.g. 0.9)")
+RANK_OR_ENERGY = "a RANK (an integer >= 1, e.g. 8) or an ENERGY fraction between 0 and 1 (e.g. 0.9)"
 
 
 def parse_factorize(value) -> int | float:
@@ -39,10 +38,11 @@ def parse_factorize(value) -> int | float:
         v = None
     if isinstance(v, int) and v >= 1 or isinstance(v, float) and 0 < v < 1:
         return v
-    raise TinyDeployError(f"{USAGE} (got {value!r})")
+    raise TinyDeployError(f"--factorize: {value!r} is not {RANK_OR_ENERGY}")
 
 
 def describe(spec: int | float) -> str:
+    """"rank 8" or "energy 0.9", as stage labels and progress lines say it."""
     return f"rank {spec}" if isinstance(spec, int) else f"energy {spec:g}"
 
 
