@@ -115,7 +115,7 @@ def _plan(lay, spec):
     r = choose_rank(s, spec)
     if r * (n_in + n_out) >= n_in * n_out:
         return dict(row, status=f"kept: rank {r} saves no parameters"), None
-    row.update(rank=r, energy=float(np.sum(s[:r] ** 2) / max(np.sum(s ** 2), 1e-30)),
+    row.update(rank=r, energy=float(np.sum(s[:r] ** 2) / np.sum(s ** 2)) if s.any() else 1.0,
                params_after=row["params_before"] - w.size + r * (n_in + n_out),
                status="factorized")
     a, b = a[:, :r], b[:r]

@@ -119,16 +119,20 @@ def keras_cost(model) -> dict:
     the positions it is applied at (the output's, the input's for a transposed conv)."""
     params = macs = 0
     for lay in model.layers:
-        inner = getattr(lay, "layer", lay)
-        if type(inner).__name__ == "QuantizeLayer":  # QAT's input range variables
-            continue
+        if type(lay).__module__.startswith("tensorflow_model_optimization"):
+            if not hasattr(lay, "layer"):  # QuantizeLayer: QAT's own range variables
+                continue
+            inner = lay.layer
+        else:
+            inner = lay
         kernels = [k for k in (getattr(inner, n, None) for n in
                                ("kernel", "depthwise_kernel", "pointwise_kernel")) if k is not None]
         # QAT takes the kernels out of the wrapped layer's weights: count them by identity
         params += sum(int(np.prod(w.shape)) for w in
                       {id(w): w for w in [*kernels, *inner.weights]}.values())
-        shape = lay.input_shape if "Transpose" in type(inner).__name__ else lay.output_shape
-        macs += sum(int(np.prod(k.shape)) * int(np.prod(shape[1:-1])) for k in kernels)
+        if kernels:
+            shape = lay.input_shape if "Transpose" in type(inner).__name__ else lay.output_shape
+            macs += sum(int(np.prod(k.shape)) * int(np.prod(shape[1:-1])) for k in kernels)
     return dict(params=params, macs=macs)
 
 
