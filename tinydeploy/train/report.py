@@ -2,11 +2,12 @@
 
 Contract: `measure_int8(tf, tflite_bytes, x, score, names)` returns a JSON-able dict for one
 int8 model: size (raw and gzip), per-layer and total weight sparsity read from the int8
-weights in the flatbuffer, params (constant weights and biases of the weighted ops), MACs,
-the planned arena and flash estimate, and the score (accuracy and
-loss) of the generated C run on the host (`tinydeploy predict` arithmetic). A model with ops
-tinydeploy has no kernel for is scored with TFLite's reference kernels instead (said in
-`scored_by`). `keras_cost(model)`: params and MACs of a Keras stage, the same figures.
+weights in the flatbuffer, params (constant weights and biases of the weighted ops, the
+zero biases the converter adds included), MACs, the planned arena and flash estimate, and
+the score (accuracy and loss) of the generated C run on the host (`tinydeploy predict`
+arithmetic). A model with ops tinydeploy has no kernel for is scored with TFLite's
+reference kernels instead (said in `scored_by`; no MACs then). `keras_cost(model)`: params
+and MACs of a Keras stage.
 `format_optimize_report(report)` renders optimize_model()'s report as text.
 No TensorFlow is imported here except through the `tf` argument.
 """
