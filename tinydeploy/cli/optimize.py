@@ -1,11 +1,24 @@
-"""`tinydeploy optimize`: prune, cluster, QAT and convert (train/optimize.py)."""
+"""`tinydeploy optimize`: factorize, prune, cluster, QAT and convert (train/optimize.py)."""
 from __future__ import annotations
 
 import click
 
+from ..errors import TinyDeployError
 from .console import emit, friendly, progress
 from .options import json_option, model_argument, report_option
 from .report import write_report
+
+
+class _RankOrEnergy(click.ParamType):
+    """--factorize: an integer RANK or a float ENERGY in (0, 1); a bad value is a usage error."""
+    name = "RANK|ENERGY"
+
+    def convert(self, value, param, ctx):
+        from ..train.factorize import RANK_OR_ENERGY, parse_factorize
+        try:
+            return parse_factorize(value)
+        except TinyDeployError:  # Click names the option itself
+            self.fail(f"{value!r} is not {RANK_OR_ENERGY}", param, ctx)
 
 
 @click.command()
@@ -17,6 +30,12 @@ from .report import write_report
 @click.option("-o", "--output", "output", required=True, type=click.Path(),
               help="Optimized Keras model: .h5 (.keras only without --qat). The int8 .tflite "
                    "and the JSON report are written beside it (NAME.tflite, NAME.report.json).")
+@click.option("--factorize", type=_RankOrEnergy(), default=None,
+              help="Low-rank factorization first: Dense and 1x1 Conv2D layers become two "
+                   "thinner ones by truncated SVD, then fine-tuned. An integer is the rank "
+                   "kept in every layer (e.g. 8); a fraction in (0, 1) keeps per layer that "
+                   "share of the squared singular values (e.g. 0.9). Layers where it saves "
+                   "no parameters are kept.")
 @click.option("--prune", type=float, default=None, metavar="SPARSITY",
               help="Magnitude pruning to this fraction of zero weights (e.g. 0.5), polynomial "
                    "schedule over the first 70% of the steps, then stripped.")
@@ -56,16 +75,17 @@ from .report import write_report
 @json_option()
 @report_option()
 @friendly
-def optimize(model, data, output, prune, prune_structure, cluster, qat, epochs, batch_size,
-             learning_rate, validation_split, seed, loss, metrics, skip_unsupported,
+def optimize(model, data, output, factorize, prune, prune_structure, cluster, qat, epochs,
+             batch_size, learning_rate, validation_split, seed, loss, metrics, skip_unsupported,
              no_baseline, samples, as_json, report_path):
-    """Prune, cluster and/or quantization-aware train a Keras model, convert it to int8 and
-    report what each stage bought (accuracy, sparsity, size, arena, flash)."""
+    """Factorize, prune, cluster and/or quantization-aware train a Keras model, convert it to
+    int8 and report what each stage bought (accuracy, params, MACs, sparsity, size, arena,
+    flash)."""
     from ..train.optimize import format_optimize_report, optimize_model
     report = optimize_model(
-        model, data, output, prune=prune, prune_structure=prune_structure, qat=qat,
-        cluster=cluster, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-        validation_split=validation_split, seed=seed, loss=loss,
+        model, data, output, factorize=factorize, prune=prune, prune_structure=prune_structure,
+        qat=qat, cluster=cluster, epochs=epochs, batch_size=batch_size,
+        learning_rate=learning_rate, validation_split=validation_split, seed=seed, loss=loss,
         metrics=[m.strip() for m in metrics.split(",") if m.strip()] if metrics else None,
         skip_unsupported=skip_unsupported, baseline=not no_baseline, samples=samples,
         progress=None if as_json else progress)

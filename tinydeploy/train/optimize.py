@@ -1,5 +1,5 @@
-"""The `optimize` stage: pruning, clustering and quantization-aware training with tfmot, then
-an int8 .tflite and a report of what each step bought.
+"""The `optimize` stage: low-rank factorization, pruning, clustering and quantization-aware
+training with tfmot, then an int8 .tflite and a report of what each step bought.
 
 Contract: `optimize_model(model, data, out, ...)` writes the optimized Keras model to `out`
 (.h5, or .keras without QAT: tfmot QAT models do not reload from .keras), the int8 .tflite
@@ -7,7 +7,8 @@ beside it (`out` with suffix .tflite, converted by convert_model from `out`, so 
 convert` takes `out` as it is) and the report as `<stem>.report.json`, and returns that report;
 or raises a TinyDeployError subclass with one line, before any training when it can.
 
-Order of the steps: prune (polynomial schedule 0 -> target over the first 70% of the
+Order of the steps: factorize (truncated SVD of Dense and 1x1 Conv2D kernels, factorize.py)
+-> fine-tune -> prune (polynomial schedule 0 -> target over the first 70% of the
 steps, or M:N) -> strip -> cluster (sparsity-preserving after pruning) -> strip -> QAT
 (PQAT after pruning, CQAT/PCQAT after clustering, so sparsity and clusters survive) ->
 save -> convert. Every stage is scored on the held-out data (x_test/y_test, else the
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError, ModelError, TinyDeployError
-from .report import format_optimize_report, kernel_sparsity, measure_int8, summary_line
+from .report import format_optimize_report, keras_cost, kernel_sparsity, measure_int8, summary_line
 from .training_data import Data, Task, load_data
 
 __all__ = ["optimize_model", "format_optimize_report"]
@@ -39,7 +40,8 @@ __all__ = ["optimize_model", "format_optimize_report"]
 EPOCHS, BATCH_SIZE, LEARNING_RATE, VALIDATION_SPLIT = 4, 32, 1e-3, 0.1
 
 
-def optimize_model(model_path, data, out_path, *, prune: float | None = None,
+def optimize_model(model_path, data, out_path, *, factorize: int | float | None = None,
+                   prune: float | None = None,
                    prune_structure: str | None = None, qat: bool = False,
                    cluster: int | None = None, epochs: int = EPOCHS,
                    batch_size: int = BATCH_SIZE, learning_rate: float = LEARNING_RATE,
@@ -51,11 +53,15 @@ def optimize_model(model_path, data, out_path, *, prune: float | None = None,
     x_val/y_val and x_test/y_test) or "module:function" / "file.py:function" returning
     arrays (x, y), a dict of arrays like the .npz, a tf.data.Dataset of (x, y), or a pair
     (train_dataset, val_dataset). `prune_structure` "M:N": at most M non-zero weights in
-    every N consecutive ones (along input channels). Returns the JSON-able report."""
+    every N consecutive ones (along input channels). `factorize`: a RANK (int) or an ENERGY
+    fraction (float), or either as text, see factorize.py. Returns the JSON-able report."""
     say = progress or (lambda msg: None)
     t0 = time.monotonic()
-    m_by_n = _check_options(prune, prune_structure, qat, cluster, epochs, batch_size,
-                            learning_rate, validation_split)
+    if factorize is not None:
+        from .factorize import parse_factorize
+        factorize = parse_factorize(factorize)
+    m_by_n = _check_options(factorize, prune, prune_structure, qat, cluster, epochs,
+                            batch_size, learning_rate, validation_split)
     model_path = Path(model_path)
     out, tfl_path, json_path = out_paths(Path(out_path), qat)
     from ..writer import write_bytes_atomic
@@ -72,9 +78,13 @@ def optimize_model(model_path, data, out_path, *, prune: float | None = None,
     d = load_data(data, model, validation_split, seed)
     task = Task(tf_keras, model, d, loss, metrics, compiled)
     task.check(model, d)
+    factorized = None
+    if factorize is not None:  # before training: the SVD alone says what it keeps
+        from .factorize import describe, factorize_model
+        factorized = factorize_model(tf_keras, model, factorize)
     pruning = prune is not None or m_by_n is not None
-    rows = tc.unsupported(tfmot, model, prune=pruning, m_by_n=m_by_n,
-                          cluster=cluster is not None, qat=qat)
+    rows = tc.unsupported(tfmot, factorized[0] if factorized else model, prune=pruning,
+                          m_by_n=m_by_n, cluster=cluster is not None, qat=qat)
     if rows and not skip_unsupported:
         raise ModelError(f"{model_path.name}: {tc.skip_message(rows)}; re-run with "
                          "--skip-unsupported to optimize the other layers")
@@ -84,6 +94,8 @@ def optimize_model(model_path, data, out_path, *, prune: float | None = None,
 
     run = _Run(tf, tfmot, tf_keras, model, d, task, notes, say,
                _Trainer(tf_keras, d, task, learning_rate, epochs, batch_size, seed, say))
+    if factorized:
+        run.factorize(*factorized, factorize)
     if pruning:
         run.prune(prune, prune_structure, m_by_n)
     if cluster is not None:
@@ -95,6 +107,7 @@ def optimize_model(model_path, data, out_path, *, prune: float | None = None,
     save_atomic(run.model, out)
     run.convert(model_path if baseline else None, out, tfl_path, samples, seed)
     what = " + ".join(w for w in (
+        f"factorize {describe(factorize)}" if factorized else None,
         f"prune {prune:.0%}" if prune is not None else None,
         f"prune {prune_structure}" if m_by_n else None,
         f"cluster {cluster}" if cluster is not None else None,
@@ -102,11 +115,13 @@ def optimize_model(model_path, data, out_path, *, prune: float | None = None,
     report = dict(summary=summary_line(run.stages, what),
                   model=str(model_path), keras=kind, output=str(out), tflite=str(tfl_path),
                   report=str(json_path), data=d.desc, loss=task.desc, metrics=task.metrics,
-                  options=dict(prune=prune, prune_structure=prune_structure, qat=qat,
-                               cluster=cluster, epochs=epochs, batch_size=batch_size,
+                  options=dict(factorize=factorize, prune=prune,
+                               prune_structure=prune_structure, qat=qat, cluster=cluster,
+                               epochs=epochs, batch_size=batch_size,
                                learning_rate=learning_rate, validation_split=validation_split,
                                seed=seed, skip_unsupported=skip_unsupported),
-                  skipped=rows, stages=run.stages, notes=notes,
+                  skipped=rows, stages=run.stages,
+                  factorized=factorized[1] if factorized else None, notes=notes,
                   seconds=round(time.monotonic() - t0, 1))
     write_bytes_atomic(json_path, (json.dumps(report, indent=2) + "\n").encode())
     return report
@@ -122,6 +137,18 @@ class _Run:
         self.names = [lay.name for lay in model.layers]
         self.applied: dict[str, list[str]] = {}  # what was done -> layer names
         self.stages = [fit.stage("float", model, seconds=0.0)]
+
+    def factorize(self, model, rows: list[dict], spec):
+        from .factorize import describe
+        done = [r for r in rows if r["status"] == "factorized"]
+        self.say(f"factorized {len(done)} of {len(rows)} Dense/Conv2D layer(s) "
+                 f"({describe(spec)}), fine-tuning {self.fit.epochs} epoch(s)")
+        self.model = model
+        self.names = [lay.name for lay in model.layers]
+        self.applied["factorized"] = [n for r in done for n in r["into"]]
+        seconds = self.fit(model, "factorize")
+        self.stages.append(self.fit.stage(f"factorized ({describe(spec)})", model,
+                                          seconds=seconds))
 
     def prune(self, sparsity, structure, m_by_n):
         tfmot, fit = self.tfmot, self.fit
@@ -200,8 +227,9 @@ class _Run:
             m = self._measure(tfl_path)
         for row in m["layers"]:
             row["applied"] = [k for k, v in self.applied.items() if row["layer"] in v]
-        pruned = [r for r in m["layers"] if any(r["layer"] in v for k, v in self.applied.items()
-                                                  if k != "QAT" and not k.startswith("clust"))]
+        pruned = [r for r in m["layers"] if any(
+            r["layer"] in v for k, v in self.applied.items()
+            if k not in ("QAT", "factorized") and not k.startswith("clust"))]
         n = sum(r["weights"] for r in pruned)
         self.stages.append(dict(label="int8", calibration=_cal(c, d), **m,
                                 sparsity_pruned_layers=sum(r["zeros"] for r in pruned) / n
@@ -217,7 +245,7 @@ class _Run:
 
 # ---------------------------------------------------------------- options and files
 
-def _check_options(prune, structure, qat, cluster, epochs, batch_size, lr, split):
+def _check_options(factorize, prune, structure, qat, cluster, epochs, batch_size, lr, split):
     """Validate the options; returns the M:N pair (non-zeros M, group N) or None."""
     if prune is not None and not 0 < prune < 1:
         raise TinyDeployError(f"--prune takes the target sparsity as a fraction between 0 and "
@@ -235,9 +263,9 @@ def _check_options(prune, structure, qat, cluster, epochs, batch_size, lr, split
     if cluster is not None and (int(cluster) != cluster or not 2 <= cluster <= 256):
         raise TinyDeployError(f"--cluster takes the number of weight values per layer, "
                               f"2..256 (got {cluster})")
-    if prune is None and m_by_n is None and cluster is None and not qat:
-        raise TinyDeployError("nothing to do: give --prune, --prune-structure, --cluster "
-                              "and/or --qat")
+    if factorize is None and prune is None and m_by_n is None and cluster is None and not qat:
+        raise TinyDeployError("nothing to do: give --factorize, --prune, --prune-structure, "
+                              "--cluster and/or --qat")
     for name, v, ok in (("--epochs", epochs, int(epochs) == epochs and epochs >= 1),
                         ("--batch-size", batch_size, int(batch_size) == batch_size
                          and batch_size >= 1),
@@ -319,5 +347,5 @@ class _Trainer:
     def stage(self, label: str, model, **extra) -> dict:
         pred = model.predict(self.d.x_eval, batch_size=256, verbose=0)
         sparsity, levels = kernel_sparsity(model)
-        return dict(label=label, **self.task.score(pred), sparsity=sparsity,
-                    max_levels=levels, **extra)
+        return dict(label=label, **self.task.score(pred), **keras_cost(model),
+                    sparsity=sparsity, max_levels=levels, **extra)

@@ -2,10 +2,13 @@
 
 Contract: `measure_int8(tf, tflite_bytes, x, score, names)` returns a JSON-able dict for one
 int8 model: size (raw and gzip), per-layer and total weight sparsity read from the int8
-weights in the flatbuffer, the planned arena and flash estimate, and the score (accuracy and
-loss) of the generated C run on the host (`tinydeploy predict` arithmetic). A model with ops
-tinydeploy has no kernel for is scored with TFLite's reference kernels instead (said in
-`scored_by`). `format_optimize_report(report)` renders optimize_model()'s report as text.
+weights in the flatbuffer, params (constant weights and biases of the weighted ops, the
+zero biases the converter adds included), MACs, the planned arena and flash estimate, and
+the score (accuracy and loss) of the generated C run on the host (`tinydeploy predict`
+arithmetic). A model with ops tinydeploy has no kernel for is scored with TFLite's
+reference kernels instead (said in `scored_by`; no MACs then). `keras_cost(model)`: params
+and MACs of a Keras stage.
+`format_optimize_report(report)` renders optimize_model()'s report as text.
 No TensorFlow is imported here except through the `tf` argument.
 """
 from __future__ import annotations
@@ -33,7 +36,9 @@ def measure_int8(tf, tfl: bytes, x: np.ndarray, score, names=()) -> dict:
     t_in, t_out = g.t(g.inputs[0]), g.t(g.outputs[0])
     xq = quantize_inputs(np.asarray(x), t_in.shape, t_in.scale, t_in.zero_point)
     res = dict(size_bytes=len(tfl), gzip_bytes=len(gzip.compress(tfl, 9, mtime=0)),
-               arena_bytes=None, flash_bytes=None, const_bytes=None)
+               params=sum(g.t(i).size for op in g.ops if op.kind in WEIGHTED_OPS
+                          for i in op.inputs[1:] if i >= 0 and g.t(i).is_const),
+               macs=None, arena_bytes=None, flash_bytes=None, const_bytes=None)
     try:
         from ..compiler.compiled import compile_graph
         from ..compiler.hostrun import HostModel
@@ -44,7 +49,8 @@ def measure_int8(tf, tfl: bytes, x: np.ndarray, score, names=()) -> dict:
             out = host.run(xq)
         finally:
             host.close()
-        res.update(arena_bytes=pl.arena_bytes, const_bytes=program.const_bytes,
+        res.update(macs=program.macs, arena_bytes=pl.arena_bytes,
+                   const_bytes=program.const_bytes,
                    flash_bytes=flash_estimate(program),
                    scored_by="generated C on the host (tinydeploy predict arithmetic)")
     except (ModelError, ToolError) as exc:
@@ -109,6 +115,29 @@ def kernel_sparsity(model) -> tuple[float | None, int]:
     return (zeros / total if total else None), levels
 
 
+def keras_cost(model) -> dict:
+    """{"params", "macs"} of a tf_keras model, through tfmot wrappers (their own variables
+    left out): params are the layers' weights; MACs per sample are each kernel's size times
+    the positions it is applied at (the output's, the input's for a transposed conv)."""
+    params = macs = 0
+    for lay in model.layers:
+        if type(lay).__module__.startswith("tensorflow_model_optimization"):
+            if not hasattr(lay, "layer"):  # QuantizeLayer: QAT's own range variables
+                continue
+            inner = lay.layer
+        else:
+            inner = lay
+        kernels = [k for k in (getattr(inner, n, None) for n in
+                               ("kernel", "depthwise_kernel", "pointwise_kernel")) if k is not None]
+        # QAT takes the kernels out of the wrapped layer's weights: count them by identity
+        params += sum(int(np.prod(w.shape)) for w in
+                      {id(w): w for w in [*kernels, *inner.weights]}.values())
+        if kernels:
+            shape = lay.input_shape if "Transpose" in type(inner).__name__ else lay.output_shape
+            macs += sum(int(np.prod(k.shape)) * int(np.prod(shape[1:-1])) for k in kernels)
+    return dict(params=params, macs=macs)
+
+
 # ---------------------------------------------------------------- text
 
 def summary_line(stages: list[dict], what: str) -> str:
@@ -135,14 +164,25 @@ def _b(v):
 
 def format_optimize_report(r: dict) -> str:
     """The stage table, the per-layer int8 weights table and the notes, as text."""
-    head = ("stage", "top-1", "loss", "sparsity", ".tflite B", "gzip B", "arena B", "flash B")
+    head = ("stage", "top-1", "loss", "params", "MACs", "sparsity", ".tflite B", "gzip B",
+            "arena B", "flash B")
     rows = [head]
     for s in r["stages"]:
         rows.append((s["label"], _pct(s.get("accuracy")),
                      "-" if s.get("loss") is None else f"{s['loss']:.4f}",
+                     _b(s.get("params")), _b(s.get("macs")),
                      _pct(s.get("sparsity")), _b(s.get("size_bytes")), _b(s.get("gzip_bytes")),
                      _b(s.get("arena_bytes")), _b(s.get("flash_bytes"))))
     lines = _table(rows, left=1)
+    if r.get("factorized"):
+        frows = [("layer", "kernel", "rank", "params before", "after", "energy kept", "note")]
+        for f in r["factorized"]:
+            frows.append((f["layer"], "x".join(map(str, f["shape"])), _b(f["rank"]),
+                          _b(f["params_before"]), _b(f["params_after"]), _pct(f["energy"]),
+                          "" if f["status"] == "factorized" else f["status"]))
+        lines += ["", f"--factorize {r['options']['factorize']}: Dense and Conv2D layers "
+                      "(each factorized one is two layers in the int8 table below):"]
+        lines += ["  " + ln for ln in _table(frows, left=2)]
     final = r["stages"][-1]
     lines += ["", f"int8 weights of {r['tflite']} (per layer, as stored in the .tflite):"]
     wrows = [("#", "op", "layer", "shape", "weights", "zeros", "sparsity", "levels/ch", "applied")]
