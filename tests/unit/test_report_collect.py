@@ -62,3 +62,23 @@ def test_a_compiled_model_is_used_as_it_is(fc_model):
     assert held["sources"] == [dict(path=None, kind="tflite")]
     assert {k: v for k, v in held.items() if k != "sources"} == \
         {k: v for k, v in from_path.items() if k != "sources"}
+
+
+def test_optimize_section_shows_params_macs_and_the_factorization_table(tmp_path):
+    opt = {"summary": "s", "stages": [
+        {"label": "float", "accuracy": 0.9, "loss": 0.1, "params": 1000, "macs": 2000, "sparsity": 0.0},
+        {"label": "factorize energy 0.9", "accuracy": 0.89, "loss": 0.2, "params": 777, "macs": 1555,
+         "sparsity": 0.0, "layers": []}],
+        "factorized": [
+            {"layer": "d1", "type": "Dense", "shape": [64, 32], "rank": 8, "energy": 0.93,
+             "params_before": 2080, "params_after": 800, "status": "factorized"},
+            {"layer": "c", "type": "Conv2D", "shape": [3, 3, 1, 8], "rank": None, "energy": None,
+             "params_before": 80, "params_after": 80, "status": "kept: 3x3 kernel"}]}
+    p = tmp_path / "o.report.json"
+    p.write_text(json.dumps(opt))
+    data = collect([str(p)])
+    assert [r["layer"] for r in data["optimize"]["factorized"]] == ["d1", "c"]
+    html = render(data)
+    section = html[html.index('<section id="optimize">'):html.index('<section id="energy">')]
+    assert "Low-rank factorization per layer" in section and "kept: 3x3 kernel" in section
+    assert "<td>64x32</td>" in section and ">777<" in section and ">1,555<" in section

@@ -201,10 +201,10 @@ def _sections(acc) -> dict:
     if acc.optimize:
         o = acc.optimize
         opt = dict(summary=o.get("summary"), stages=[
-            {k: s.get(k) for k in ("label", "accuracy", "loss", "sparsity", "size_bytes",
-                                   "gzip_bytes", "arena_bytes", "flash_bytes")}
+            {k: s.get(k) for k in ("label", "accuracy", "loss", "params", "macs", "sparsity",
+                                   "size_bytes", "gzip_bytes", "arena_bytes", "flash_bytes")}
             for s in o["stages"]], layers=o["stages"][-1].get("layers", []),
-            notes=o.get("notes", []))
+            factorized=o.get("factorized", []), notes=o.get("notes", []))
     energy = None
     if acc.profile and acc.profile.get("energy"):
         energy = dict(acc.profile["energy"])
