@@ -12,6 +12,12 @@ from .console import friendly, show
 from .options import board_option, profile_options
 
 
+def has_results(prof: dict) -> bool:
+    """Whether an incomplete profile gathered anything worth showing."""
+    return bool(prof.get("latency") or prof.get("per_layer") or prof.get("validation")
+                or prof.get("energy"))
+
+
 def emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
     """Print the profile (JSON or text, `extra` first); exit 1 after it when it is partial."""
     from ..measure.profile import format_profile
@@ -23,7 +29,8 @@ def emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
         show(format_profile(report["profile"] if "profile" in report else report))
     prof = report.get("profile", report)
     if not prof["complete"]:
-        click.echo(f"error: {printable(prof['error'])} (partial results above)", err=True)
+        partial = " (partial results above)" if has_results(prof) else ""
+        click.echo(f"error: {printable(prof['error'])}{partial}", err=True)
         sys.exit(1)
 
 

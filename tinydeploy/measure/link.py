@@ -64,6 +64,14 @@ class _SocketKeepingInput(protocol_socket.Serial):
             super().reset_input_buffer()
 
 
+def _heard(n: int) -> str:
+    """What arrived when no protocol line did: nothing, or how much noise."""
+    if n == 0:
+        return "; nothing received"
+    size = f"{n} bytes" if n < 10_000 else f"{n / 1000:,.0f} KB"
+    return f"; {size} received, no protocol line (wrong baud rate or another program's output?)"
+
+
 class SerialLink:
     """One open serial port speaking the protocol's framing (see the module docstring)."""
 
@@ -71,6 +79,7 @@ class SerialLink:
         self.port = port
         self.timeout = timeout
         self.garbage: collections.deque[str] = collections.deque(maxlen=1000)
+        self.received = 0            # bytes read from the port in all: what an error can say
         self._buf = bytearray()
         self._unit: str | None = None
         try:
@@ -126,16 +135,20 @@ class SerialLink:
     def _read_some(self, what: str) -> bytes:
         try:
             waiting = self.port.in_waiting
-            return self.port.read(max(1, waiting))
+            data = self.port.read(max(1, waiting))
         except (serial.SerialException, OSError) as e:
             raise self._lost(what, e) from None
+        self.received += len(data)
+        return data
 
     def _drain(self, what: str) -> None:
         """Move bytes already waiting (late or unsolicited output) into `garbage`."""
         try:
             waiting = self.port.in_waiting
             if waiting:
-                self._buf += self.port.read(waiting)
+                data = self.port.read(waiting)
+                self.received += len(data)
+                self._buf += data
         except (serial.SerialException, OSError) as e:
             raise self._lost(what, e) from None
         for raw in bytes(self._buf).split(b"\n"):
@@ -160,6 +173,7 @@ class SerialLink:
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         lines: list[str] = []
+        start = self.received
         while True:
             nl = self._buf.find(b"\n")
             if nl >= 0:
@@ -175,7 +189,7 @@ class SerialLink:
                 self.garbage.append(self._buf[:200].decode("ascii", "replace") + "...")
                 self._buf.clear()
             if time.monotonic() >= deadline:
-                last = f"; last line: {lines[-1]!r}" if lines else "; nothing received"
+                last = f"; last line: {lines[-1]!r}" if lines else _heard(self.received - start)
                 raise DeviceError(f"no m-ready from {self.port_name} within {limit:g} s "
                                   f"after '{shorten(what)}'{last}", lines)
             try:
