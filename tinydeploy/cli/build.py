@@ -7,7 +7,7 @@ import json
 import click
 
 from .console import friendly, show
-from .options import board_option, json_option, model_argument, report_option
+from .options import board_option, json_option, model_argument, report_option, weights_option
 from .report import write_report
 
 
@@ -23,10 +23,11 @@ from .report import write_report
 @click.option("--energy-mode", is_flag=True,
               help="Build the EEMBC energy-mode harness: 9600 baud, timestamps as pulses on "
                    "the board's marker pin (for an energy monitor) instead of lap lines.")
+@weights_option
 @json_option()
 @report_option()
 @friendly
-def build(model, board, output, benchmark_id, energy_mode, as_json, report_path):
+def build(model, board, output, benchmark_id, energy_mode, weights, as_json, report_path):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
     from ..compiler.compiled import compile_model
     from ..deploy.boards import load_board
@@ -34,7 +35,7 @@ def build(model, board, output, benchmark_id, energy_mode, as_json, report_path)
     from ..deploy.fit import FitError
     from ..deploy.sizes import format_size_report
     from ..progress import reporter
-    compiled = compile_model(model)
+    compiled = compile_model(model, weights=weights)
     board = load_board(board)
     try:
         r = build_firmware(compiled, board, output, benchmark_id, progress=reporter(as_json),

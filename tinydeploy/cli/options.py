@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
+from ..compiler.program import WEIGHT_POLICIES
+
 model_argument = click.argument("model", type=click.Path())
+
+weights_option = click.option(
+    "--weights", "weights", type=click.Choice(WEIGHT_POLICIES), default="auto", show_default=True,
+    help="How layer weights are stored: auto = compressed where the weights were pruned or "
+         "clustered and that saves flash; dense = as in the .tflite; a name forces that "
+         "encoding on every layer it applies to. Outputs are bit-exact either way.")
 
 
 def json_option(help: str = "Print the report as JSON."):

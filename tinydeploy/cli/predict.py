@@ -6,7 +6,7 @@ import json
 import click
 
 from .console import friendly
-from .options import json_option, model_argument
+from .options import json_option, model_argument, weights_option
 
 
 @click.command()
@@ -20,14 +20,16 @@ from .options import json_option, model_argument
 @click.option("-o", "--output", "output", type=click.Path(), default=None,
               help="Write the outputs here: .npy (one output) or .npz (every output, "
                    "keyed by output name).")
+@weights_option
 @json_option("Print the summary as JSON.")
 @friendly
-def predict(model, inputs, labels, output, as_json):
+def predict(model, inputs, labels, output, weights, as_json):
     """Run the generated C, compiled for this host, on every input (exact device arithmetic)."""
     from ..compiler.compiled import compile_model
     from ..compiler.predict import predict as run_predict
     from ..progress import reporter
-    r = run_predict(compile_model(model), inputs, labels, output, progress=reporter(as_json))
+    r = run_predict(compile_model(model, weights=weights), inputs, labels, output,
+                    progress=reporter(as_json))
     summary = {k: v for k, v in r.items() if k != "outputs"}
     if as_json:
         click.echo(json.dumps(summary, indent=2))

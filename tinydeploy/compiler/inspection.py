@@ -53,12 +53,16 @@ def inspect_model(model: Compiled | str | Path, with_plan: bool = False) -> dict
             inputs=[list(g.t(t).shape) for t in layer.inputs],
             output=list(g.t(layer.output).shape),
             macs=layer.macs, weights_bytes=layer.weight_bytes,
-            kernel=layer.kernel or "alias (no copy)"))
+            kernel=layer.kernel or "alias (no copy)", encoding=layer.encoding,
+            const_bytes=layer.const_bytes,
+            dense_const_bytes=(layer.dense_const_bytes if layer.dense_const_bytes is not None
+                               else layer.const_bytes)))
     io = describe(g)
     first = {k: {f: io[k + "s"][0][f] for f in ("shape", "dtype", "scale", "zero_point")}
              for k in ("input", "output")}
-    return dict(model=str(path), name=g.name, macs=program.macs,
+    return dict(model=str(path), name=g.name, macs=program.macs, weights=c.weights,
                 weights_bytes=program.weight_bytes, const_bytes=program.const_bytes,
+                dense_const_bytes=sum(l["dense_const_bytes"] for l in layers),
                 arena_bytes=p.arena_bytes, input=first["input"], output=first["output"],
                 inputs=io["inputs"], outputs=io["outputs"],
                 layers=layers, **({"plan": plan_rows(c)} if with_plan else {}))
@@ -67,13 +71,17 @@ def inspect_model(model: Compiled | str | Path, with_plan: bool = False) -> dict
 def format_inspect(r: dict) -> str:
     def shp(s):
         return "x".join(map(str, s)) or "scalar"
-    rows = [("#", "op", "input", "output", "MACs", "weights B")]
+    encoded = any(l["encoding"] != "dense" for l in r["layers"])
+    rows = [("#", "op", "input", "output", "MACs", "weights B")
+            + (("stored as", "stored B", "dense B") if encoded else ())]
     for l in r["layers"]:
         op = l["op"] + (f" (+{len(l['fused'])} folded)" if l["fused"] else "")
         rows.append((str(l["index"]), op, ", ".join(shp(s) for s in l["inputs"]),
-                     shp(l["output"]), f"{l['macs']:,}", f"{l['weights_bytes']:,}"))
+                     shp(l["output"]), f"{l['macs']:,}", f"{l['weights_bytes']:,}")
+                    + ((l["encoding"], f"{l['const_bytes']:,}", f"{l['dense_const_bytes']:,}")
+                       if encoded else ()))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.rjust(w) if i in (0, 4, 5) else c.ljust(w)
+    lines = ["  ".join(c.rjust(w) if i in (0, 4, 5, 7, 8) else c.ljust(w)
                        for i, (c, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     lines += ["", f"model    {r['name']}: {len(r['inputs'])} input(s), {len(r['outputs'])} "
@@ -82,7 +90,9 @@ def format_inspect(r: dict) -> str:
     lines += [f"output   {io_line(d)}" for d in r["outputs"]]
     lines += [f"MACs     {r['macs']:,}",
               f"weights  {r['weights_bytes']:,} B in the .tflite; "
-              f"{r['const_bytes']:,} B of constants in the generated C",
+              f"{r['const_bytes']:,} B of constants in the generated C"
+              + (f" ({r['dense_const_bytes']:,} B stored dense; --weights {r['weights']})"
+                 if r["const_bytes"] != r["dense_const_bytes"] else ""),
               f"arena    {r['arena_bytes']:,} B planned (static, all activations)"]
     if "plan" in r:
         lines += ["", format_plan(r["plan"])]
