@@ -105,7 +105,7 @@ def _graph_problems(g: Graph) -> list[str]:
                 continue
             if g.t(y).is_const:
                 out.append(f"layer {op.index} {op.kind} writes constant tensor {y}")
-            elif y in written:
+            elif y in written and not g.t(y).variable:
                 out.append(f"tensor {y} is written twice (again by layer {op.index} {op.kind})")
             written.add(y)
     for x in (x for x in g.outputs if 0 <= x < n):
