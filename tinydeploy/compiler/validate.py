@@ -46,7 +46,7 @@ def _unsupported(where: str, bad: list) -> ModelError:
 
 def validate(g: Graph, where: str = "model") -> None:
     """Raise ModelError unless every op has a kernel and every activation is int8."""
-    shape_only = output_shape_ops(g)     # TRANSPOSE_CONV output-shape arithmetic: unused
+    shape_only = output_shape_ops(g)     # shape arithmetic TFLite Micro ignores
     unsupported = [op for op in g.ops
                    if op.kind not in SUPPORTED_OPS and op.index not in shape_only]
     if unsupported:
