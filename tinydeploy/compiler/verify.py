@@ -21,8 +21,9 @@ bias check as a TODO, and old converters copied the filter's quantized_dimension
 1-D bias); int16 zero points may be anything int16 holds (TFLite Micro's int8 -> int16
 SOFTMAX wants -32768, its 16x8 kernels 0). The checks that depend on what an op does
 (quantization present, zero-sized dimensions, inputs left out as -1, scratch tensors no
-op writes) apply to the ops with a record; an op without one (a custom op, an LSTM, the
-Signal library's audio ops) is refused by validate.py whatever its operands.
+op writes) apply to the ops with a record (zero-sized dimensions also to the model's
+inputs and outputs; quantization not to reshapes); an op without one (a custom op, an
+LSTM, the Signal library's audio ops) is refused by validate.py whatever its operands.
 """
 from __future__ import annotations
 
@@ -42,9 +43,12 @@ _QUANTIZED = ("int8", "uint8", "int16")
 _FLOAT32_TINY = float(np.finfo(np.float32).tiny)     # smallest normal float32
 
 
-def _tensor_problems(t: Tensor, used_by_ops: bool) -> list[str]:
-    """`used_by_ops`: an op with a record reads or writes it (a zero-sized tensor no op
-    reads is an LSTM's intermediate, which TFLite Micro never reads)."""
+def _tensor_problems(t: Tensor, used_by_ops: bool, quantized_use: bool) -> list[str]:
+    """`used_by_ops`: an op with a record or the model's interface reads or writes it (a
+    zero-sized tensor nothing reads is an LSTM's intermediate, which TFLite Micro never
+    reads); `quantized_use`: an op with a record that computes on values reads or writes
+    it (reshapes rename memory: TFLite Micro's read no quantization, and the audio front
+    end reshapes raw int16 samples)."""
     out = []
     what = f"tensor {t.index}"
     if len(t.shape) > MAX_DIMS:
@@ -55,7 +59,7 @@ def _tensor_problems(t: Tensor, used_by_ops: bool) -> list[str]:
         out.append(f"{what}: constant data holds {t.const_data.size} {t.dtype} values, its shape "
                    f"{list(t.shape)} needs {t.size}")
     q = t.quant
-    if t.dtype in _QUANTIZED and used_by_ops and q is None:
+    if t.dtype in _QUANTIZED and quantized_use and q is None:
         out.append(f"{what} ({t.dtype}) has no quantization parameters")
     if q is None:
         return out
@@ -128,12 +132,13 @@ def problems(g: Graph) -> list[str]:
 
 def _problems(g: Graph) -> list[str]:
     out = list(g.problems)
-    # Reshapes only rename memory: TFLite Micro's read no quantization (the audio front end
-    # reshapes raw int16 samples).
-    used = {x for op in g.ops if op.kind in SPECS and not SPECS[op.kind].alias
-            for x in op.inputs + op.outputs if x >= 0}
+    known = [op for op in g.ops if op.kind in SPECS]
+    used = {x for op in known for x in op.inputs + op.outputs if x >= 0}
+    used.update(x for x in g.inputs + g.outputs if x >= 0)
+    computed = {x for op in known if not SPECS[op.kind].alias
+                for x in op.inputs + op.outputs if x >= 0}
     for t in g.tensors:
-        out += _tensor_problems(t, t.index in used)
+        out += _tensor_problems(t, t.index in used, t.index in computed)
     out += _graph_problems(g)
     if any(p.startswith(("tensor", "layer")) and "past the end" in p for p in g.problems):
         return out
