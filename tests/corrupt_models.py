@@ -167,6 +167,10 @@ CASES = {
     "output shape contradicts the op": (_tensor(7, shape=[1, 3, 3, 4]),
                                         "output shape [1, 3, 3, 4], the op computes [1, 4, 4, 4]"),
     "last byte cut": (_truncated, ""),
+    "weights per-channel on a missing axis": (_tensor(1, axis=5),
+                                              "tensor 1 has per-channel quantization on axis 5"),
+    "weights left out as -1": (_edit(lambda s: s["ops"][4][1].__setitem__(1, -1)),
+                               "layer 4 FULLY_CONNECTED leaves out its input 1"),
 }
 
 

@@ -33,10 +33,12 @@ def _options(b, table: str, fields: dict):
     return getattr(mod, f"{table}End")(b)
 
 
-def tensor(name, shape, dtype="int8", scale=None, zp=None, data=None, signature=None, axis=0):
-    """axis: the quantized dimension of per-channel scales."""
+def tensor(name, shape, dtype="int8", scale=None, zp=None, data=None, signature=None, axis=0,
+           variable=False):
+    """axis: the quantized dimension of per-channel scales; variable: Tensor.is_variable
+    (state kept across invocations)."""
     return dict(name=name, shape=list(shape), dtype=dtype, scale=scale, zp=zp, data=data,
-                signature=signature, axis=axis)
+                signature=signature, axis=axis, variable=variable)
 
 
 def build(tensors, ops, inputs, outputs, subgraphs=1, description="test") -> bytes:
@@ -89,6 +91,8 @@ def build(tensors, ops, inputs, outputs, subgraphs=1, description="test") -> byt
             T.TensorAddName(b, name)
             if q is not None:
                 T.TensorAddQuantization(b, q)
+            if t.get("variable"):
+                T.TensorAddIsVariable(b, True)
             offs.append(T.TensorEnd(b))
         SG.SubGraphStartTensorsVector(b, len(offs))
         for o in reversed(offs):

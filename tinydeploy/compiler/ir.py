@@ -34,6 +34,8 @@ class Tensor:
     dtype: str
     quant: Quant | None = None
     data: np.ndarray | None = None     # constant contents, shaped; None for activations
+    variable: bool = False             # state kept across invocations (LSTM, SVDF): it
+                                       # holds a value before the first op runs
 
     @property
     def is_const(self) -> bool:

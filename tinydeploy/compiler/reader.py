@@ -161,7 +161,7 @@ def _tensor(buf: bytes, model, t, i: int, n_buffers: int, name: str, problems: l
         elif not shape and data.size == 1:
             data = data.reshape(())
     tname = (t.Name() or b"").decode("utf-8", "replace")
-    return Tensor(i, tname, shape, dtype, _quant(t), data)
+    return Tensor(i, tname, shape, dtype, _quant(t), data, variable=bool(t.IsVariable()))
 
 
 _KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")

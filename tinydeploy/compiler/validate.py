@@ -2,7 +2,9 @@
 
 Contract: `validate(graph, where)` returns None for a graph the lowering can take and
 otherwise raises ModelError with one line naming the layer and tensor at fault and what to
-do. SUPPORTED_OPS, the op names the compiler accepts (ALIAS_OPS among them: ops that only
+do: "not supported yet: WHAT (layer N OP ...); ADVICE" (not_supported) for a valid model
+(the verifier has passed it) that uses what tinydeploy has no kernel for yet.
+SUPPORTED_OPS, the op names the compiler accepts (ALIAS_OPS among them: ops that only
 rename memory), and each op's descriptor inputs (int32/int64 shape or axis values) come
 from the op records (lower/registry.py).
 """
@@ -22,23 +24,40 @@ RECURRENT_OPS = {"UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM", 
                  "GRU", "CUSTOM:GRU"}
 
 
-def _unsupported_message(where: str, bad: list) -> str:
-    names = ", ".join(f"layer {op.index} {op.kind}" for op in bad)
-    extra = ""
+SHOWN_OPS = 8        # unsupported layers named in the refusal; the rest are counted
+
+
+def not_supported(where: str, what: str, detail: str, advice: str) -> ModelError:
+    """The one wording of a refusal of a valid model: `not supported yet: WHAT (DETAIL);
+    ADVICE`, DETAIL naming the layer(s) and tensor."""
+    return ModelError(f"{where}: not supported yet: {what} ({detail}); {advice}")
+
+
+def _unsupported(where: str, bad: list) -> ModelError:
+    names = ", ".join(f"layer {op.index} {op.kind}" for op in bad[:SHOWN_OPS])
+    if len(bad) > SHOWN_OPS:
+        names += f" and {len(bad) - SHOWN_OPS} more"
     if any(op.kind in RECURRENT_OPS for op in bad):
-        extra = ("; recurrent ops (LSTM, GRU, RNN, SVDF) are not supported yet: unroll the "
-                 "recurrence or use convolutions over time")
-    return (f"{where}: unsupported op(s): {names}{extra}; tinydeploy supports "
-            f"{', '.join(sorted(SUPPORTED_OPS))}")
+        names += ("; recurrent ops (LSTM, GRU, RNN, SVDF) are not supported yet: unroll the "
+                  "recurrence or use convolutions over time")
+    kinds = ", ".join(dict.fromkeys(op.kind for op in bad))
+    return not_supported(where, kinds, names, f"tinydeploy supports {', '.join(sorted(SUPPORTED_OPS))}")
 
 
 def validate(g: Graph, where: str = "model") -> None:
     """Raise ModelError unless every op has a kernel and every activation is int8."""
-    shape_only = output_shape_ops(g)     # TRANSPOSE_CONV output-shape arithmetic: unused
+    shape_only = output_shape_ops(g)     # shape arithmetic TFLite Micro ignores
     unsupported = [op for op in g.ops
                    if op.kind not in SUPPORTED_OPS and op.index not in shape_only]
     if unsupported:
-        raise ModelError(_unsupported_message(where, unsupported))
+        raise _unsupported(where, unsupported)
+    state = next(((op, x) for op in g.ops for x in op.inputs + op.outputs
+                  if x >= 0 and g.t(x).variable), None)
+    if state is not None:
+        op, ti = state
+        raise not_supported(where, "state kept across invocations",
+                            f"variable tensor '{g.t(ti).name}' of layer {op.index} {op.kind}",
+                            "give the state to the model as an input and take it as an output")
     for op in g.ops:
         if op.index in shape_only:
             continue
@@ -51,20 +70,21 @@ def validate(g: Graph, where: str = "model") -> None:
                 continue
             if boundary.allowed_non_int8(g, op, pos):
                 continue
+            at = f"tensor '{t.name}' of layer {op.index} {op.kind} is {t.dtype}"
             if t.dtype in ("float32", "float16"):
                 hybrid = any(g.t(x).dtype == "int8" and g.t(x).is_const for x in op.inputs if x >= 0)
                 kind = "hybrid (dynamic-range) quantized" if hybrid else "not fully int8"
-                raise ModelError(
-                    f"{where}: model is {kind}: tensor '{t.name}' of layer {op.index} "
-                    f"{op.kind} is {t.dtype}; convert with full-integer quantization (float "
-                    "tensors are taken only as a model input feeding QUANTIZE or a model "
-                    "output of DEQUANTIZE; `tinydeploy convert` gives int8 input/output)")
+                raise not_supported(
+                    where, "float activations", f"model is {kind}: {at}",
+                    "convert with full-integer quantization (float tensors are taken only as a "
+                    "model input feeding QUANTIZE or a model output of DEQUANTIZE; `tinydeploy "
+                    "convert` gives int8 input/output)")
             if t.dtype == "int16":
-                raise ModelError(f"{where}: tensor '{t.name}' of layer {op.index} {op.kind} is "
-                                 "int16: 16x8 quantization (int16 activations) is not "
-                                 "supported yet; convert with int8 activations")
-            raise ModelError(f"{where}: tensor '{t.name}' of layer {op.index} {op.kind} is "
-                             f"{t.dtype}; tinydeploy supports int8 activations only")
+                raise not_supported(where, "int16 activations", f"{at}: 16x8 quantization (int16 "
+                                    "activations) is not supported yet", "convert with int8 activations")
+            raise not_supported(where, f"{t.dtype} activations",
+                                f"{at}; tinydeploy supports int8 activations only",
+                                "convert with int8 input and output")
     boundary.check_io(g, where)
     shape_values = {t for op in g.ops if op.index in shape_only for t in op.outputs}
     for op in g.ops:

@@ -12,6 +12,18 @@ verify_ops.py, verify_movement.py; OPTIONAL_INPUTS, the biases a model may leave
 come from the records too). `verify(g, where)` raises one ModelError holding them. It runs
 before validate.py (which asks: does tinydeploy support it?) and before any lowering, so
 lowering may trust indices, sizes and shapes.
+
+What TFLite Micro tolerates is tolerated, so that a model it runs is refused as "not
+supported yet" (validate.py), never as malformed: a variable tensor (LSTM/SVDF state)
+holds a value before the first op; the quantization of int32/int64 tensors (biases) is
+not checked per channel (TFLite Micro's kernels never read it: kernel_util.cc leaves the
+bias check as a TODO, and old converters copied the filter's quantized_dimension onto the
+1-D bias); int16 zero points may be anything int16 holds (TFLite Micro's int8 -> int16
+SOFTMAX wants -32768, its 16x8 kernels 0). The checks that depend on what an op does
+(quantization present, zero-sized dimensions, inputs left out as -1, scratch tensors no
+op writes) apply to the ops with a record (zero-sized dimensions also to the model's
+inputs and outputs; quantization not to reshapes); an op without one (a custom op, an
+LSTM, the Signal library's audio ops) is refused by validate.py whatever its operands.
 """
 from __future__ import annotations
 
@@ -25,23 +37,29 @@ from .lower.registry import OPTIONAL_INPUTS, SPECS
 from .params import MAX_DIMS
 
 SHOWN = 6                       # problems quoted in the error; the rest are counted
-_ZP_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (0, 0)}
+_ZP_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
+_UNQUANTIZED = ("int32", "int64")     # biases: TFLite Micro never reads their quantization
 _QUANTIZED = ("int8", "uint8", "int16")
 _FLOAT32_TINY = float(np.finfo(np.float32).tiny)     # smallest normal float32
 
 
-def _tensor_problems(t: Tensor, used_by_ops: bool) -> list[str]:
+def _tensor_problems(t: Tensor, used_by_ops: bool, quantized_use: bool) -> list[str]:
+    """`used_by_ops`: an op with a record or the model's interface reads or writes it (a
+    zero-sized tensor nothing reads is an LSTM's intermediate, which TFLite Micro never
+    reads); `quantized_use`: an op with a record that computes on values reads or writes
+    it (reshapes rename memory: TFLite Micro's read no quantization, and the audio front
+    end reshapes raw int16 samples)."""
     out = []
     what = f"tensor {t.index}"
     if len(t.shape) > MAX_DIMS:
         out.append(f"{what} has {len(t.shape)} dimensions (at most {MAX_DIMS})")
-    if any(d == 0 for d in t.shape):
+    if used_by_ops and any(d == 0 for d in t.shape):
         out.append(f"{what} has a zero-sized dimension {list(t.shape)}")
     if t.is_const and t.const_data.size != t.size:
         out.append(f"{what}: constant data holds {t.const_data.size} {t.dtype} values, its shape "
                    f"{list(t.shape)} needs {t.size}")
     q = t.quant
-    if t.dtype in _QUANTIZED and used_by_ops and q is None:
+    if t.dtype in _QUANTIZED and quantized_use and q is None:
         out.append(f"{what} ({t.dtype}) has no quantization parameters")
     if q is None:
         return out
@@ -54,7 +72,7 @@ def _tensor_problems(t: Tensor, used_by_ops: bool) -> list[str]:
     if lo_hi and np.any((q.zero_point < lo_hi[0]) | (q.zero_point > lo_hi[1])):
         bad = int(q.zero_point[(q.zero_point < lo_hi[0]) | (q.zero_point > lo_hi[1])][0])
         out.append(f"{what} has zero point {bad}, outside {t.dtype}'s {lo_hi[0]}..{lo_hi[1]}")
-    if scale.size > 1:
+    if scale.size > 1 and t.dtype not in _UNQUANTIZED:
         if not 0 <= q.axis < len(t.shape):
             out.append(f"{what} has per-channel quantization on axis {q.axis} of a "
                        f"{len(t.shape)}-D tensor")
@@ -74,11 +92,15 @@ def _graph_problems(g: Graph) -> list[str]:
     for x in (x for x in g.outputs if 0 <= x < n):
         if g.t(x).is_const:
             out.append(f"model output tensor {x} is a constant")
-    written = set(valid)
+    written = set(valid) | {t.index for t in g.tensors if t.variable}
+    ever_written = {y for op in g.ops for y in op.outputs}
     for op in g.ops:
+        known = op.kind in SPECS
         for pos, x in enumerate(op.inputs):
-            if x == -1 and pos not in OPTIONAL_INPUTS.get(op.kind, ()):
+            if x == -1 and known and pos not in OPTIONAL_INPUTS.get(op.kind, ()):
                 out.append(f"layer {op.index} {op.kind} leaves out its input {pos}, which it needs")
+            if not known and x not in ever_written:
+                continue        # a custom op's scratch tensor (Ethos-U): its own to fill
             if 0 <= x < n and not g.t(x).is_const and x not in written:
                 out.append(f"layer {op.index} {op.kind} reads tensor {x} before any layer writes "
                            "it (operators not in execution order, or a cycle)")
@@ -87,7 +109,7 @@ def _graph_problems(g: Graph) -> list[str]:
                 continue
             if g.t(y).is_const:
                 out.append(f"layer {op.index} {op.kind} writes constant tensor {y}")
-            elif y in written:
+            elif y in written and not g.t(y).variable:
                 out.append(f"tensor {y} is written twice (again by layer {op.index} {op.kind})")
             written.add(y)
     for x in (x for x in g.outputs if 0 <= x < n):
@@ -110,10 +132,13 @@ def problems(g: Graph) -> list[str]:
 
 def _problems(g: Graph) -> list[str]:
     out = list(g.problems)
-    used = {x for op in g.ops for x in op.inputs + op.outputs if x >= 0}
+    known = [op for op in g.ops if op.kind in SPECS]
+    used = {x for op in known for x in op.inputs + op.outputs if x >= 0}
     used.update(x for x in g.inputs + g.outputs if x >= 0)
+    computed = {x for op in known if not SPECS[op.kind].alias
+                for x in op.inputs + op.outputs if x >= 0}
     for t in g.tensors:
-        out += _tensor_problems(t, t.index in used)
+        out += _tensor_problems(t, t.index in used, t.index in computed)
     out += _graph_problems(g)
     if any(p.startswith(("tensor", "layer")) and "past the end" in p for p in g.problems):
         return out

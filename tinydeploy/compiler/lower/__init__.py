@@ -44,7 +44,7 @@ def lower(g: Graph, weights: str = "auto") -> Program:
     shape_only = output_shape_ops(g)
     for op in g.ops:
         if op.index in shape_only:
-            continue                      # TRANSPOSE_CONV output-shape arithmetic (unused)
+            continue                      # shape arithmetic TFLite Micro ignores
         if op.kind in ALIAS_OPS:
             src = g.t(op.inputs[0])
             if src.is_const:
