@@ -1,0 +1,85 @@
+/* FULLY_CONNECTED with sparse weights (compiler/encode_sparse.py, td_sparse.h): per row
+ * only the non-zero weights and their 4-bit column gaps; acc0 and rq as for
+ * td_fully_connected_rows4_s8. The zero weights add nothing to the reference's sums, so
+ * the integer sums and the bytes equal TFLM's. */
+#include "td_kernels.h"
+#include "td_sparse.h"
+
+#if TD_USE_SIMD
+/* Four entries: their inputs gathered by absolute column (one UXTAB and one LDRSB each),
+ * paired as SXTB16 pairs the values (v0, v2) and (v1, v3), two SMLAD. lo, hi: the entries'
+ * gaps as TD_GAPS_LO/HI give them, their bytes k0 and k1 (literals). */
+#define TD_FC_SPARSE4(vw, lo, hi, k0, k1, x, pos, a)                                            \
+    do {                                                                                 \
+        uint32_t x0_, x1_, x2_, x3_;                                                      \
+        TD_ADD_BYTE(pos, lo, k0);                                                             \
+        x0_ = (uint32_t)x[pos];                                                                    \
+        TD_ADD_BYTE(pos, hi, k0);                                                             \
+        x1_ = (uint32_t)x[pos];                                                                    \
+        TD_ADD_BYTE(pos, lo, k1);                                                      \
+        x2_ = (uint32_t)x[pos];                                                                    \
+        TD_ADD_BYTE(pos, hi, k1);                                                      \
+        x3_ = (uint32_t)x[pos];                                                                    \
+        a = td_smlad(td_sxtb16(vw), td_pkhbt(x0_, x2_), a);                             \
+        a = td_smlad(td_sxtb16_hi(vw), td_pkhbt(x1_, x3_), a);                          \
+    } while (0)
+#endif
+
+/* One row's sum over its n entries (n a multiple of 4); v and g move past the row. */
+static inline int32_t td_fc_sparse_row(int32_t a, int32_t n, const int8_t **vp,
+                                       const uint8_t **gp, const int8_t *x) {
+    const int8_t *v = *vp;
+    const uint8_t *g = *gp;
+    const int8_t *const vend = v + n;
+    uint32_t pos = 0;
+#if TD_USE_SIMD
+    if (n & 4) {   /* an odd group of four first, then eight entries per pass */
+        const uint32_t gw = td_read_u16(g);
+        const uint32_t lo = TD_GAPS_LO(gw), hi = TD_GAPS_HI(gw);
+        TD_FC_SPARSE4(td_load_a32(v), lo, hi, 0, 1, x, pos, a);
+        v += 4;
+        g += 2;
+    }
+    while (v < vend) {
+        const uint32_t gw = td_read_u32(g);
+        const uint32_t lo = TD_GAPS_LO(gw), hi = TD_GAPS_HI(gw);
+        uint32_t va, vb;
+        const void *vv = v;
+        TD_LDRD_INC(va, vb, vv);
+        TD_FC_SPARSE4(va, lo, hi, 0, 1, x, pos, a);
+        TD_FC_SPARSE4(vb, lo, hi, 2, 3, x, pos, a);
+        v = (const int8_t *)vv;
+        g += 4;
+    }
+#else
+    while (v < vend) {
+        const uint32_t gw = td_read_u16(g);
+        int32_t j;
+        for (j = 0; j < 4; ++j) {
+            pos += (gw >> (4 * j)) & 0xFu;
+            a += v[j] * x[pos];
+        }
+        v += 4;
+        g += 2;
+    }
+#endif
+    *vp = v;
+    *gp = g;
+    return a;
+}
+
+void td_fully_connected_sparse_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out) {
+    const int32_t out_n = p->out_n, step = p->per_channel ? 1 : 0;
+    const int32_t lo = p->act_min, hi = p->act_max;
+    int32_t b, o;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *x = in + b * p->in_depth;
+        int8_t *dst = out + b * out_n;
+        td_sparse_t s = td_sparse_open(p->weights, out_n);
+        for (o = 0; o < out_n; ++o) {
+            const int32_t n = td_sparse_row(&s);
+            const int32_t a = td_fc_sparse_row(p->acc0[o], n, &s.v, &s.g, x);
+            dst[o] = (int8_t)td_clamp_i32(td_rq_apply(a, &p->rq[o * step]), lo, hi);
+        }
+    }
+}

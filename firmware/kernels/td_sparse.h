@@ -1,0 +1,48 @@
+/* Private to the sparse kernels (td_fully_connected_sparse_s8.c, td_conv2d_sparse_s8.c):
+ * the weight blob of compiler/encode_sparse.py. Per row, entries of (int8 value, 4-bit gap):
+ * entry i reads column pos_i = pos_(i-1) + gap_i, pos_(-1) = 0; a row has a multiple of 4
+ * entries; bridging and padding entries have value 0, so every sum is the dense one.
+ * Blob: u32 T, u16 n[rows] (padded to whole words), int8 values[T], u8 gaps[T / 2] (entry i
+ * of a row in nibble i, low nibble first). */
+#ifndef TD_SPARSE_H
+#define TD_SPARSE_H
+
+#include <string.h>
+
+#include "td_simd.h"
+
+typedef struct {
+    const uint8_t *n;    /* next row's entry count (u16, little-endian) */
+    const int8_t *v;     /* next row's values */
+    const uint8_t *g;    /* next row's gap nibbles */
+} td_sparse_t;
+
+static inline td_sparse_t td_sparse_open(const int8_t *blob, int32_t rows) {
+    td_sparse_t s;
+    const uint32_t total = td_read_u32(blob);
+    s.n = (const uint8_t *)blob + 4;
+    s.v = blob + 4 + (2 * rows + 3) / 4 * 4;
+    s.g = (const uint8_t *)s.v + total;
+    return s;
+}
+
+/* The next row's entry count; the cursor moves to the row after. */
+static inline int32_t td_sparse_row(td_sparse_t *s) {
+    const int32_t n = (int32_t)s->n[0] | ((int32_t)s->n[1] << 8);
+    s->n += 2;
+    return n;
+}
+
+/* The gaps of four entries i..i+3 (two bytes) spread for byte-wise adds: lo holds the gaps
+ * of entries i and i+2 in bytes 0 and 1, hi those of i+1 and i+3. With eight entries (a
+ * word), bytes 2 and 3 hold entries i+4..i+7 the same way. */
+#define TD_GAPS_LO(w) ((w) & 0x0F0F0F0Fu)
+#define TD_GAPS_HI(w) (((w) >> 4) & 0x0F0F0F0Fu)
+
+static inline uint32_t td_read_u16(const void *p) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+#endif
