@@ -69,7 +69,7 @@ STEMS = {
                                 "dw3_s2_same_c12_even", "dw3_s2_same_c7_odd",
                                 "dw3_valid_relu_c16", "dw3_s2_valid_relu6_c6", "dw3_clamped_c4"],
     "fully_connected_s8": [],
-    "fully_connected_sparse_s8": ["fc_sparse75", "fc_sparse75_per_tensor"],
+    "fully_connected_sparse_s8": ["fc_sparse75", "fc_sparse75_per_tensor", "fc_sparse75_wide"],
     "conv2d_sparse_s8": ["conv1x1_sparse75", "conv3x3_sparse75_c5"],
     "fully_connected_rows4_s8": ["fc_relu", "fc_relu_per_tensor", "fc_nobias", "fc_3d",
                                  "fc_3d_per_tensor", "reshape_dense", "fc_odd_13_7"],

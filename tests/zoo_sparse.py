@@ -34,6 +34,20 @@ def fc_edges(model) -> None:
     layer.set_weights(ws)
 
 
+def fc_dense_unit(model) -> None:
+    """Unit 0 of the first Dense layer with every weight non-zero: over 510 entries in its
+    row, so the blob needs 16-bit counts."""
+    layer = next(x for x in model.layers if x.get_weights() and x.get_weights()[0].ndim == 2)
+    ws = layer.get_weights()
+    col = ws[0][:, 0]
+    ws[0][:, 0] = np.where(np.abs(col) < 0.05, np.copysign(0.05, col), col)
+    layer.set_weights(ws)
+
+
+def fc_one(x, L):
+    return L.Dense(8)(x)
+
+
 def fc_two(x, L):
     y = L.Dense(24, activation="relu")(x)
     return L.Dense(10)(y)
@@ -56,6 +70,9 @@ SPECS = {
     "fc_sparse75_per_tensor": (fc_two, (37,), {"FULLY_CONNECTED"},
                                "75% pruned FC, per-tensor weights, the same edge units",
                                True, fc_edges),
+    "fc_sparse75_wide": (fc_one, (600,), {"FULLY_CONNECTED"},
+                         "75% pruned FC of depth 600 with one unpruned unit (16-bit counts)",
+                         False, fc_dense_unit),
     "conv1x1_sparse75": (conv1x1_two, (6, 5, 16), {"CONV_2D"},
                          "75% pruned 1x1 convs, odd pixel count and output channels", False,
                          None),

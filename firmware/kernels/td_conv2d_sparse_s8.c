@@ -51,35 +51,47 @@ static inline __attribute__((always_inline)) void td_conv_sparse_k(
         uint32_t pos = 0;
 #if TD_USE_SIMD
         const td_word_t *cw = (const td_word_t *)(const void *)cols;
-        if ((vend - v) & 4) {   /* an odd group of four first, then eight per pass */
+        /* an odd pair first, then an odd group of four, then eight entries per pass */
+        if ((vend - v) & 2) {
+            const uint32_t gb = g[0];
+            uint32_t x_;
+            pos += gb & 0xFu;
+            x_ = cw[pos];
+            a0 = td_smlabb((uint32_t)v[0], x_, a0);
+            a1 = td_smlabt((uint32_t)v[0], x_, a1);
+            pos += gb >> 4;
+            x_ = cw[pos];
+            a0 = td_smlabb((uint32_t)v[1], x_, a0);
+            a1 = td_smlabt((uint32_t)v[1], x_, a1);
+            v += 2;
+            g += 1;
+        }
+        if ((vend - v) & 4) {
             const uint32_t gw = td_read_u16(g);
             const uint32_t glo = TD_GAPS_LO(gw), ghi = TD_GAPS_HI(gw);
-            TD_CONV_SPARSE4(td_load_a32(v), glo, ghi, 0, 1, cw, pos, a0, a1);
+            TD_CONV_SPARSE4(td_read_u32(v), glo, ghi, 0, 1, cw, pos, a0, a1);
             v += 4;
             g += 2;
         }
         while (v < vend) {
             const uint32_t gw = td_read_u32(g);
             const uint32_t glo = TD_GAPS_LO(gw), ghi = TD_GAPS_HI(gw);
-            uint32_t va, vb;
-            const void *vv = v;
-            TD_LDRD_INC(va, vb, vv);
+            const uint32_t va = td_read_u32(v), vb = td_read_u32(v + 4);
             TD_CONV_SPARSE4(va, glo, ghi, 0, 1, cw, pos, a0, a1);
             TD_CONV_SPARSE4(vb, glo, ghi, 2, 3, cw, pos, a0, a1);
-            v = (const int8_t *)vv;
+            v += 8;
             g += 4;
         }
 #else
         while (v < vend) {
-            const uint32_t gw = td_read_u16(g);
-            int32_t j;
-            for (j = 0; j < 4; ++j) {
-                pos += (gw >> (4 * j)) & 0xFu;
-                a0 += v[j] * cols[2 * pos];
-                a1 += v[j] * cols[2 * pos + 1];
-            }
-            v += 4;
-            g += 2;
+            const uint32_t gb = *g++;
+            pos += gb & 0xFu;
+            a0 += v[0] * cols[2 * pos];
+            a1 += v[0] * cols[2 * pos + 1];
+            pos += gb >> 4;
+            a0 += v[1] * cols[2 * pos];
+            a1 += v[1] * cols[2 * pos + 1];
+            v += 2;
         }
 #endif
         td_conv_out2(a0, a1, &rq[oc], lo, hi, full, d0 + oc, d1 + oc);

@@ -25,7 +25,7 @@
     } while (0)
 #endif
 
-/* One row's sum over its n entries (n a multiple of 4); v and g move past the row. */
+/* One row's sum over its n entries (n even); v and g move past the row. */
 static inline int32_t td_fc_sparse_row(int32_t a, int32_t n, const int8_t **vp,
                                        const uint8_t **gp, const int8_t *x) {
     const int8_t *v = *vp;
@@ -33,34 +33,40 @@ static inline int32_t td_fc_sparse_row(int32_t a, int32_t n, const int8_t **vp,
     const int8_t *const vend = v + n;
     uint32_t pos = 0;
 #if TD_USE_SIMD
-    if (n & 4) {   /* an odd group of four first, then eight entries per pass */
+    /* an odd pair first, then an odd group of four, then eight entries per pass */
+    if (n & 2) {
+        const uint32_t gb = g[0];
+        pos += gb & 0xFu;
+        a += v[0] * x[pos];
+        pos += gb >> 4;
+        a += v[1] * x[pos];
+        v += 2;
+        g += 1;
+    }
+    if (n & 4) {
         const uint32_t gw = td_read_u16(g);
         const uint32_t lo = TD_GAPS_LO(gw), hi = TD_GAPS_HI(gw);
-        TD_FC_SPARSE4(td_load_a32(v), lo, hi, 0, 1, x, pos, a);
+        TD_FC_SPARSE4(td_read_u32(v), lo, hi, 0, 1, x, pos, a);
         v += 4;
         g += 2;
     }
     while (v < vend) {
         const uint32_t gw = td_read_u32(g);
         const uint32_t lo = TD_GAPS_LO(gw), hi = TD_GAPS_HI(gw);
-        uint32_t va, vb;
-        const void *vv = v;
-        TD_LDRD_INC(va, vb, vv);
+        const uint32_t va = td_read_u32(v), vb = td_read_u32(v + 4);
         TD_FC_SPARSE4(va, lo, hi, 0, 1, x, pos, a);
         TD_FC_SPARSE4(vb, lo, hi, 2, 3, x, pos, a);
-        v = (const int8_t *)vv;
+        v += 8;
         g += 4;
     }
 #else
     while (v < vend) {
-        const uint32_t gw = td_read_u16(g);
-        int32_t j;
-        for (j = 0; j < 4; ++j) {
-            pos += (gw >> (4 * j)) & 0xFu;
-            a += v[j] * x[pos];
-        }
-        v += 4;
-        g += 2;
+        const uint32_t gb = *g++;
+        pos += gb & 0xFu;
+        a += v[0] * x[pos];
+        pos += gb >> 4;
+        a += v[1] * x[pos];
+        v += 2;
     }
 #endif
     *vp = v;

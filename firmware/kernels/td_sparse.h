@@ -1,9 +1,10 @@
 /* Private to the sparse kernels (td_fully_connected_sparse_s8.c, td_conv2d_sparse_s8.c):
  * the weight blob of compiler/encode_sparse.py. Per row, entries of (int8 value, 4-bit gap):
- * entry i reads column pos_i = pos_(i-1) + gap_i, pos_(-1) = 0; a row has a multiple of 4
- * entries; bridging and padding entries have value 0, so every sum is the dense one.
- * Blob: u32 T, u16 n[rows] (padded to whole words), int8 values[T], u8 gaps[T / 2] (entry i
- * of a row in nibble i, low nibble first). */
+ * entry i reads column pos_i = pos_(i-1) + gap_i, pos_(-1) = 0; a row has an even number
+ * of entries; bridging and padding entries have value 0, so every sum is the dense one.
+ * Blob: u32 T | WIDE (bit 31), per row its entries / 2 as u8 (u16 with WIDE) padded to
+ * whole words, int8 values[T], u8 gaps[T / 2] (entry i of a row in nibble i, low nibble
+ * first). Rows start at any even byte: values and gaps are read without alignment. */
 #ifndef TD_SPARSE_H
 #define TD_SPARSE_H
 
@@ -12,25 +13,28 @@
 #include "td_simd.h"
 
 typedef struct {
-    const uint8_t *n;    /* next row's entry count (u16, little-endian) */
+    const uint8_t *n;    /* next row's entry count / 2 (u8, or u16 little-endian if wide) */
     const int8_t *v;     /* next row's values */
     const uint8_t *g;    /* next row's gap nibbles */
+    int32_t wide;
 } td_sparse_t;
 
 static inline td_sparse_t td_sparse_open(const int8_t *blob, int32_t rows) {
     td_sparse_t s;
-    const uint32_t total = td_read_u32(blob);
+    const uint32_t head = td_read_u32(blob);
+    s.wide = (int32_t)(head >> 31);
     s.n = (const uint8_t *)blob + 4;
-    s.v = blob + 4 + (2 * rows + 3) / 4 * 4;
-    s.g = (const uint8_t *)s.v + total;
+    s.v = blob + 4 + ((rows << s.wide) + 3) / 4 * 4;
+    s.g = (const uint8_t *)s.v + (head & 0x7FFFFFFFu);
     return s;
 }
 
 /* The next row's entry count; the cursor moves to the row after. */
 static inline int32_t td_sparse_row(td_sparse_t *s) {
-    const int32_t n = (int32_t)s->n[0] | ((int32_t)s->n[1] << 8);
-    s->n += 2;
-    return n;
+    int32_t pairs = s->n[0];
+    if (s->wide) pairs |= (int32_t)s->n[1] << 8;
+    s->n += 1 + s->wide;
+    return 2 * pairs;
 }
 
 /* The gaps of four entries i..i+3 (two bytes) spread for byte-wise adds: lo holds the gaps

@@ -8,13 +8,15 @@ the same acc0/rq) and records encoding and dense_const_bytes. The integer sums a
 dense ones minus products by zero, so the outputs do not change.
 
 Blob layout (int8_t array, 8-byte aligned; firmware/kernels/td_sparse.h reads it):
-  u32 T                    entries of all rows (a multiple of 4)
-  u16 n[rows]              entries of each row (multiples of 4), padded to whole words
+  u32 T | WIDE             entries of all rows (even); WIDE (bit 31): u16 counts
+  u8 or u16 n[rows]        each row's entries / 2 (u8 when every row has at most 510
+                           entries), padded to whole words
   int8 values[T]           row after row
   u8 gaps[T / 2]           row after row, entry i of a row in nibble i (low nibble first)
 A row's entry i reads column pos_i = pos_(i-1) + gap_i (pos_(-1) = 0). A gap over 15 is
-bridged by value-0 entries of gap 15; rows are padded with value-0 entries of gap 0 to a
-multiple of 4 entries. Both add products by zero, so the sums stay exact.
+bridged by value-0 entries of gap 15; a row with an odd count gets one value-0 entry of
+gap 0. Both add products by zero, so the sums stay exact. Per row, 1 B of count and
+0.75 B of padding on average; per stored entry 1.5 B.
 """
 from __future__ import annotations
 
@@ -22,11 +24,12 @@ import numpy as np
 
 NAME = "sparse"
 GAP_MAX = 15
+MAX_DEPTH = 120_000       # rows up to this long fit u16 pair counts with any bridging
 MIN_ZERO_FRACTION = 0.5   # "auto" considers a layer pruned from half zeros on
 
 
 def _row_entries(row: np.ndarray) -> tuple[list[int], list[int]]:
-    """(values, gaps) of one row, padded to a multiple of 4 entries."""
+    """(values, gaps) of one row, padded to an even number of entries."""
     vals: list[int] = []
     gaps: list[int] = []
     pos = 0
@@ -39,20 +42,22 @@ def _row_entries(row: np.ndarray) -> tuple[list[int], list[int]]:
         vals.append(int(row[k]))
         gaps.append(k - pos)
         pos = k
-    pad = -len(vals) % 4
+    pad = len(vals) % 2
     return vals + [0] * pad, gaps + [0] * pad
 
 
 def encode(w2d: np.ndarray) -> np.ndarray:
     """int8 [rows][k] -> the blob described in the module docstring, as int8."""
     rows = [_row_entries(r) for r in np.asarray(w2d, np.int8)]
-    counts = np.array([len(v) for v, _ in rows], np.uint16)
+    pairs = np.array([len(v) // 2 for v, _ in rows], np.int64)
+    wide = bool(pairs.size) and int(pairs.max()) > 255
     vals = np.array([x for v, _ in rows for x in v], np.int8)
     gaps = np.array([x for _, g in rows for x in g], np.uint8)
     nib = (gaps[0::2] | (gaps[1::2] << 4)).astype(np.uint8)
-    head = np.array([vals.size], "<u4").view(np.uint8)
-    cnt = np.zeros((2 * counts.size + 3) // 4 * 4, np.uint8)
-    cnt[:2 * counts.size] = counts.astype("<u2").view(np.uint8)
+    head = np.array([vals.size | (1 << 31 if wide else 0)], "<u4").view(np.uint8)
+    packed = pairs.astype("<u2" if wide else "u1").view(np.uint8)
+    cnt = np.zeros((packed.size + 3) // 4 * 4, np.uint8)
+    cnt[:packed.size] = packed
     blob = np.concatenate([head, cnt, vals.view(np.uint8), nib])
     return blob.view(np.int8)
 
@@ -67,7 +72,7 @@ def wanted(policy: str, w2d: np.ndarray) -> bool:
 def store(f, w2d: np.ndarray, kernel: str) -> bool:
     """Store the fast layer `f` (lower/fastpath.ConvFast, laid out dense) sparse when the
     policy asks for it and, under "auto", it takes less flash. True if it did."""
-    if not wanted(f.low.weights, w2d):
+    if not wanted(f.low.weights, w2d) or w2d.shape[1] > MAX_DEPTH:
         return False
     blob = encode(w2d)
     dense_bytes = f.layer.const_bytes
