@@ -35,18 +35,20 @@
     } while (0)
 #endif
 
-/* All output channels of two pixels (one pixel: d1 == d0); full as in td_conv_out2. */
+/* All output channels of two pixels (one pixel: d1 == d0); full as in td_conv_out2, wide
+ * as in td_sparse_row (constants at each call site). */
 static inline __attribute__((always_inline)) void td_conv_sparse_k(
-        const td_conv_params_t *p, const int16_t *cols, int8_t *d0, int8_t *d1, int full) {
+        const td_conv_params_t *p, const int16_t *cols, int8_t *d0, int8_t *d1, int full,
+        int32_t wide) {
     const int32_t *acc0 = p->acc0;
     const td_rq_t *rq = p->rq;
     const int32_t lo = p->act_min, hi = p->act_max, out_c = p->out_c;
-    td_sparse_t s = td_sparse_open(p->weights, out_c);
+    td_sparse_t s = td_sparse_open(p->weights, out_c, wide);
     const int8_t *v = s.v;
     const uint8_t *g = s.g;
     int32_t oc;
     for (oc = 0; oc < out_c; ++oc) {
-        const int8_t *const vend = v + td_sparse_row(&s);
+        const int8_t *const vend = v + td_sparse_row(&s, wide);
         int32_t a0 = acc0[oc], a1 = a0;
         uint32_t pos = 0;
 #if TD_USE_SIMD
@@ -76,9 +78,8 @@ static inline __attribute__((always_inline)) void td_conv_sparse_k(
         while (v < vend) {
             const uint32_t gw = td_read_u32(g);
             const uint32_t glo = TD_GAPS_LO(gw), ghi = TD_GAPS_HI(gw);
-            const uint32_t va = td_read_u32(v), vb = td_read_u32(v + 4);
-            TD_CONV_SPARSE4(va, glo, ghi, 0, 1, cw, pos, a0, a1);
-            TD_CONV_SPARSE4(vb, glo, ghi, 2, 3, cw, pos, a0, a1);
+            TD_CONV_SPARSE4(td_read_u32(v), glo, ghi, 0, 1, cw, pos, a0, a1);
+            TD_CONV_SPARSE4(td_read_u32(v + 4), glo, ghi, 2, 3, cw, pos, a0, a1);
             v += 8;
             g += 4;
         }
@@ -100,11 +101,18 @@ static inline __attribute__((always_inline)) void td_conv_sparse_k(
 
 static TD_NO_SCHED void td_conv_columns(const td_conv_params_t *p, const int16_t *cols,
                                         int32_t k4w, int8_t *d0, int8_t *d1) {
+    const int32_t wide = td_sparse_wide(p->weights);
     (void)k4w;   /* the rows say which elements they read */
     if (p->act_min == -128 && p->act_max == 127) {
-        td_conv_sparse_k(p, cols, d0, d1, 1);
+        if (wide) {
+            td_conv_sparse_k(p, cols, d0, d1, 1, 1);
+        } else {
+            td_conv_sparse_k(p, cols, d0, d1, 1, 0);
+        }
+    } else if (wide) {
+        td_conv_sparse_k(p, cols, d0, d1, 0, 1);
     } else {
-        td_conv_sparse_k(p, cols, d0, d1, 0);
+        td_conv_sparse_k(p, cols, d0, d1, 0, 0);
     }
 }
 

@@ -26,8 +26,8 @@
 #endif
 
 /* One row's sum over its n entries (n even); v and g move past the row. */
-static inline int32_t td_fc_sparse_row(int32_t a, int32_t n, const int8_t **vp,
-                                       const uint8_t **gp, const int8_t *x) {
+static inline __attribute__((always_inline)) int32_t td_fc_sparse_row(
+        int32_t a, int32_t n, const int8_t **vp, const uint8_t **gp, const int8_t *x) {
     const int8_t *v = *vp;
     const uint8_t *g = *gp;
     const int8_t *const vend = v + n;
@@ -53,9 +53,8 @@ static inline int32_t td_fc_sparse_row(int32_t a, int32_t n, const int8_t **vp,
     while (v < vend) {
         const uint32_t gw = td_read_u32(g);
         const uint32_t lo = TD_GAPS_LO(gw), hi = TD_GAPS_HI(gw);
-        const uint32_t va = td_read_u32(v), vb = td_read_u32(v + 4);
-        TD_FC_SPARSE4(va, lo, hi, 0, 1, x, pos, a);
-        TD_FC_SPARSE4(vb, lo, hi, 2, 3, x, pos, a);
+        TD_FC_SPARSE4(td_read_u32(v), lo, hi, 0, 1, x, pos, a);
+        TD_FC_SPARSE4(td_read_u32(v + 4), lo, hi, 2, 3, x, pos, a);
         v += 8;
         g += 4;
     }
@@ -74,18 +73,33 @@ static inline int32_t td_fc_sparse_row(int32_t a, int32_t n, const int8_t **vp,
     return a;
 }
 
-void td_fully_connected_sparse_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out) {
-    const int32_t out_n = p->out_n, step = p->per_channel ? 1 : 0;
-    const int32_t lo = p->act_min, hi = p->act_max;
+/* wide: 16-bit counts (a constant at each call site) */
+static inline __attribute__((always_inline)) void td_fc_sparse_k(
+        const td_fc_params_t *p, const int8_t *in, int8_t *out, int32_t wide) {
+    /* locals: the int8 stores below may alias anything, so struct fields would be reloaded */
+    const int32_t out_n = p->out_n, depth = p->in_depth, batches = p->batches;
+    const int32_t step = p->per_channel ? 1 : 0, lo = p->act_min, hi = p->act_max;
+    const int32_t *const acc0 = p->acc0;
+    const td_rq_t *const rq = p->rq;
+    const int8_t *const blob = p->weights;
     int32_t b, o;
-    for (b = 0; b < p->batches; ++b) {
-        const int8_t *x = in + b * p->in_depth;
+    for (b = 0; b < batches; ++b) {
+        const int8_t *x = in + b * depth;
         int8_t *dst = out + b * out_n;
-        td_sparse_t s = td_sparse_open(p->weights, out_n);
+        td_sparse_t s = td_sparse_open(blob, out_n, wide);
         for (o = 0; o < out_n; ++o) {
-            const int32_t n = td_sparse_row(&s);
-            const int32_t a = td_fc_sparse_row(p->acc0[o], n, &s.v, &s.g, x);
-            dst[o] = (int8_t)td_clamp_i32(td_rq_apply(a, &p->rq[o * step]), lo, hi);
+            const int32_t n = td_sparse_row(&s, wide);
+            const int32_t a = td_fc_sparse_row(acc0[o], n, &s.v, &s.g, x);
+            dst[o] = (int8_t)td_clamp_i32(td_rq_apply(a, &rq[o * step]), lo, hi);
         }
+    }
+}
+
+TD_NO_SCHED void td_fully_connected_sparse_s8(const td_fc_params_t *p, const int8_t *in,
+                                              int8_t *out) {
+    if (td_sparse_wide(p->weights)) {
+        td_fc_sparse_k(p, in, out, 1);
+    } else {
+        td_fc_sparse_k(p, in, out, 0);
     }
 }

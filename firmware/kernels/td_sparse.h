@@ -16,24 +16,26 @@ typedef struct {
     const uint8_t *n;    /* next row's entry count / 2 (u8, or u16 little-endian if wide) */
     const int8_t *v;     /* next row's values */
     const uint8_t *g;    /* next row's gap nibbles */
-    int32_t wide;
 } td_sparse_t;
 
-static inline td_sparse_t td_sparse_open(const int8_t *blob, int32_t rows) {
+/* Whether the counts are 16-bit: kernels pass it on as a constant (one loop per kind). */
+static inline int32_t td_sparse_wide(const int8_t *blob) {
+    return (int32_t)(td_read_u32(blob) >> 31);
+}
+
+static inline td_sparse_t td_sparse_open(const int8_t *blob, int32_t rows, int32_t wide) {
     td_sparse_t s;
-    const uint32_t head = td_read_u32(blob);
-    s.wide = (int32_t)(head >> 31);
     s.n = (const uint8_t *)blob + 4;
-    s.v = blob + 4 + ((rows << s.wide) + 3) / 4 * 4;
-    s.g = (const uint8_t *)s.v + (head & 0x7FFFFFFFu);
+    s.v = blob + 4 + ((rows << wide) + 3) / 4 * 4;
+    s.g = (const uint8_t *)s.v + (td_read_u32(blob) & 0x7FFFFFFFu);
     return s;
 }
 
 /* The next row's entry count; the cursor moves to the row after. */
-static inline int32_t td_sparse_row(td_sparse_t *s) {
+static inline int32_t td_sparse_row(td_sparse_t *s, int32_t wide) {
     int32_t pairs = s->n[0];
-    if (s->wide) pairs |= (int32_t)s->n[1] << 8;
-    s->n += 1 + s->wide;
+    if (wide) pairs |= (int32_t)s->n[1] << 8;
+    s->n += 1 + wide;
     return 2 * pairs;
 }
 
