@@ -95,8 +95,11 @@ static inline __attribute__((always_inline)) void td_fc_sparse_k(
     }
 }
 
+/* the hot loop is written in the order it should run (td_simd.h) */
 TD_NO_SCHED void td_fully_connected_sparse_s8(const td_fc_params_t *p, const int8_t *in,
-                                              int8_t *out) {
+                                              int8_t *out);
+
+void td_fully_connected_sparse_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out) {
     if (td_sparse_wide(p->weights)) {
         td_fc_sparse_k(p, in, out, 1);
     } else {
