@@ -52,7 +52,7 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              # ---- model I/O
              "sensor_fusion_two_heads", "float_io_two_outputs", "argmin_axis",
              # ---- sparse weights (issue 19)
-             "fc_sparse75", "conv3x3_sparse75_c5"]
+             "fc_sparse75", "fc_sparse75_wide", "conv3x3_sparse75_c5"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
