@@ -50,7 +50,9 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "conv1d_transpose", "tconv_free_batch", "bmm_qk_adj_y", "bmm_adj_xy", "bmm_bcast_rhs",
              "bmm_bcast_lhs_rank3", "bmm_const_lhs", "attention_scaled",
              # ---- model I/O
-             "sensor_fusion_two_heads", "float_io_two_outputs", "argmin_axis"]
+             "sensor_fusion_two_heads", "float_io_two_outputs", "argmin_axis",
+             # ---- sparse weights (issue 19)
+             "fc_sparse75", "fc_sparse75_wide", "conv3x3_sparse75_c5"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
@@ -67,6 +69,8 @@ STEMS = {
                                 "dw3_s2_same_c12_even", "dw3_s2_same_c7_odd",
                                 "dw3_valid_relu_c16", "dw3_s2_valid_relu6_c6", "dw3_clamped_c4"],
     "fully_connected_s8": [],
+    "fully_connected_sparse_s8": ["fc_sparse75", "fc_sparse75_per_tensor", "fc_sparse75_wide"],
+    "conv2d_sparse_s8": ["conv1x1_sparse75", "conv3x3_sparse75_c5"],
     "fully_connected_rows4_s8": ["fc_relu", "fc_relu_per_tensor", "fc_nobias", "fc_3d",
                                  "fc_3d_per_tensor", "reshape_dense", "fc_odd_13_7"],
     "avg_pool_s8": ["pool_avg", "avgpool_global_c5", "avgpool_global_c64", "avgpool_s1_same_c6",
@@ -136,10 +140,10 @@ def models(stem: str, only: list[str] | None = None) -> list[str]:
     return sorted(n for n in STEMS[stem] if only is None or n in only)
 
 
-def run_ours(path, x, flags=None):
-    """Our generated C on the host: an array for a single-I/O model, else (x a list of
-    arrays, one per input) a list of arrays, one per output."""
-    program = lower(load_model(path))
+def run_ours(path, x, flags=None, weights="auto"):
+    """Our generated C on the host (weights: the storage policy): an array for a single-I/O
+    model, else (x a list of arrays, one per input) a list of arrays, one per output."""
+    program = lower(load_model(path), weights=weights)
     hm = HostModel(program, plan(program), path.read_bytes(), extra_flags=flags)
     try:
         outs = hm.run_all(x if isinstance(x, list) else [x])
@@ -172,19 +176,19 @@ def oracle(name):
     return run_ref if zoo.MODELS[name].ops & REFERENCE_ORACLE_OPS else run_tflm
 
 
-def kernels(name: str) -> dict[str, set[str]]:
+def kernels(name: str, weights: str = "auto") -> dict[str, set[str]]:
     """op kind -> the C kernels the lowering picked for it in zoo model `name`."""
     out: dict[str, set[str]] = {}
-    for layer in lower(load_model(zoo.tflite_path(name))).layers:
+    for layer in lower(load_model(zoo.tflite_path(name)), weights=weights).layers:
         if layer.kernel:
             out.setdefault(layer.op, set()).add(layer.kernel)
     return out
 
 
-def check_bit_exact(name, flags=None):
+def check_bit_exact(name, flags=None, weights="auto"):
     path = zoo.tflite_path(name)
     x = _inputs(path, 16, seed=7)
-    ours = run_ours(path, x, flags)
+    ours = run_ours(path, x, flags, weights)
     ref = oracle(name)(path, x)
     assert_same(ours, ref if isinstance(ref, list) else ref.reshape(ours.shape))
 

@@ -71,6 +71,7 @@ import zoo_binred
 import zoo_blocks
 import zoo_io
 import zoo_shape
+import zoo_sparse
 import zoo_tconv_matmul
 
 REPO = Path(__file__).resolve().parents[1]
@@ -956,6 +957,25 @@ def _make_io_entry(name, spec) -> ZooEntry:
 
 
 MODELS.update({n: _make_io_entry(n, s) for n, s in zoo_io.IO_SPECS.items()})
+
+
+# ---- pruned models of the sparse weight encoding (tests/zoo_sparse.py)
+def _make_pruned_entry(name, spec) -> ZooEntry:
+    body, shape, ops, note, per_tensor, edit = spec
+
+    def build():
+        model = _model(name, shape, body)
+        zoo_sparse.prune(model)
+        if edit is not None:
+            edit(model)
+        return model
+
+    build.__name__ = f"build_{name}"
+    build.__qualname__ = build.__name__
+    return ZooEntry(build=build, ops=frozenset(ops), note=note, per_tensor_dense=per_tensor)
+
+
+MODELS.update({n: _make_pruned_entry(n, s) for n, s in zoo_sparse.SPECS.items()})
 
 
 # --------------------------------------------------------------------------- cache

@@ -1,15 +1,7 @@
 /* CONV_2D with a 1x1 filter, no padding, no groups (any stride): a matrix product of the
  * pixels' channel vectors with the weight rows, two pixels by two channels at a time
  * (td_conv_core.h). Bit-exact with TFLM ConvPerChannel: the same integer sums. */
-#include "td_conv_core.h"
-
-/* The pixel's channel vector is its column. */
-static void td_gather_1x1(const td_conv_params_t *p, const int8_t *in, int16_t *cols, int32_t q,
-                          int32_t b, int32_t y, int32_t x) {
-    td_col_put(cols, q, 0,
-               in + ((b * p->in_h + y * p->stride_h) * p->in_w + x * p->stride_w) * p->in_c,
-               p->in_c);
-}
+#include "td_conv_gather.h"
 
 void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out) {
     td_conv_pixels(p, in, (int16_t *)p->scratch, (p->in_c + 3) / 4, out, td_gather_1x1);

@@ -10,21 +10,33 @@
  * - rq[oc]: td_rq_apply requantization including the output zero point.
  * Columns (scratch, built per pixel pair): group g of pixel q at int16 slots
  * (2g + q) * 4 .. +3; with TD_USE_SIMD in SXTB16 order (x0, x2, x1, x3) so one SXTB16 of
- * a weight word pairs with one column word; otherwise in natural order. */
+ * a weight word pairs with one column word; otherwise in natural order.
+ * A kernel that defines TD_CONV_PAIRS to 1 before including this (td_conv2d_sparse_s8.c)
+ * gets columns of pixel pairs instead: element k of pixel q at int16 slot 2k + q, so one
+ * word holds both pixels' element k; it then defines td_conv_columns itself. */
 #ifndef TD_CONV_CORE_H
 #define TD_CONV_CORE_H
 
 #include "td_kernels.h"
 #include "td_simd.h"
 
+#ifndef TD_CONV_PAIRS
+#define TD_CONV_PAIRS 0
+#endif
+
 /* Column slot of group g, pixel q. */
 static inline int16_t *td_col_slot(int16_t *cols, int32_t g, int32_t q) {
-    return cols + (2 * g + q) * 4;
+    return TD_CONV_PAIRS ? cols + 8 * g + q : cols + (2 * g + q) * 4;
 }
 
 /* Four raw int8 inputs into one column group. */
 static inline void td_col_put4(int16_t *slot, uint32_t word) {
-#if TD_USE_SIMD
+#if TD_CONV_PAIRS
+    slot[0] = (int8_t)(word & 0xFFu);
+    slot[2] = (int8_t)((word >> 8) & 0xFFu);
+    slot[4] = (int8_t)((word >> 16) & 0xFFu);
+    slot[6] = (int8_t)(word >> 24);
+#elif TD_USE_SIMD
     td_store_a32(slot, td_sxtb16(word));
     td_store_a32(slot + 2, td_sxtb16_hi(word));
 #else
@@ -52,11 +64,15 @@ static inline void td_col_put(int16_t *cols, int32_t q, int32_t g0, const int8_t
 /* ngroups groups of pixel q filled with one value (the zero point for padded taps). */
 static inline void td_col_fill(int16_t *cols, int32_t q, int32_t g0, int32_t ngroups,
                                int8_t v) {
-    const uint32_t pair = td_pack16(v, v);
     int32_t g;
     for (g = g0; g < g0 + ngroups; ++g) {
+#if TD_CONV_PAIRS
+        td_col_put4(td_col_slot(cols, g, q), (uint8_t)v * 0x01010101u);
+#else
+        const uint32_t pair = td_pack16(v, v);
         td_store_a32(td_col_slot(cols, g, q), pair);
         td_store_a32(td_col_slot(cols, g, q) + 2, pair);
+#endif
     }
 }
 
@@ -82,6 +98,7 @@ static inline __attribute__((always_inline)) void td_conv_out2(
     *d0 = (int8_t)(full ? td_ssat8(r) : td_clamp_i32(r, lo, hi));
 }
 
+#if !TD_CONV_PAIRS
 /* One 4-deep group for 2 channels x 2 pixels: one LDRD of the interleaved weights, two
  * of the columns, four SXTB16 and eight SMLAD (16 MACs). */
 #define TD_CONV_GROUP2X2(wp, xp, a00, a01, a10, a11)                                     \
@@ -182,6 +199,11 @@ static TD_NO_SCHED void td_conv_columns(const td_conv_params_t *p, const int16_t
         td_conv_columns_k(p, cols, k4w, d0, d1, 0);
     }
 }
+
+#else
+static void td_conv_columns(const td_conv_params_t *p, const int16_t *cols, int32_t k4w,
+                            int8_t *d0, int8_t *d1);
+#endif
 
 /* Fills pixel q's column for output pixel (b, y, x). */
 typedef void (*td_gather_fn)(const td_conv_params_t *p, const int8_t *in, int16_t *cols,

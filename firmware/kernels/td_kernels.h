@@ -183,11 +183,14 @@ void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
 void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_conv2d_im2col_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+/* sparse weights (compiler/encode_sparse.py; `weights` is the blob td_sparse.h reads) */
+void td_conv2d_sparse_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast DEPTHWISE_CONV_2D: 3x3, depth multiplier 1 (layout in td_depthwise_conv2d_3x3_s8.c) */
 void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_rows4_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
+void td_fully_connected_sparse_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_avg_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);

@@ -77,6 +77,8 @@ static inline int32_t td_smlad(uint32_t a, uint32_t b, int32_t acc) {
 }
 static inline int32_t td_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 static inline int32_t td_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt(a, b, acc); }
+static inline int32_t td_smlabt(uint32_t a, uint32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+static inline int32_t td_smlatb(uint32_t a, uint32_t b, int32_t acc) { return __smlatb(a, b, acc); }
 #else
 static inline uint32_t td_sxtb16(uint32_t x) {
     return td_pack16((int8_t)(x & 0xFFu), (int8_t)((x >> 16) & 0xFFu));
@@ -93,6 +95,12 @@ static inline int32_t td_smlabb(uint32_t a, uint32_t b, int32_t acc) {
 }
 static inline int32_t td_smlatt(uint32_t a, uint32_t b, int32_t acc) {
     return (int32_t)((uint32_t)acc + (uint32_t)(td_hi16(a) * td_hi16(b)));
+}
+static inline int32_t td_smlabt(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)(td_lo16(a) * td_hi16(b)));
+}
+static inline int32_t td_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)(td_hi16(a) * td_lo16(b)));
 }
 #endif
 
@@ -136,6 +144,24 @@ static inline uint32_t td_sxtab16_hi(uint32_t a, uint32_t b) {
 #else
 static inline uint32_t td_sxtb16_hi(uint32_t x) { return td_sxtb16(td_ror8(x)); }
 static inline uint32_t td_sxtab16_hi(uint32_t a, uint32_t b) { return td_sxtab16(a, td_ror8(b)); }
+#endif
+
+/* pos + byte k (0-3, a literal) of x (one UXTAB; GCC 12 splits the masked add into UBFX and ADD) and
+ * the halves lo, hi packed into a word (one PKHBT; GCC 12 makes UXTH and ORR of it) */
+#if TD_HAVE_DSP
+#define TD_ADD_BYTE(pos, x, k) TD_ADD_BYTE_##k(pos, x)
+#define TD_ADD_BYTE_0(pos, x) __asm__("uxtab %0, %0, %1" : "+r"(pos) : "r"(x))
+#define TD_ADD_BYTE_1(pos, x) __asm__("uxtab %0, %0, %1, ror #8" : "+r"(pos) : "r"(x))
+#define TD_ADD_BYTE_2(pos, x) __asm__("uxtab %0, %0, %1, ror #16" : "+r"(pos) : "r"(x))
+#define TD_ADD_BYTE_3(pos, x) __asm__("uxtab %0, %0, %1, ror #24" : "+r"(pos) : "r"(x))
+static inline uint32_t td_pkhbt(uint32_t lo, uint32_t hi) {
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
+#else
+#define TD_ADD_BYTE(pos, x, k) ((pos) += ((x) >> (8 * (k))) & 0xFFu)
+static inline uint32_t td_pkhbt(uint32_t lo, uint32_t hi) { return td_pack16((int32_t)lo, (int32_t)hi); }
 #endif
 
 #endif
