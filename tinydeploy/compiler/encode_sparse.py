@@ -33,8 +33,8 @@ def _row_entries(row: np.ndarray) -> tuple[list[int], list[int]]:
     vals: list[int] = []
     gaps: list[int] = []
     pos = 0
-    for k in np.flatnonzero(row):
-        k = int(k)
+    for col in np.flatnonzero(row):
+        k = int(col)
         while k - pos > GAP_MAX:
             vals.append(0)
             gaps.append(GAP_MAX)
@@ -66,7 +66,7 @@ def wanted(policy: str, w2d: np.ndarray) -> bool:
     """Whether the policy asks for a try: forced, or auto on a pruned layer."""
     if policy == NAME:
         return True
-    return policy == "auto" and np.count_nonzero(w2d == 0) >= MIN_ZERO_FRACTION * w2d.size
+    return policy == "auto" and bool(np.count_nonzero(w2d == 0) >= MIN_ZERO_FRACTION * w2d.size)
 
 
 def store(f, w2d: np.ndarray, kernel: str) -> bool:
