@@ -1,0 +1,73 @@
+"""`--weights` on the command line: inspect shows how each layer's weights are stored and
+what that saves; predict gives the same bytes whichever way they are stored (and the same
+as TFLite Micro)."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from oracle import run_tflm
+from tflite_builder import build, tensor
+
+pytestmark = pytest.mark.host_c
+
+
+def _pruned_fc(path, depth=64, units=8, keep=0.25, seed=1):
+    """FULLY_CONNECTED (per-tensor int8, 75% zeros) -> SOFTMAX."""
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-127, 128, size=(units, depth), dtype=np.int8)
+    w[rng.random(w.shape) >= keep] = 0
+    bias = rng.integers(-2000, 2000, size=(units,), dtype=np.int32)
+    tensors = [tensor("x", [1, depth], "int8", 0.05, -3),
+               tensor("w", [units, depth], "int8", 0.01, 0, w),
+               tensor("b", [units], "int32", 0.05 * 0.01, 0, bias),
+               tensor("fc", [1, units], "int8", 0.2, 5),
+               tensor("y", [1, units], "int8", 1.0 / 256, -128)]
+    ops = [("FULLY_CONNECTED", [0, 1, 2], [3], ("FullyConnectedOptions", {})),
+           ("SOFTMAX", [3], [4], ("SoftmaxOptions", {"Beta": 1.0}))]
+    path.write_bytes(build(tensors, ops, [0], [4]))
+    return path
+
+
+def _cli(*args):
+    r = subprocess.run([sys.executable, "-m", "tinydeploy.cli", *map(str, args)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_inspect_shows_the_encoding_and_the_bytes_it_saves(tmp_path):
+    m = _pruned_fc(tmp_path / "pruned.tflite")
+    auto = json.loads(_cli("inspect", m, "--json"))
+    dense = json.loads(_cli("inspect", m, "--weights", "dense", "--json"))
+    fc_auto, fc_dense = auto["layers"][0], dense["layers"][0]
+    assert auto["weights"] == "auto" and fc_auto["encoding"] == "sparse"
+    assert fc_auto["const_bytes"] < fc_auto["dense_const_bytes"] == fc_dense["const_bytes"]
+    assert fc_dense["encoding"] == "dense"
+    assert auto["const_bytes"] < auto["dense_const_bytes"] == dense["const_bytes"]
+    text = _cli("inspect", m)
+    assert "stored as" in text and "sparse" in text and "B stored dense; --weights auto" in text
+    assert "stored as" not in _cli("inspect", m, "--weights", "dense")
+
+
+def test_predict_is_the_same_bytes_however_weights_are_stored(tmp_path):
+    m = _pruned_fc(tmp_path / "pruned.tflite")
+    x = np.random.default_rng(3).integers(-128, 128, size=(12, 64), dtype=np.int8)
+    np.save(tmp_path / "x.npy", x)
+    outs = {}
+    for policy in ("dense", "sparse", "auto"):
+        _cli("predict", m, "--inputs", tmp_path / "x.npy", "--weights", policy,
+             "-o", tmp_path / f"{policy}.npy")
+        outs[policy] = np.load(tmp_path / f"{policy}.npy")
+    ref = run_tflm(m, x).reshape(outs["dense"].shape)
+    for policy, y in outs.items():
+        np.testing.assert_array_equal(y, ref, err_msg=policy)
+
+
+def test_unknown_policy_is_a_usage_error(tmp_path):
+    m = _pruned_fc(tmp_path / "pruned.tflite")
+    r = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "inspect", str(m), "--weights", "zip"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "Invalid value for '--weights'" in r.stderr
