@@ -33,6 +33,7 @@ echo "== 4/10 convert the optimized model to a fully int8 .tflite (QAT ranges, n
 "$VENV/bin/python" -c "import json,sys; from tinydeploy.train.convert import format_report; print(format_report(json.load(open(sys.argv[1]))))" "$out/convert.json"
 echo "== 5/10 inspect: layers, MACs, planned arena and its memory plan (checked for overlaps)"
 "$td" inspect --plan "$out/digits.tflite"
+"$td" inspect "$out/digits.tflite" --json > "$out/inspect.json"
 echo "== 6/10 predict: the generated C compiled for this host, on the held-out digits"
 "$td" predict "$out/digits.tflite" --inputs "$out/x_test.npy" --labels "$out/y_test.npy" \
     -o "$out/digits_int8_outputs.npy" --json > "$out/predict.json"

@@ -4,11 +4,26 @@ import sys
 from pathlib import Path
 
 
+def _stored(ins: dict) -> str:
+    """What the weight encodings made of the pruned/clustered layers (inspect --json)."""
+    enc = {}
+    for layer in ins["layers"]:
+        if layer["encoding"] != "dense":
+            enc[layer["encoding"]] = enc.get(layer["encoding"], 0) + 1
+    saved = ins["dense_const_bytes"] - ins["const_bytes"]
+    if not enc:
+        return f"{ins['const_bytes']:,} B, every layer dense"
+    how = ", ".join(f"{n} layer(s) {e}" for e, n in sorted(enc.items()))
+    return (f"{ins['const_bytes']:,} B instead of {ins['dense_const_bytes']:,} B dense: "
+            f"{how}, {saved:,} B ({saved / ins['dense_const_bytes']:.0%}) saved by the pruning")
+
+
 def main(out: Path) -> None:
     conv = json.loads((out / "convert.json").read_text())
     pred = json.loads((out / "predict.json").read_text())
     run = json.loads((out / "run.json").read_text())
     opt = json.loads((out / "optimize.json").read_text()) if (out / "optimize.json").exists() else None
+    ins = json.loads((out / "inspect.json").read_text()) if (out / "inspect.json").exists() else None
     prof, size = run["profile"], run["build"]["size"]
     v, lat, e = prof["validation"], prof["latency"], prof["energy"]
     search = out / "search" / "search.json"
@@ -41,6 +56,7 @@ def main(out: Path) -> None:
                                   f"({v['bit_exact']}/{v['count']} outputs bit-exact with the host)"),
         ("flash", f"{size['flash']['total']:,} B (code {size['flash']['code']:,}, weights "
                   f"{size['flash']['weights']:,})"),
+        *([("weights stored", _stored(ins))] if ins else []),
         ("RAM", f"{size['ram']['total']:,} B (arena {size['ram']['arena']:,}, stack "
                 f"{size['ram']['stack']:,})"),
         ("per inference", f"{lat['value']:,.0f} {lat['unit']}"
