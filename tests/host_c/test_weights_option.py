@@ -71,3 +71,14 @@ def test_unknown_policy_is_a_usage_error(tmp_path):
     r = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "inspect", str(m), "--weights", "zip"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "Invalid value for '--weights'" in r.stderr
+
+
+def test_report_shows_how_each_layer_is_stored(tmp_path):
+    m = _pruned_fc(tmp_path / "pruned.tflite")
+    _cli("report", m, "-o", tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    data = json.loads((tmp_path / "r.json").read_text())
+    fc = data["model"]["layers"][0]
+    assert fc["encoding"] == "sparse" and fc["const_bytes"] < fc["dense_const_bytes"]
+    assert f'<td>sparse</td><td class="n">{fc["const_bytes"]:,}</td>' in html
+    assert "B if every layer were stored dense" in html
