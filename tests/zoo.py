@@ -70,6 +70,7 @@ import numpy as np
 import zoo_binred
 import zoo_blocks
 import zoo_io
+import zoo_palette
 import zoo_shape
 import zoo_tconv_matmul
 
@@ -956,6 +957,22 @@ def _make_io_entry(name, spec) -> ZooEntry:
 
 
 MODELS.update({n: _make_io_entry(n, s) for n, s in zoo_io.IO_SPECS.items()})
+
+
+# ---- weight encodings (issue 19): clustered models (tests/zoo_palette.py)
+def _make_clustered_entry(name, spec) -> ZooEntry:
+    body, shape, ops, note, per_tensor, cluster = spec
+
+    def build():
+        model = _model(name, shape, body)
+        cluster(model)
+        return model
+    build.__name__ = f"build_{name}"
+    build.__qualname__ = build.__name__
+    return ZooEntry(build=build, ops=frozenset(ops), note=note, per_tensor_dense=per_tensor)
+
+
+MODELS.update({n: _make_clustered_entry(n, s) for n, s in zoo_palette.SPECS.items()})
 
 
 # --------------------------------------------------------------------------- cache

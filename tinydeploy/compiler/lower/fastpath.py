@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import encode_palette
 from .. import kernel_layout as kl
 from ..cnames import layer_symbol
 from ..ir import Op
@@ -83,6 +84,7 @@ def conv_fast(f: ConvFast) -> None:
     # two pixels' int16 columns; im2col puts an int8 staging area in front
     f.layer.scratch = 4 * k4 if pointwise else 5 * k4
     f.drop_reference_consts()
+    encode_palette.apply_conv_1x1(f, w2d)
 
 
 def _depthwise_groups(w: np.ndarray) -> np.ndarray:
@@ -150,3 +152,4 @@ def fully_connected_fast(f: ConvFast) -> None:
     p.acc0 = f.replace_const("acc0", "int32_t", acc0)
     p.rq = rq
     f.drop_reference_consts()
+    encode_palette.apply_fc(f)
