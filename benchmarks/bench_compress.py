@@ -1,0 +1,167 @@
+"""Weight encodings on the device (issue 19): flash of the weights and instructions per
+inference of compressed models vs the same .tflite stored dense, under QEMU.
+
+Usage: python benchmarks/bench_compress.py [--boards mps2-an386,mps2-an385] [--epochs 3]
+
+Models are trained here, seeded, on synthetic data of their own: an FC autoencoder
+320-128-128-16-128-128-320 (like MLPerf Tiny's ad) and a DS-CNN (conv 10x4 stride 2 to 64
+channels, three depthwise 3x3 + pointwise 64 blocks, average pool, FC 12) on 49x10x1
+inputs. Palette part: every Dense / Conv2D kernel clustered to 16 and to 4 values per
+layer (what tfmot's clustering, and so `optimize --cluster N`, gives), converted to int8,
+built with the default policy ("auto") and with "dense". Weights are `size.flash.weights`
+of the build (per-channel tables included), instructions one inference's window counter
+(QEMU -icount); every output is checked bit-exact against TFLite Micro.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from tinydeploy.compiler.compiled import compile_model  # noqa: E402
+from tinydeploy.deploy.boards import load_board  # noqa: E402
+from tinydeploy.deploy.build import build_firmware  # noqa: E402
+from tinydeploy.deploy.qemu import start_qemu  # noqa: E402
+from tinydeploy.measure.dut import Dut  # noqa: E402
+from zoo_palette import cluster_model  # noqa: E402
+
+from oracle import run_tflm  # noqa: E402
+
+# issue 19's done-when (mps2-an386, ratios to dense): (weights, instructions)
+TARGETS = {("fc_autoencoder", "16 clusters"): (0.65, 2.5),
+           ("ds_cnn", "16 clusters"): (0.85, 1.25)}
+
+
+def _keras():
+    import tf_keras
+    return tf_keras
+
+
+def fc_autoencoder(epochs: int):
+    """320-128-128-16-128-128-320 (BN + ReLU between), trained to reconstruct signals
+    that lie near a 12-dimensional subspace."""
+    keras = _keras()
+    keras.utils.set_random_seed(1)
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((4096, 12)) @ rng.standard_normal((12, 320)) * 0.3
+         + 0.1 * rng.standard_normal((4096, 320))).astype(np.float32)
+    inp = keras.Input((320,), batch_size=1)
+    t = inp
+    for units in (128, 128, 16, 128, 128):
+        t = keras.layers.ReLU()(keras.layers.BatchNormalization()(keras.layers.Dense(units)(t)))
+    model = keras.Model(inp, keras.layers.Dense(320)(t))
+    model.compile("adam", "mse")
+    model.fit(x, x, epochs=epochs, batch_size=64, verbose=0)
+    return model, x
+
+
+def ds_cnn(epochs: int):
+    """DS-CNN on 49x10x1 'spectrograms': 12 classes, each a noisy class pattern."""
+    keras = _keras()
+    L = keras.layers
+    keras.utils.set_random_seed(2)
+    rng = np.random.default_rng(2)
+    protos = rng.standard_normal((12, 49, 10, 1))
+    y = rng.integers(0, 12, 3072)
+    x = (protos[y] + 0.8 * rng.standard_normal((3072, 49, 10, 1))).astype(np.float32)
+    inp = keras.Input((49, 10, 1), batch_size=1)
+    t = L.ReLU()(L.BatchNormalization()(L.Conv2D(64, (10, 4), strides=2, padding="same")(inp)))
+    for _ in range(3):
+        t = L.ReLU()(L.BatchNormalization()(L.DepthwiseConv2D(3, padding="same")(t)))
+        t = L.ReLU()(L.BatchNormalization()(L.Conv2D(64, 1)(t)))
+    t = L.Flatten()(L.AveragePooling2D((25, 5))(t))
+    model = keras.Model(inp, L.Dense(12, activation="softmax")(t))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=epochs, batch_size=64, verbose=0)
+    return model, x
+
+
+def to_int8(model, data: np.ndarray) -> bytes:
+    """Full-int8 conversion, calibrated on the model's own data."""
+    import tensorflow as tf
+
+    def rep():
+        for i in range(0, 256, 2):
+            yield [data[i:i + 1]]
+    c = tf.lite.TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    c.representative_dataset = rep
+    c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    c.inference_input_type = c.inference_output_type = tf.int8
+    return c.convert()
+
+
+def measure(path: Path, weights: str, board: str, work: Path) -> dict:
+    """Build `path` with weight policy `weights` for `board`; one inference in QEMU."""
+    c = compile_model(path, weights=weights)
+    r = build_firmware(c, board, work / f"{path.stem}-{weights}-{board}")
+    g = c.graph
+    x = np.random.default_rng(0).integers(-128, 128, (1,) + tuple(g.t(g.inputs[0]).shape[1:]),
+                                          dtype=np.int16).astype(np.int8)
+    with start_qemu(load_board(board), r["elf"]) as q:
+        dut = Dut.open(q.url, timeout=60.0)
+        try:
+            dut.wait_ready(30.0)
+            dut.load(x.tobytes())
+            dut.infer(1, 0, timeout=300)
+            instr = dut.timing()["window_counter"]
+            out = np.frombuffer(dut.output(), np.int8)
+        finally:
+            dut.close()
+    exact = np.array_equal(out, run_tflm(path, x).reshape(-1))
+    kernels = sorted({layer.kernel for layer in c.program.layers
+                      if layer.encoding != "dense"})
+    return dict(weights=r["size"]["flash"]["weights"], instructions=instr, exact=exact,
+                encoded=kernels)
+
+
+def palette_rows(models: dict, boards: list[str], work: Path) -> list[tuple]:
+    """(model, variant, board, dense, encoded) per clustered model and board."""
+    rows = []
+    for mname, (model, data) in models.items():
+        keep = [w.copy() for w in model.get_weights()]
+        for n in (16, 4):
+            model.set_weights(keep)
+            cluster_model(model, n)
+            path = work / f"{mname}_c{n}.tflite"
+            path.write_bytes(to_int8(model, data))
+            for board in boards:
+                rows.append((mname, f"{n} clusters", board, measure(path, "dense", board, work),
+                             measure(path, "auto", board, work)))
+        model.set_weights(keep)
+    return rows
+
+
+def print_table(rows: list[tuple]) -> None:
+    print(f"{'model':<15} {'variant':<12} {'board':<11} {'weights dense':>13} "
+          f"{'encoded':>8} {'ratio':>6} {'target':>7} {'instr dense':>12} {'encoded':>10} "
+          f"{'ratio':>6} {'target':>7} exact  kernels")
+    for mname, variant, board, d, e in rows:
+        tw, ti = TARGETS.get((mname, variant), (None, None)) if board == "mps2-an386" \
+            else (None, None)
+        rw, ri = e["weights"] / d["weights"], e["instructions"] / d["instructions"]
+        print(f"{mname:<15} {variant:<12} {board:<11} {d['weights']:>13,} {e['weights']:>8,} "
+              f"{rw:>6.3f} {'<=' + str(tw) if tw else '':>7} {d['instructions']:>12,} "
+              f"{e['instructions']:>10,} {ri:>6.3f} {'<=' + str(ti) if ti else '':>7} "
+              f"{'yes' if d['exact'] and e['exact'] else 'NO':<6} {','.join(e['encoded'])}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--boards", default="mps2-an386,mps2-an385")
+    ap.add_argument("--epochs", type=int, default=3)
+    a = ap.parse_args()
+    models = {"fc_autoencoder": fc_autoencoder(a.epochs), "ds_cnn": ds_cnn(a.epochs)}
+    with tempfile.TemporaryDirectory(prefix="td-compress-") as d:
+        print_table(palette_rows(models, a.boards.split(","), Path(d)))
+
+
+if __name__ == "__main__":
+    main()
