@@ -38,10 +38,12 @@ def test_auto_keeps_a_dense_model_dense():
 
 
 @flavours
-def test_dense_layer_that_fits_forced_to_palette_is_exact(flags):
-    # 13 inputs: at most 13 values a row, so every row fits a 16-entry table
-    assert kernels("fc_odd_13_7", "palette")["FULLY_CONNECTED"] == {KERNEL}
-    check_bit_exact("fc_odd_13_7", flags, weights="palette")
+@pytest.mark.parametrize("name", ["fc_odd_13_7", "fc_3d", "fc_3d_per_tensor"])
+def test_dense_layer_that_fits_forced_to_palette_is_exact(name, flags):
+    # 13 / 7 inputs: at most that many values a row, so every row fits a 16-entry table;
+    # an odd last row, 6 batches, per-channel and per-tensor weights
+    assert kernels(name, "palette")["FULLY_CONNECTED"] == {KERNEL}
+    check_bit_exact(name, flags, weights="palette")
 
 
 def test_forcing_a_layer_that_does_not_fit_leaves_it_dense():
