@@ -115,9 +115,8 @@ def _palette_for(f, w2d: np.ndarray) -> Palette | None:
     pal = encode(w2d)
     if pal is None:
         return None
-    keep = {f.p.acc0, f.p.rq.split(")")[-1]}
-    rest = sum(c.nbytes for c in f.layer.consts if c.name in keep)
-    if f.low.weights == "auto" and pal.nbytes + rest >= f.layer.const_bytes:
+    dense_w = sum(c.nbytes for c in f.layer.consts if c.name == f.p.weights)
+    if f.low.weights == "auto" and pal.nbytes >= dense_w:
         return None
     return pal
 
