@@ -7,7 +7,8 @@ Models are trained here, seeded, on synthetic data of their own: an FC autoencod
 320-128-128-16-128-128-320 (like MLPerf Tiny's ad) and a DS-CNN (conv 10x4 stride 2 to 64
 channels, three depthwise 3x3 + pointwise 64 blocks, average pool, FC 12) on 49x10x1
 inputs. Palette part: every Dense / Conv2D kernel clustered to 16 and to 4 values per
-layer (what tfmot's clustering, and so `optimize --cluster N`, gives), converted to int8,
+layer (what tfmot's clustering, and so `optimize --cluster N`, gives), and to 16 values
+per output channel (k-means per channel: no two channels share a table), converted to int8,
 built with the default policy ("auto") and with "dense". Weights are `size.flash.weights`
 of the build (per-channel tables included), instructions one inference's window counter
 (QEMU -icount); every output is checked bit-exact against TFLite Micro.
@@ -113,13 +114,26 @@ def measure(path: Path, weights: str, board: str, work: Path) -> dict:
             dut.infer(1, 0, timeout=300)
             instr = dut.timing()["window_counter"]
             out = np.frombuffer(dut.output(), np.int8)
+            times = [row["time"] for row in dut.layers()]
         finally:
             dut.close()
     exact = np.array_equal(out, run_tflm(path, x).reshape(-1))
-    kernels = sorted({layer.kernel for layer in c.program.layers
-                      if layer.encoding != "dense"})
+    calls = [layer for layer in c.program.layers if layer.kernel]
+    kernels = sorted({layer.kernel for layer in calls if layer.encoding != "dense"})
     return dict(weights=r["size"]["flash"]["weights"], instructions=instr, exact=exact,
-                encoded=kernels)
+                encoded=kernels, layers=[(layer.kernel, layer.encoding, t)
+                                         for layer, t in zip(calls, times)])
+
+
+def per_kernel(dense: dict, encoded: dict) -> dict[str, tuple[float, float]]:
+    """Encoded kernel -> (its layers' instructions, the same layers' dense instructions)."""
+    out: dict[str, list[float]] = {}
+    for (_, _, td), (kernel, enc, te) in zip(dense["layers"], encoded["layers"]):
+        if enc != "dense":
+            acc = out.setdefault(kernel, [0.0, 0.0])
+            acc[0] += te
+            acc[1] += td
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 def palette_rows(models: dict, boards: list[str], work: Path) -> list[tuple]:
@@ -127,30 +141,36 @@ def palette_rows(models: dict, boards: list[str], work: Path) -> list[tuple]:
     rows = []
     for mname, (model, data) in models.items():
         keep = [w.copy() for w in model.get_weights()]
-        for n in (16, 4):
+        for n, per_channel in ((16, False), (4, False), (16, True)):
             model.set_weights(keep)
-            cluster_model(model, n)
-            path = work / f"{mname}_c{n}.tflite"
+            cluster_model(model, n, per_channel=per_channel)
+            variant = f"{n} clusters" + (" per channel" if per_channel else "")
+            path = work / f"{mname}_c{n}{'pc' if per_channel else ''}.tflite"
             path.write_bytes(to_int8(model, data))
             for board in boards:
-                rows.append((mname, f"{n} clusters", board, measure(path, "dense", board, work),
+                rows.append((mname, variant, board, measure(path, "dense", board, work),
                              measure(path, "auto", board, work)))
         model.set_weights(keep)
     return rows
 
 
 def print_table(rows: list[tuple]) -> None:
-    print(f"{'model':<15} {'variant':<12} {'board':<11} {'weights dense':>13} "
+    print(f"{'model':<15} {'variant':<22} {'board':<11} {'weights dense':>13} "
           f"{'encoded':>8} {'ratio':>6} {'target':>7} {'instr dense':>12} {'encoded':>10} "
           f"{'ratio':>6} {'target':>7} exact  kernels")
     for mname, variant, board, d, e in rows:
         tw, ti = TARGETS.get((mname, variant), (None, None)) if board == "mps2-an386" \
             else (None, None)
         rw, ri = e["weights"] / d["weights"], e["instructions"] / d["instructions"]
-        print(f"{mname:<15} {variant:<12} {board:<11} {d['weights']:>13,} {e['weights']:>8,} "
+        print(f"{mname:<15} {variant:<22} {board:<11} {d['weights']:>13,} {e['weights']:>8,} "
               f"{rw:>6.3f} {'<=' + str(tw) if tw else '':>7} {d['instructions']:>12,} "
               f"{e['instructions']:>10,} {ri:>6.3f} {'<=' + str(ti) if ti else '':>7} "
               f"{'yes' if d['exact'] and e['exact'] else 'NO':<6} {','.join(e['encoded'])}")
+    print("\nper encoded kernel: its layers' instructions / the same layers dense")
+    for mname, variant, board, d, e in rows:
+        for kernel, (te, td) in per_kernel(d, e).items():
+            print(f"  {mname:<15} {variant:<22} {board:<11} {kernel:<32} {te:>11,.0f} / "
+                  f"{td:>11,.0f} = {te / td:.3f}x")
 
 
 def main() -> None:

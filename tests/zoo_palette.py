@@ -48,7 +48,7 @@ def cluster_model(model, n: int, per_channel: bool = False, few: int | None = No
 
 
 def fc_two(x, L):
-    return L.Dense(10)(L.Dense(40, activation="relu")(x))
+    return L.Dense(10)(L.Dense(80, activation="relu")(x))
 
 
 def conv1x1_two(x, L):
@@ -61,11 +61,11 @@ def conv1x1_s2(x, L):
 
 SPECS = {
     "pal_fc16_odd": (fc_two, (61,), {"FULLY_CONNECTED"},
-                     "Dense 61 (odd depth) -> 40 -> 10 clustered to 16 values per layer; "
+                     "Dense 61 (odd depth) -> 80 -> 10 clustered to 16 values per layer; "
                      "channel 0 with 3 values (fewer than the palette)", False,
                      lambda m: cluster_model(m, 16, few=3)),
     "pal_fc4_per_tensor": (fc_two, (50,), {"FULLY_CONNECTED"},
-                           "Dense 50 -> 40 -> 10, 4 values per layer, per-tensor weights: "
+                           "Dense 50 -> 80 -> 10, 4 values per layer, per-tensor weights: "
                            "2-bit indices, one table", True, lambda m: cluster_model(m, 4)),
     "pal_conv1x1_16": (conv1x1_two, (4, 5, 64), {"CONV_2D"},
                        "1x1 64 -> 19 (two tiles, odd last) -> 9 (odd input depth), 16 "

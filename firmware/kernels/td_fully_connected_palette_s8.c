@@ -51,6 +51,33 @@ static inline __attribute__((always_inline)) void td_fcp_word2(
 #endif
 }
 
+#if TD_USE_SIMD
+/* Two rows' index words by pair tables: one lookup per two weights. */
+static inline __attribute__((always_inline)) void td_fcp_pairs2(
+        const uint32_t *pa, const uint32_t *pb, uint32_t wa, uint32_t wb, const int16_t *x,
+        int32_t *a, int32_t *b, const int bits) {
+    const uint32_t m = (1u << (2 * bits)) - 1u;
+    int s;
+    TD_PAL_UNROLL
+    for (s = 0; s < 32; s += 2 * bits) {
+        const uint32_t xv = td_load_a32(x);
+        *a = td_smlad(pa[(wa >> s) & m], xv, *a);
+        *b = td_smlad(pb[(wb >> s) & m], xv, *b);
+        x += 2;
+    }
+}
+
+/* Table t expanded: entry e is the int16 pair (t[e & mask], t[e >> bits]). */
+static void td_fcp_expand(const int8_t *t, uint32_t *pt, int bits) {
+    const int32_t n = 1 << bits;
+    int32_t hi, lo;
+    for (hi = 0; hi < n; ++hi) {
+        const uint32_t h = (uint32_t)(int32_t)t[hi] << 16;
+        for (lo = 0; lo < n; ++lo) *pt++ = h | ((uint32_t)(int32_t)t[lo] & 0xFFFFu);
+    }
+}
+#endif
+
 static inline __attribute__((always_inline)) void td_fcp(
         const td_fc_palette_params_t *p, const int8_t *in, int8_t *out, const int bits) {
     const int32_t depth = p->in_depth, out_n = p->out_n, per = 32 / bits;
@@ -69,6 +96,29 @@ static inline __attribute__((always_inline)) void td_fcp(
         int32_t o = 0, g;
         for (j = 0; j < depth; ++j) col[j] = x0[j];
         for (; j < nw * per; ++j) col[j] = 0;
+#if TD_USE_SIMD
+        if (p->pair_tables) {
+            uint32_t *pairs = (uint32_t *)(col + nw * per);
+            const int32_t entries = 1 << (2 * bits);
+            for (j = 0; j < p->pair_tables; ++j) {
+                td_fcp_expand(tables + (j << bits), pairs + j * entries, bits);
+            }
+            for (; o + 2 <= out_n; o += 2) {
+                const uint32_t *pa = pairs + td_pal_tnum(table_of, o) * entries;
+                const uint32_t *pb = pairs + td_pal_tnum(table_of, o + 1) * entries;
+                const int8_t *ib = idx + nw * 4;
+                int32_t a = acc0[o], c = acc0[o + 1];
+                const int16_t *x = col;
+                for (g = 0; g < nw; ++g, x += per) {
+                    td_fcp_pairs2(pa, pb, td_load_a32(idx + 4 * g), td_load_a32(ib + 4 * g),
+                                  x, &a, &c, bits);
+                }
+                idx = ib + nw * 4;
+                dst[o] = td_fcp_out(a, &rq[o * step], lo, hi);
+                dst[o + 1] = td_fcp_out(c, &rq[(o + 1) * step], lo, hi);
+            }
+        }
+#endif
         for (; o + 2 <= out_n; o += 2) {
             const int8_t *ta = td_pal_table(tables, table_of, tstep, o, bits);
             const int8_t *tb = td_pal_table(tables, table_of, tstep, o + 1, bits);

@@ -190,6 +190,10 @@ typedef struct {
     int32_t batches, in_depth, out_n, act_min, act_max;
     int32_t per_channel;     /* rq has out_n entries, else one */
     int32_t bits, table_step;
+    /* DSP path: the n_tables tables are first expanded in scratch (after the column) into
+     * pair tables, entry e = int16 pair (table[e & mask], table[e >> bits]), one lookup
+     * per two weights; 0: look each weight up */
+    int32_t pair_tables;
     const int8_t *indices;   /* [out_n][row words] packed indices */
     const int8_t *tables;
     const int8_t *table_of;  /* [out_n] or NULL */

@@ -19,6 +19,11 @@ static inline int32_t td_pal_row_words(int32_t depth, int32_t bits) {
     return (depth * bits + 31) / 32;
 }
 
+/* Channel c's table number where the tables are shared (table_step 0). */
+static inline int32_t td_pal_tnum(const int8_t *table_of, int32_t c) {
+    return table_of ? (int32_t)((const uint8_t *)table_of)[c] : 0;
+}
+
 /* Channel c's value table. */
 static inline const int8_t *td_pal_table(const int8_t *tables, const int8_t *table_of,
                                          int32_t step, int32_t c, int32_t bits) {

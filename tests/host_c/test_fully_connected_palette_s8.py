@@ -51,3 +51,14 @@ def test_forcing_a_layer_that_does_not_fit_leaves_it_dense():
     program = lower(load_model(zoo.tflite_path("fc_relu")), weights="palette")
     fc = [layer for layer in program.layers if layer.op == "FULLY_CONNECTED"]
     assert fc[0].kernel == "td_fully_connected_rows4_s8" and fc[0].encoding == "dense"
+
+
+def test_pair_tables_and_plain_lookups_are_both_reached():
+    layers = {name: [layer.params for layer in lower(load_model(zoo.tflite_path(name)),
+                                                     weights="palette").layers
+                     if layer.op == "FULLY_CONNECTED"]
+              for name in ("pal_fc16_odd", "pal_fc4_per_tensor")}
+    first, second = layers["pal_fc16_odd"]
+    assert first.pair_tables > 1 and first.table_of is not None and first.bits == 4
+    assert second.pair_tables == 0 and second.table_of is not None
+    assert {(p.bits, p.pair_tables) for p in layers["pal_fc4_per_tensor"]} == {(2, 1)}

@@ -23,6 +23,7 @@ from .program import SCRATCH
 
 MAX_VALUES = 16
 TILE_BYTES = 1024     # decoded 1x1-conv weights held in scratch at a time
+PAIR_BYTES = 4096     # FC pair tables (DSP path) held in scratch at most
 
 
 @dataclass
@@ -144,11 +145,26 @@ def apply_fc(f) -> None:
     if pal is None:
         return
     p = f.p
+    pairs = _pair_tables(pal, p.batches * p.out_n * p.in_depth)
     f.layer.kernel = "td_fully_connected_palette_s8"
     f.layer.params = FcPaletteParams(batches=p.batches, in_depth=p.in_depth, out_n=p.out_n,
                                      act_min=p.act_min, act_max=p.act_max,
-                                     per_channel=p.per_channel, **_store(f, pal))
-    f.layer.scratch = 2 * row_depth(p.in_depth, pal.bits)
+                                     per_channel=p.per_channel, pair_tables=pairs,
+                                     **_store(f, pal))
+    # the int16 input column, then the pair tables
+    f.layer.scratch = 2 * row_depth(p.in_depth, pal.bits) + (pairs * 4 << 2 * pal.bits)
+
+
+def _pair_tables(pal: Palette, macs: int) -> int:
+    """How many pair tables the FC kernel's DSP path builds (one per table, 4 B an entry,
+    1 << 2 * bits entries: one lookup and one SMLAD per two weights instead of two
+    lookups and a PKHBT), or 0: only for shared tables that fit PAIR_BYTES and whose
+    building (about 6 instructions an entry, 1.5 saved a MAC) the MACs repay."""
+    if pal.table_step == 1:
+        return 0
+    n = pal.tables.size >> pal.bits
+    entries = n << 2 * pal.bits
+    return n if 4 * entries <= PAIR_BYTES and 4 * entries <= macs else 0
 
 
 def apply_conv_1x1(f, w2d: np.ndarray) -> None:

@@ -356,6 +356,7 @@ class FcPaletteParams(Params):
     per_channel: int
     bits: int
     table_step: int
+    pair_tables: int
     indices: str
     tables: str
     table_of: str | None
