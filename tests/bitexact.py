@@ -125,7 +125,7 @@ STEMS = {
     "dequantize_s8_f32": ["float_io", "float_io_two_outputs"],
     "arg_minmax_s8": ["argmax_head", "argmin_axis", "argmin_axis1"],
     # ---- weight encodings (issue 19): palette (clustered) weights, tests/zoo_palette.py
-    "fully_connected_palette_s8": ["pal_fc16_odd", "pal_fc4_per_tensor"],
+    "fully_connected_palette_s8": ["pal_fc16_odd", "pal_fc4_per_tensor", "pal_fc3d_4"],
     "conv2d_1x1_palette_s8": ["pal_conv1x1_16", "pal_conv1x1_4_s2"],
 }
 

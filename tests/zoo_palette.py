@@ -51,6 +51,10 @@ def fc_two(x, L):
     return L.Dense(10)(L.Dense(80, activation="relu")(x))
 
 
+def fc_seq(x, L):
+    return L.Dense(40)(x)
+
+
 def conv1x1_two(x, L):
     return L.Conv2D(9, 1)(L.Conv2D(19, 1, activation="relu")(x))
 
@@ -67,6 +71,9 @@ SPECS = {
     "pal_fc4_per_tensor": (fc_two, (50,), {"FULLY_CONNECTED"},
                            "Dense 50 -> 80 -> 10, 4 values per layer, per-tensor weights: "
                            "2-bit indices, one table", True, lambda m: cluster_model(m, 4)),
+    "pal_fc3d_4": (fc_seq, (6, 50), {"FULLY_CONNECTED"},
+                   "Dense on [1,6,50] (6 batches of one FC), 4 values per layer: pair "
+                   "tables built once for all batches", False, lambda m: cluster_model(m, 4)),
     "pal_conv1x1_16": (conv1x1_two, (4, 5, 64), {"CONV_2D"},
                        "1x1 64 -> 19 (two tiles, odd last) -> 9 (odd input depth), 16 "
                        "values per channel (k-means per channel)", False,

@@ -88,7 +88,16 @@ static inline __attribute__((always_inline)) void td_fcp(
     const int8_t *tables = p->tables, *table_of = p->table_of;
     const int32_t tstep = p->table_step;
     int16_t *col = (int16_t *)p->scratch;
+#if TD_USE_SIMD
+    uint32_t *const pairs = (uint32_t *)(col + nw * per);
+    const int32_t entries = 1 << (2 * bits);
+#endif
     int32_t b, j;
+#if TD_USE_SIMD
+    for (j = 0; j < p->pair_tables; ++j) {                /* once for all batches */
+        td_fcp_expand(tables + (j << bits), pairs + j * entries, bits);
+    }
+#endif
     for (b = 0; b < p->batches; ++b) {
         const int8_t *x0 = in + b * depth;
         int8_t *dst = out + b * out_n;
@@ -98,11 +107,6 @@ static inline __attribute__((always_inline)) void td_fcp(
         for (; j < nw * per; ++j) col[j] = 0;
 #if TD_USE_SIMD
         if (p->pair_tables) {
-            uint32_t *pairs = (uint32_t *)(col + nw * per);
-            const int32_t entries = 1 << (2 * bits);
-            for (j = 0; j < p->pair_tables; ++j) {
-                td_fcp_expand(tables + (j << bits), pairs + j * entries, bits);
-            }
             for (; o + 2 <= out_n; o += 2) {
                 const uint32_t *pa = pairs + td_pal_tnum(table_of, o) * entries;
                 const uint32_t *pb = pairs + td_pal_tnum(table_of, o + 1) * entries;

@@ -62,3 +62,6 @@ def test_pair_tables_and_plain_lookups_are_both_reached():
     assert first.pair_tables > 1 and first.table_of is not None and first.bits == 4
     assert second.pair_tables == 0 and second.table_of is not None
     assert {(p.bits, p.pair_tables) for p in layers["pal_fc4_per_tensor"]} == {(2, 1)}
+    (seq,) = [layer.params for layer in lower(load_model(zoo.tflite_path("pal_fc3d_4")),
+                                              weights="palette").layers]
+    assert seq.batches == 6 and seq.pair_tables > 0

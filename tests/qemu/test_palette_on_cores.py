@@ -13,7 +13,8 @@ from tinydeploy.measure.dut import Dut
 pytestmark = [pytest.mark.qemu, pytest.mark.tf]
 
 BOARDS = ["mps2-an386", "mps2-an505", "mps2-an385", "microbit"]     # M4, M33, M3, M0
-MODELS = ["pal_fc16_odd", "pal_fc4_per_tensor", "pal_conv1x1_16", "pal_conv1x1_4_s2"]
+MODELS = ["pal_fc16_odd", "pal_fc4_per_tensor", "pal_fc3d_4", "pal_conv1x1_16",
+          "pal_conv1x1_4_s2"]
 
 
 @pytest.mark.parametrize("board", BOARDS)
