@@ -1,21 +1,25 @@
-"""Compression benchmark (issue 19): weights flash and instructions per inference of the
-weight encodings against the same model stored dense, for two models trained here on
-seeded synthetic data: an FC autoencoder 320-128-128-16-128-128-320 (like MLPerf Tiny's
-ad) and a DS-CNN (conv 10x4 s2 to 64 channels, three depthwise 3x3 + pointwise 64
-blocks, average pool, FC 12; input 49x10x1, like kws).
+"""Weight encodings on the device (issue 19): flash of the weights and instructions per
+inference of compressed models vs the same .tflite stored dense, under QEMU.
 
-Usage: python benchmarks/bench_compress.py [--boards mps2-an386,mps2-an385] [--json]
+Usage: python benchmarks/bench_compress.py [--boards mps2-an386,mps2-an385] [--epochs 3]
+                                           [--only sparse|palette|both]
 
-Weights = `size.flash.weights` of the build (per-channel tables included); instructions
-from QEMU -icount (exact, one input); every run is checked bit for bit against
-tflite_micro. Sparse: magnitude pruning of every kernel (smallest 50/75/90% per layer set
-to 0.0, no fine-tuning: the sizes and counts do not depend on it), stored sparse by the
-default policy ("auto") vs "dense".
+Models are trained here, seeded, on synthetic data of their own: an FC autoencoder
+320-128-128-16-128-128-320 (like MLPerf Tiny's ad) and a DS-CNN (conv 10x4 stride 2 to 64
+channels, three depthwise 3x3 + pointwise 64 blocks, average pool, FC 12) on 49x10x1
+inputs. Variants: magnitude pruning of every kernel (smallest 50/75/90% per layer set to
+0.0; no fine-tuning: sizes and counts do not depend on it) for the sparse encoding; every
+Dense / Conv2D kernel clustered to 16 and to 4 values per layer (what tfmot's clustering,
+and so `optimize --cluster N`, gives) and to 16 values per output channel for the palette;
+and 75% pruning + 16 clusters. Each is converted to int8 and built with the default policy
+("auto") and with "dense". Weights are `size.flash.weights` of the build (per-channel
+tables included), instructions one inference's window counter (QEMU -icount); every output
+is checked bit-exact against TFLite Micro.
 """
+
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -24,103 +28,123 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tinydeploy.compiler.compiled import compile_model  # noqa: E402
 from tinydeploy.deploy.boards import load_board  # noqa: E402
 from tinydeploy.deploy.build import build_firmware  # noqa: E402
 from tinydeploy.deploy.qemu import start_qemu  # noqa: E402
 from tinydeploy.measure.dut import Dut  # noqa: E402
+from zoo_palette import cluster_model  # noqa: E402
 
 from oracle import run_tflm  # noqa: E402
 
-BOARDS = ["mps2-an386", "mps2-an385"]
-# issue 19's done-when targets on mps2-an386: (weights ratio max, instructions ratio max,
-# instructions strictly below)
-SPARSE_TARGETS = {("ad", 0.75): (0.50, 1.0, True), ("kws", 0.75): (0.60, 1.05, False)}
+# issue 19's done-when (mps2-an386, ratios to dense): (weights, instructions, strictly below)
+TARGETS = {("fc_autoencoder", "75% pruned"): (0.50, 1.0, True),
+           ("ds_cnn", "75% pruned"): (0.60, 1.05, False),
+           ("fc_autoencoder", "16 clusters"): (0.65, 2.5, False),
+           ("ds_cnn", "16 clusters"): (0.85, 1.25, False),
+           ("fc_autoencoder", "75% pruned + 16 clusters"): (0.42, 2.5, False),
+           ("ds_cnn", "75% pruned + 16 clusters"): (0.55, 1.25, False)}
 
 
 def _keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tf_keras
     return tf_keras
 
 
-def train_autoencoder(seed: int = 0):
-    """320-128-128-16-128-128-320 on low-rank synthetic spectra; (model, calibration)."""
+def fc_autoencoder(epochs: int):
+    """320-128-128-16-128-128-320 (BN + ReLU between), trained to reconstruct signals
+    that lie near a 12-dimensional subspace."""
     keras = _keras()
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
-    x = (rng.standard_normal((2048, 12)) @ rng.standard_normal((12, 320)) / 3).astype(np.float32)
-    L = keras.layers
-    inp = keras.Input((320,))
-    h = inp
-    for n in (128, 128, 16, 128, 128):
-        h = L.Dense(n, activation="relu")(h)
-    model = keras.Model(inp, L.Dense(320)(h))
+    keras.utils.set_random_seed(1)
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((4096, 12)) @ rng.standard_normal((12, 320)) * 0.3
+         + 0.1 * rng.standard_normal((4096, 320))).astype(np.float32)
+    inp = keras.Input((320,), batch_size=1)
+    t = inp
+    for units in (128, 128, 16, 128, 128):
+        t = keras.layers.ReLU()(keras.layers.BatchNormalization()(keras.layers.Dense(units)(t)))
+    model = keras.Model(inp, keras.layers.Dense(320)(t))
     model.compile("adam", "mse")
-    model.fit(x, x, epochs=3, batch_size=64, verbose=0)
-    return model, x[:64]
+    model.fit(x, x, epochs=epochs, batch_size=64, verbose=0)
+    return model, x
 
 
-def train_ds_cnn(seed: int = 0):
-    """DS-CNN on synthetic 49x10 'spectrograms' of 12 classes; (model, calibration)."""
+def ds_cnn(epochs: int):
+    """DS-CNN on 49x10x1 'spectrograms': 12 classes, each a noisy class pattern."""
     keras = _keras()
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
-    protos = rng.standard_normal((12, 49, 10, 1))
-    y = rng.integers(0, 12, 1024)
-    x = (protos[y] + 0.8 * rng.standard_normal((1024, 49, 10, 1))).astype(np.float32)
     L = keras.layers
-    inp = keras.Input((49, 10, 1))
-    h = L.Conv2D(64, (10, 4), strides=2, padding="same", use_bias=False)(inp)
-    h = L.ReLU()(L.BatchNormalization()(h))
+    keras.utils.set_random_seed(2)
+    rng = np.random.default_rng(2)
+    protos = rng.standard_normal((12, 49, 10, 1))
+    y = rng.integers(0, 12, 3072)
+    x = (protos[y] + 0.8 * rng.standard_normal((3072, 49, 10, 1))).astype(np.float32)
+    inp = keras.Input((49, 10, 1), batch_size=1)
+    t = L.ReLU()(L.BatchNormalization()(L.Conv2D(64, (10, 4), strides=2, padding="same")(inp)))
     for _ in range(3):
-        h = L.DepthwiseConv2D(3, padding="same", use_bias=False)(h)
-        h = L.ReLU()(L.BatchNormalization()(h))
-        h = L.Conv2D(64, 1, use_bias=False)(h)
-        h = L.ReLU()(L.BatchNormalization()(h))
-    h = L.GlobalAveragePooling2D()(h)
-    model = keras.Model(inp, L.Dense(12, activation="softmax")(h))
+        t = L.ReLU()(L.BatchNormalization()(L.DepthwiseConv2D(3, padding="same")(t)))
+        t = L.ReLU()(L.BatchNormalization()(L.Conv2D(64, 1)(t)))
+    t = L.Flatten()(L.AveragePooling2D((25, 5))(t))
+    model = keras.Model(inp, L.Dense(12, activation="softmax")(t))
     model.compile("adam", "sparse_categorical_crossentropy")
-    model.fit(x, y, epochs=3, batch_size=64, verbose=0)
-    return model, x[:64]
+    model.fit(x, y, epochs=epochs, batch_size=64, verbose=0)
+    return model, x
 
 
-def convert(model, calib: np.ndarray) -> bytes:
-    """Full-int8 .tflite (int8 input and output)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def to_int8(model, data: np.ndarray) -> bytes:
+    """Full-int8 conversion, calibrated on the model's own data."""
     import tensorflow as tf
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = lambda: ([c[None]] for c in calib)
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = conv.inference_output_type = tf.int8
-    return conv.convert()
+
+    def rep():
+        for i in range(0, 256, 2):
+            yield [data[i:i + 1]]
+    c = tf.lite.TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    c.representative_dataset = rep
+    c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    c.inference_input_type = c.inference_output_type = tf.int8
+    return c.convert()
 
 
-def measure(path: Path, board_name: str, weights: str) -> dict:
-    """Weights flash, instructions per inference and bit-exactness of one build."""
-    compiled = compile_model(path, weights=weights)
-    board = load_board(board_name)
-    shape = compiled.graph.t(compiled.graph.inputs[0]).shape
-    x = np.random.default_rng(0).integers(-128, 128, tuple(shape[1:]), dtype=np.int8)
-    with tempfile.TemporaryDirectory() as d:
-        r = build_firmware(compiled, board, Path(d) / "fw")
-        with start_qemu(board, r["elf"]) as q:
-            dut = Dut.open(q.url, timeout=60.0)
-            dut.wait_ready(60)
+def measure(path: Path, weights: str, board: str, work: Path) -> dict:
+    """Build `path` with weight policy `weights` for `board`; one inference in QEMU."""
+    c = compile_model(path, weights=weights)
+    r = build_firmware(c, board, work / f"{path.stem}-{weights}-{board}")
+    g = c.graph
+    x = np.random.default_rng(0).integers(-128, 128, (1,) + tuple(g.t(g.inputs[0]).shape[1:]),
+                                          dtype=np.int16).astype(np.int8)
+    with start_qemu(load_board(board), r["elf"]) as q:
+        dut = Dut.open(q.url, timeout=60.0)
+        try:
+            dut.wait_ready(30.0)
             dut.load(x.tobytes())
-            dut.infer(1, 0, timeout=600)
+            dut.infer(1, 0, timeout=300)
             instr = dut.timing()["window_counter"]
             out = np.frombuffer(dut.output(), np.int8)
+            times = [row["time"] for row in dut.layers()]
+        finally:
             dut.close()
-    ref = run_tflm(path, x[None]).reshape(-1)
-    return {"weights": r["size"]["flash"]["weights"], "instructions": instr,
-            "bit_exact": bool(np.array_equal(out, ref)),
-            "sparse_layers": sum(layer.encoding == "sparse" for layer in compiled.program.layers)}
+    exact = np.array_equal(out, run_tflm(path, x).reshape(-1))
+    calls = [layer for layer in c.program.layers if layer.kernel]
+    kernels = sorted({layer.kernel for layer in calls if layer.encoding != "dense"})
+    return dict(weights=r["size"]["flash"]["weights"], instructions=instr, exact=exact,
+                encoded=kernels, layers=[(layer.kernel, layer.encoding, t)
+                                         for layer, t in zip(calls, times)])
 
 
-def sparse_prune(model, fraction: float) -> None:
+def per_kernel(dense: dict, encoded: dict) -> dict[str, tuple[float, float]]:
+    """Encoded kernel -> (its layers' instructions, the same layers' dense instructions)."""
+    out: dict[str, list[float]] = {}
+    for (_, _, td), (kernel, enc, te) in zip(dense["layers"], encoded["layers"]):
+        if enc != "dense":
+            acc = out.setdefault(kernel, [0.0, 0.0])
+            acc[0] += te
+            acc[1] += td
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def prune(model, fraction: float) -> None:
     """Per layer, the smallest-magnitude `fraction` of every kernel set to 0.0."""
     for layer in model.layers:
         ws = layer.get_weights()
@@ -131,54 +155,72 @@ def sparse_prune(model, fraction: float) -> None:
         layer.set_weights(ws)
 
 
-def sparse_rows(boards: list[str], work: Path) -> list[dict]:
-    """Both models pruned 50/75/90%: dense vs sparse ("auto") on each board."""
+def _sparse(model):
+    return [(f"{int(f * 100)}% pruned", lambda m, f=f: prune(m, f)) for f in (0.5, 0.75, 0.9)]
+
+
+def _palette(model):
+    return [(f"{n} clusters" + (" per channel" if pc else ""),
+             lambda m, n=n, pc=pc: cluster_model(m, n, per_channel=pc))
+            for n, pc in ((16, False), (4, False), (16, True))]
+
+
+def _both(model):
+    def apply(m):
+        cluster_model(m, 16, per_channel=False)
+        prune(m, 0.75)              # the zeros stay one of the 16 values
+    return [("75% pruned + 16 clusters", apply)]
+
+
+VARIANTS = {"sparse": (_sparse,), "palette": (_palette,), "both": (_sparse, _palette, _both)}
+
+
+def rows_for(models: dict, boards: list[str], work: Path, only: str) -> list[tuple]:
+    """(model, variant, board, dense, encoded) per compressed model and board."""
     rows = []
-    for key, train in (("ad", train_autoencoder), ("kws", train_ds_cnn)):
-        model, calib = train()
-        base = model.get_weights()
-        for frac in (0.5, 0.75, 0.9):
-            model.set_weights(base)
-            sparse_prune(model, frac)
-            path = work / f"{key}_pruned{int(frac * 100)}.tflite"
-            path.write_bytes(convert(model, calib))
-            for board in boards:
-                dense, sparse = measure(path, board, "dense"), measure(path, board, "auto")
-                rows.append({"model": key, "pruned": frac, "board": board, "dense": dense,
-                             "sparse": sparse,
-                             "weights_ratio": sparse["weights"] / dense["weights"],
-                             "instr_ratio": sparse["instructions"] / dense["instructions"]})
+    for mname, (model, data) in models.items():
+        keep = [w.copy() for w in model.get_weights()]
+        for variants in VARIANTS[only]:
+            for k, (variant, apply) in enumerate(variants(model)):
+                model.set_weights(keep)
+                apply(model)
+                path = work / f"{mname}_{variants.__name__.strip('_')}{k}.tflite"
+                path.write_bytes(to_int8(model, data))
+                for board in boards:
+                    rows.append((mname, variant, board, measure(path, "dense", board, work),
+                                 measure(path, "auto", board, work)))
+        model.set_weights(keep)
     return rows
 
 
-def sparse_table(rows: list[dict]) -> str:
-    out = ["| model | pruned | board | weights dense -> sparse (ratio) | instructions dense -> "
-           "sparse (ratio) | sparse layers | bit-exact | target (M4) |",
-           "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        d, s = r["dense"], r["sparse"]
-        t = SPARSE_TARGETS.get((r["model"], r["pruned"])) if r["board"] == "mps2-an386" else None
-        target = ""
-        if t:
-            ok = r["weights_ratio"] <= t[0] and (r["instr_ratio"] < t[1] if t[2]
-                                                 else r["instr_ratio"] <= t[1])
-            target = f"<= {t[0]:.2f}x / {'<' if t[2] else '<='} {t[1]:.2f}x: " + \
-                ("met" if ok else "MISSED")
-        out.append(f"| {r['model']} | {r['pruned']:.0%} | {r['board']} | {d['weights']:,} -> "
-                   f"{s['weights']:,} ({r['weights_ratio']:.3f}x) | {d['instructions']:,} -> "
-                   f"{s['instructions']:,} ({r['instr_ratio']:.3f}x) | {s['sparse_layers']} | "
-                   f"{d['bit_exact'] and s['bit_exact']} | {target} |")
-    return "\n".join(out)
+def print_table(rows: list[tuple]) -> None:
+    print(f"{'model':<15} {'variant':<22} {'board':<11} {'weights dense':>13} "
+          f"{'encoded':>8} {'ratio':>6} {'target':>7} {'instr dense':>12} {'encoded':>10} "
+          f"{'ratio':>6} {'target':>7} exact  kernels")
+    for mname, variant, board, d, e in rows:
+        tw, ti, _ = TARGETS.get((mname, variant), (None, None, None)) \
+            if board == "mps2-an386" else (None, None, None)
+        rw, ri = e["weights"] / d["weights"], e["instructions"] / d["instructions"]
+        print(f"{mname:<15} {variant:<22} {board:<11} {d['weights']:>13,} {e['weights']:>8,} "
+              f"{rw:>6.3f} {'<=' + str(tw) if tw else '':>7} {d['instructions']:>12,} "
+              f"{e['instructions']:>10,} {ri:>6.3f} {'<=' + str(ti) if ti else '':>7} "
+              f"{'yes' if d['exact'] and e['exact'] else 'NO':<6} {','.join(e['encoded'])}")
+    print("\nper encoded kernel: its layers' instructions / the same layers dense")
+    for mname, variant, board, d, e in rows:
+        for kernel, (te, td) in per_kernel(d, e).items():
+            print(f"  {mname:<15} {variant:<22} {board:<11} {kernel:<32} {te:>11,.0f} / "
+                  f"{td:>11,.0f} = {te / td:.3f}x")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--boards", default=",".join(BOARDS))
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--boards", default="mps2-an386,mps2-an385")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--only", choices=list(VARIANTS), default="both")
     a = ap.parse_args()
-    with tempfile.TemporaryDirectory() as d:
-        rows = sparse_rows(a.boards.split(","), Path(d))
-    print(json.dumps(rows, indent=1) if a.json else sparse_table(rows))
+    models = {"fc_autoencoder": fc_autoencoder(a.epochs), "ds_cnn": ds_cnn(a.epochs)}
+    with tempfile.TemporaryDirectory(prefix="td-compress-") as d:
+        print_table(rows_for(models, a.boards.split(","), Path(d), a.only))
 
 
 if __name__ == "__main__":

@@ -52,7 +52,9 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              # ---- model I/O
              "sensor_fusion_two_heads", "float_io_two_outputs", "argmin_axis",
              # ---- sparse weights (issue 19)
-             "fc_sparse75", "fc_sparse75_wide", "conv3x3_sparse75_c5"]
+             "fc_sparse75", "fc_sparse75_wide", "conv3x3_sparse75_c5",
+             # ---- palette weights
+             "pal_fc16_odd", "pal_fc4_per_tensor", "pal_conv1x1_16", "pal_conv1x1_4_s2"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
@@ -126,6 +128,9 @@ STEMS = {
     "model_io": ["sensor_fusion", "two_heads", "sensor_fusion_two_heads"],
     "dequantize_s8_f32": ["float_io", "float_io_two_outputs"],
     "arg_minmax_s8": ["argmax_head", "argmin_axis", "argmin_axis1"],
+    # ---- weight encodings (issue 19): palette (clustered) weights, tests/zoo_palette.py
+    "fully_connected_palette_s8": ["pal_fc16_odd", "pal_fc4_per_tensor", "pal_fc3d_4"],
+    "conv2d_1x1_palette_s8": ["pal_conv1x1_16", "pal_conv1x1_4_s2"],
 }
 
 # Every bit-exactness check runs twice: with the scalar loops (Cortex-M0/M3, the host) and
@@ -141,8 +146,9 @@ def models(stem: str, only: list[str] | None = None) -> list[str]:
 
 
 def run_ours(path, x, flags=None, weights="auto"):
-    """Our generated C on the host (weights: the storage policy): an array for a single-I/O
-    model, else (x a list of arrays, one per input) a list of arrays, one per output."""
+    """Our generated C on the host: an array for a single-I/O model, else (x a list of
+    arrays, one per input) a list of arrays, one per output. `weights`: the weight-storage
+    policy (program.WEIGHT_POLICIES)."""
     program = lower(load_model(path), weights=weights)
     hm = HostModel(program, plan(program), path.read_bytes(), extra_flags=flags)
     try:
@@ -201,25 +207,26 @@ def check_documented_exception_differs_from_tflite_micro(name):
     assert np.count_nonzero(ours != run_tflm(path, x).reshape(ours.shape)) > ours.size // 4
 
 
-def check_clean_under_asan_and_ubsan(name, flags=None):
+def check_clean_under_asan_and_ubsan(name, flags=None, weights="auto"):
     path = zoo.tflite_path(name)
     x = _inputs(path, 8, seed=11)
-    ours = run_ours(path, x, (flags or []) + SANITIZE)
+    ours = run_ours(path, x, (flags or []) + SANITIZE, weights)
     ref = oracle(name)(path, x)
     assert_same(ours, ref if isinstance(ref, list) else ref.reshape(ours.shape))
 
 
-def stem_tests(stem: str, choice: tuple[str, str] | None = None) -> dict:
+def stem_tests(stem: str, choice: tuple[str, str] | None = None, weights: str = "auto") -> dict:
     """The test functions of one kernel stem, for its test_<stem>.py to take into its
     namespace: bit-exactness of every zoo model of the stem in both flavours, the
     sanitizer runs and documented exceptions among them, and (choice = (op, kernel)) that
-    the lowering picks that kernel for each model."""
+    the lowering picks that kernel for each model; all lowered with the weight-storage
+    policy `weights`."""
     tests = {}
 
     @flavours
     @pytest.mark.parametrize("name", models(stem))
     def test_bit_exact(name, flags):
-        check_bit_exact(name, flags)
+        check_bit_exact(name, flags, weights)
     tests["test_bit_exact"] = test_bit_exact
 
     if models(stem, DOCUMENTED_EXCEPTIONS):
@@ -233,7 +240,7 @@ def stem_tests(stem: str, choice: tuple[str, str] | None = None) -> dict:
         @flavours
         @pytest.mark.parametrize("name", models(stem, SANITIZED))
         def test_kernels_clean_under_asan_and_ubsan(name, flags):
-            check_clean_under_asan_and_ubsan(name, flags)
+            check_clean_under_asan_and_ubsan(name, flags, weights)
         tests["test_kernels_clean_under_asan_and_ubsan"] = test_kernels_clean_under_asan_and_ubsan
 
     if choice is not None:
@@ -241,6 +248,6 @@ def stem_tests(stem: str, choice: tuple[str, str] | None = None) -> dict:
 
         @pytest.mark.parametrize("name", models(stem))
         def test_kernel_choice(name):
-            assert kernel in kernels(name)[op]
+            assert kernel in kernels(name, weights)[op]
         tests["test_kernel_choice"] = test_kernel_choice
     return tests

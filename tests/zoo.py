@@ -70,6 +70,7 @@ import numpy as np
 import zoo_binred
 import zoo_blocks
 import zoo_io
+import zoo_palette
 import zoo_shape
 import zoo_sparse
 import zoo_tconv_matmul
@@ -975,7 +976,21 @@ def _make_pruned_entry(name, spec) -> ZooEntry:
     return ZooEntry(build=build, ops=frozenset(ops), note=note, per_tensor_dense=per_tensor)
 
 
+# ---- weight encodings (issue 19): clustered models (tests/zoo_palette.py)
+def _make_clustered_entry(name, spec) -> ZooEntry:
+    body, shape, ops, note, per_tensor, cluster = spec
+
+    def build():
+        model = _model(name, shape, body)
+        cluster(model)
+        return model
+    build.__name__ = f"build_{name}"
+    build.__qualname__ = build.__name__
+    return ZooEntry(build=build, ops=frozenset(ops), note=note, per_tensor_dense=per_tensor)
+
+
 MODELS.update({n: _make_pruned_entry(n, s) for n, s in zoo_sparse.SPECS.items()})
+MODELS.update({n: _make_clustered_entry(n, s) for n, s in zoo_palette.SPECS.items()})
 
 
 # --------------------------------------------------------------------------- cache

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#define TD_KERNELS_VERSION 3
+#define TD_KERNELS_VERSION 4
 
 #include "td_fixedpoint.h"
 
@@ -179,6 +179,42 @@ typedef struct {
     int32_t out_bytes;               /* 4: int32 indices, 8: int64 */
 } td_arg_minmax_params_t;
 
+/* ---- palette weights (issue 19, clustered models): every output channel's int8 weights
+ * are entries of a value table of 1 << bits entries (bits 4: 16, bits 2: 4); the weights
+ * are stored as packed indices, decoded inside the kernel (compiler/encode_palette.py).
+ * Rows of indices: depth padded to a whole 32-bit word of indices (8 at 4 bits, 16 at 2),
+ * index j of a row in bits (j * bits) % 32 of word j * bits / 32, little-endian; rows
+ * are word-aligned. Channel c's table: tables + (table_of ? table_of[c] : c * table_step)
+ * * (1 << bits), table_of read as uint8. The arrays are int8_t like every constant. */
+typedef struct {
+    int32_t batches, in_depth, out_n, act_min, act_max;
+    int32_t per_channel;     /* rq has out_n entries, else one */
+    int32_t bits, table_step;
+    /* DSP path: the n_tables tables are first expanded in scratch (after the column) into
+     * pair tables, entry e = int16 pair (table[e & mask], table[e >> bits]), one lookup
+     * per two weights; 0: look each weight up */
+    int32_t pair_tables;
+    const int8_t *indices;   /* [out_n][row words] packed indices */
+    const int8_t *tables;
+    const int8_t *table_of;  /* [out_n] or NULL */
+    const int32_t *acc0;     /* [out_n] bias + in_offset * sum(row) */
+    const td_rq_t *rq;
+    void *scratch;           /* int16 input column, depth padded to the index words */
+} td_fc_palette_params_t;
+
+typedef struct {
+    int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c, stride_h, stride_w;
+    int32_t act_min, act_max;
+    int32_t bits, table_step;
+    int32_t tile;            /* output channels decoded at a time (even, or out_c) */
+    const int8_t *indices;   /* [out_c][row words] packed indices */
+    const int8_t *tables;
+    const int8_t *table_of;  /* [out_c] or NULL */
+    const int32_t *acc0;
+    const td_rq_t *rq;
+    void *scratch;           /* [tile][k4] decoded weights (td_conv_core.h layout), columns */
+} td_conv_palette_params_t;
+
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
 void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
@@ -191,6 +227,8 @@ void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int
 void td_fully_connected_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_rows4_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_sparse_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
+void td_fully_connected_palette_s8(const td_fc_palette_params_t *p, const int8_t *in, int8_t *out);
+void td_conv2d_1x1_palette_s8(const td_conv_palette_params_t *p, const int8_t *in, int8_t *out);
 void td_avg_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);

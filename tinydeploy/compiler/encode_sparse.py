@@ -69,6 +69,13 @@ def wanted(policy: str, w2d: np.ndarray) -> bool:
     return policy == "auto" and bool(np.count_nonzero(w2d == 0) >= MIN_ZERO_FRACTION * w2d.size)
 
 
+def stored_bytes(w2d: np.ndarray) -> int | None:
+    """The blob's size if "auto" would consider the layer (pruned, depth in range), else None."""
+    if not wanted("auto", w2d) or w2d.shape[1] > MAX_DEPTH:
+        return None
+    return int(encode(w2d).size)
+
+
 def store(f, w2d: np.ndarray, kernel: str) -> bool:
     """Store the fast layer `f` (lower/fastpath.ConvFast, laid out dense) sparse when the
     policy asks for it and, under "auto", it takes less flash. True if it did."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
-KERNELS_VERSION = 3
+KERNELS_VERSION = 4
 MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor info holds
 
 # Kernels that read element i (softmax: row i) of a same-sized input before writing
@@ -342,3 +342,52 @@ class ArgMinMaxParams(Params):
 
 
 ALL_PARAMS = ALL_PARAMS + (QuantizeF32Params, DequantizeParams, ArgMinMaxParams)
+
+
+# ---- palette weights (issue 19): compiler/encode_palette.py
+@dataclass
+class FcPaletteParams(Params):
+    C_TYPE: ClassVar[str] = "td_fc_palette_params_t"
+    batches: int
+    in_depth: int
+    out_n: int
+    act_min: int
+    act_max: int
+    per_channel: int
+    bits: int
+    table_step: int
+    pair_tables: int
+    indices: str
+    tables: str
+    table_of: str | None
+    acc0: str
+    rq: str
+    scratch: str
+
+
+@dataclass
+class ConvPaletteParams(Params):
+    C_TYPE: ClassVar[str] = "td_conv_palette_params_t"
+    batches: int
+    in_h: int
+    in_w: int
+    in_c: int
+    out_h: int
+    out_w: int
+    out_c: int
+    stride_h: int
+    stride_w: int
+    act_min: int
+    act_max: int
+    bits: int
+    table_step: int
+    tile: int
+    indices: str
+    tables: str
+    table_of: str | None
+    acc0: str
+    rq: str
+    scratch: str
+
+
+ALL_PARAMS = ALL_PARAMS + (FcPaletteParams, ConvPaletteParams)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import encode_sparse
+from .. import encode_palette, encode_sparse
 from .. import kernel_layout as kl
 from ..cnames import layer_symbol
 from ..ir import Op
@@ -60,6 +60,20 @@ class ConvFast:
         return "(const td_rq_t *)" + self.replace_const("rq", "int32_t", table)
 
 
+def _compress(f: ConvFast, w2d: np.ndarray, sparse_kernel: str, apply_palette) -> None:
+    """Store a dense fast layer sparse or as a palette as the policy asks; under "auto"
+    the smaller of the two where both apply (each still only where it saves flash)."""
+    if f.low.weights == "auto" and apply_palette is not None:
+        sparse = encode_sparse.stored_bytes(w2d)
+        pal = encode_palette.encode(w2d)
+        if pal is not None and (sparse is None or pal.nbytes < sparse):
+            apply_palette(f, w2d)
+            if f.layer.encoding != "dense":
+                return
+    if not encode_sparse.store(f, w2d, sparse_kernel) and apply_palette is not None:
+        apply_palette(f, w2d)
+
+
 def conv_fast(f: ConvFast) -> None:
     """CONV_2D fast paths: td_conv2d_1x1_s8 (1x1, no padding) and td_conv2d_im2col_s8
     (any other filter); grouped convolutions keep the reference kernel."""
@@ -84,7 +98,8 @@ def conv_fast(f: ConvFast) -> None:
     # two pixels' int16 columns; im2col puts an int8 staging area in front
     f.layer.scratch = 4 * k4 if pointwise else 5 * k4
     f.drop_reference_consts()
-    encode_sparse.store(f, w2d, "td_conv2d_sparse_s8")
+    _compress(f, w2d, "td_conv2d_sparse_s8",
+              encode_palette.apply_conv_1x1 if pointwise else None)
 
 
 def _depthwise_groups(w: np.ndarray) -> np.ndarray:
@@ -152,4 +167,5 @@ def fully_connected_fast(f: ConvFast) -> None:
     p.acc0 = f.replace_const("acc0", "int32_t", acc0)
     p.rq = rq
     f.drop_reference_consts()
-    encode_sparse.store(f, f.weights, "td_fully_connected_sparse_s8")
+    _compress(f, f.weights, "td_fully_connected_sparse_s8",
+              lambda f, w2d: encode_palette.apply_fc(f))
