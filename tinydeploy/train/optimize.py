@@ -234,9 +234,10 @@ class _Run:
         self.stages.append(dict(label="int8", calibration=_cal(c, d), **m,
                                 sparsity_pruned_layers=sum(r["zeros"] for r in pruned) / n
                                 if n else None))
-        self.notes.append("tinydeploy stores int8 weights dense: zeros and clusters do not "
-                          "shrink the .tflite or flash; they show in the gzip size (storage, "
-                          "updates over the air)")
+        self.notes.append("flash is as `build` stores it by default (--weights auto): layers "
+                          "with half zeros or more sparse, with at most 16 values per channel "
+                          "as a palette, where that saves flash; the .tflite itself stays "
+                          "dense (its gzip size shows the rest)")
 
     def _measure(self, tflite: Path) -> dict:
         return measure_int8(self.tf, tflite.read_bytes(), self.d.x_eval, self.task.score,
