@@ -3,17 +3,12 @@
 built with the default policy for a Cortex-M4 (DSP loops), a Cortex-M3 and a Cortex-M0
 (scalar loops), and a dense model forced sparse on the M4; outputs bit-exact with TFLite
 Micro over the serial link."""
-import numpy as np
 import pytest
 
 from tinydeploy.compiler.compiled import compile_model
-from tinydeploy.deploy.boards import load_board
-from tinydeploy.deploy.build import build_firmware
-from tinydeploy.deploy.qemu import start_qemu
-from tinydeploy.measure.dut import Dut
 
 import zoo
-from oracle import run_tflm
+from on_device import check_zoo_model_on_device
 
 pytestmark = [pytest.mark.qemu, pytest.mark.tf]
 
@@ -25,19 +20,6 @@ CASES = [(b, n, "auto") for b in ("mps2-an386", "mps2-an385", "microbit") for n 
 @pytest.mark.parametrize("board, name, weights", CASES,
                          ids=[f"{b}-{n}-{w}" for b, n, w in CASES])
 def test_sparse_model_runs_bit_exact_on_the_device(board, name, weights, tmp_path):
-    path = zoo.tflite_path(name)
-    compiled = compile_model(path, weights=weights)
+    compiled = compile_model(zoo.tflite_path(name), weights=weights)
     assert any(layer.encoding == "sparse" for layer in compiled.program.layers)
-    r = build_firmware(compiled, board, tmp_path / "fw")
-    x = zoo.random_inputs(path, 2, seed=13)
-    want = run_tflm(path, x)
-    with start_qemu(load_board(board), r["elf"]) as q:
-        dut = Dut.open(q.url, timeout=60.0)
-        try:
-            dut.wait_ready(30.0)
-            for xi, wi in zip(x, want):
-                dut.load(xi.astype(np.int8).tobytes())
-                dut.infer(1, 0, timeout=120.0)
-                assert dut.output() == wi.astype(np.int8).tobytes(), (board, name)
-        finally:
-            dut.close()
+    check_zoo_model_on_device(name, board, tmp_path / "fw", compiled)

@@ -16,6 +16,8 @@ import pytest
 
 from tinydeploy.errors import DataError, ModelError, TinyDeployError
 
+from digits_data import write_digits
+
 pytestmark = pytest.mark.tf
 
 
@@ -27,15 +29,7 @@ def work(tmp_path_factory):
 @pytest.fixture(scope="module")
 def digits(work):
     """digits.npz (x_train/y_train/x_test/y_test, 8x8x1 in [0, 1]) and the arrays."""
-    from sklearn.datasets import load_digits
-    d = load_digits()
-    x = (d.images / 16.0).astype(np.float32)[..., None]
-    y = d.target.astype(np.int64)
-    idx = np.random.default_rng(0).permutation(len(x))
-    x, y = x[idx], y[idx]
-    arrays = dict(x_train=x[360:], y_train=y[360:], x_test=x[:360], y_test=y[:360])
-    np.savez(work / "digits.npz", **arrays)
-    return work / "digits.npz", arrays
+    return write_digits(work)
 
 
 @pytest.fixture(scope="module")
