@@ -6,11 +6,12 @@ Contract: `encode(w2d)` gives the Palette of int8 rows [n][k] whose every row ha
 16 distinct values, else None. Channels share a table where their values fit in one
 (clustering a layer to N values and quantizing per channel gives the same table to every
 channel of the same scale); a layer stores one table, a uint8 table number per channel,
-or one table per channel, whichever is smallest. `apply_fc` / `apply_conv_1x1` run after
-the dense fast path has laid the layer out and switch it to the palette kernel when the
-policy asks for it: "palette" wherever every channel fits, "auto" only where that takes
-less flash than the layer's constants as they are. The decoded values are the int8
-weights themselves, so acc0, rq and every integer sum stay those of the dense layer.
+or one table per channel, whichever is smallest. `candidate(policy, w2d)` is that palette
+when the policy asks to try it ("palette", "auto"); `apply_fc` / `apply_conv_1x1` switch a
+layer the dense fast path laid out to the palette kernel, once lower/fastpath.py picked it
+(forced, or under "auto" the smallest encoding that takes less flash than dense). The
+decoded values are the int8 weights themselves, so acc0, rq and every integer sum stay
+those of the dense layer.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import numpy as np
 from .params import ConvPaletteParams, FcPaletteParams
 from .program import SCRATCH
 
+NAME = "palette"
 MAX_VALUES = 16
 TILE_BYTES = 1024     # decoded 1x1-conv weights held in scratch at a time
 PAIR_BYTES = 4096     # FC pair tables (DSP path) held in scratch at most
@@ -109,17 +111,10 @@ def encode(w2d: np.ndarray) -> Palette | None:
     return Palette(bits, table_rows.reshape(-1), table_of, step, _pack(idx, bits))
 
 
-def _palette_for(f, w2d: np.ndarray) -> Palette | None:
-    """The palette the policy asks for, or None (the layer stays as it is)."""
-    if f.low.weights not in ("auto", "palette"):
-        return None
-    pal = encode(w2d)
-    if pal is None:
-        return None
-    dense_w = sum(c.nbytes for c in f.layer.consts if c.name == f.p.weights)
-    if f.low.weights == "auto" and pal.nbytes >= dense_w:
-        return None
-    return pal
+def candidate(policy: str, w2d: np.ndarray) -> Palette | None:
+    """The palette the policy asks to try ("auto" or "palette") where every channel fits,
+    else None."""
+    return encode(w2d) if policy in ("auto", NAME) else None
 
 
 def _store(f, pal: Palette) -> dict:
@@ -128,7 +123,7 @@ def _store(f, pal: Palette) -> dict:
     if layer.dense_const_bytes is None:
         layer.dense_const_bytes = layer.const_bytes
     layer.consts = [c for c in layer.consts if c.name != f.p.weights]
-    layer.encoding = "palette"
+    layer.encoding = NAME
     return dict(indices=f.replace_const("pi", "int8_t", pal.indices),
                 tables=f.replace_const("pt", "int8_t", pal.tables),
                 table_of=None if pal.table_of is None
@@ -137,13 +132,8 @@ def _store(f, pal: Palette) -> dict:
                 scratch=SCRATCH)
 
 
-def apply_fc(f) -> None:
+def apply_fc(f, pal: Palette) -> None:
     """td_fully_connected_palette_s8 for a td_fully_connected_rows4_s8 layer."""
-    if f.layer.kernel != "td_fully_connected_rows4_s8":
-        return
-    pal = _palette_for(f, f.weights)
-    if pal is None:
-        return
     p = f.p
     pairs = _pair_tables(pal, p.batches * p.out_n * p.in_depth)
     f.layer.kernel = "td_fully_connected_palette_s8"
@@ -167,13 +157,8 @@ def _pair_tables(pal: Palette, macs: int) -> int:
     return n if 4 * entries <= PAIR_BYTES and 4 * entries <= macs else 0
 
 
-def apply_conv_1x1(f, w2d: np.ndarray) -> None:
+def apply_conv_1x1(f, pal: Palette) -> None:
     """td_conv2d_1x1_palette_s8 for a td_conv2d_1x1_s8 layer."""
-    if f.layer.kernel != "td_conv2d_1x1_s8":
-        return
-    pal = _palette_for(f, w2d)
-    if pal is None:
-        return
     p = f.p
     k4 = (p.in_c + 3) // 4 * 4
     tile = min(p.out_c, max(2, TILE_BYTES // k4 // 2 * 2))

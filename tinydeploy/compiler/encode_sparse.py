@@ -1,10 +1,10 @@
 """The "sparse" weight encoding (issue 19, unstructured pruning): per output channel only
 the non-zero int8 weights, each with a 4-bit gap to the previous one's column.
 
-Contract: `store(f, w2d, kernel)` is called by a fast-path chooser (lower/fastpath.py)
-after it laid the layer out dense; when the policy and the weights call for it, it
-replaces the weights by `encode(w2d)`, switches the kernel to the sparse one (which reads
-the same acc0/rq) and records encoding and dense_const_bytes. The integer sums are the
+Contract: `candidate(policy, w2d)` is the blob `encode(w2d)` when the policy asks to try
+it; `store(f, blob, kernel)`, called by the fast-path chooser (lower/fastpath.py) once it
+picked sparse, replaces the dense weights by the blob, switches the kernel to the sparse
+one (which reads the same acc0/rq) and records encoding and dense_const_bytes. The integer sums are the
 dense ones minus products by zero, so the outputs do not change.
 
 Blob layout (int8_t array, 8-byte aligned; firmware/kernels/td_sparse.h reads it):
@@ -69,25 +69,19 @@ def wanted(policy: str, w2d: np.ndarray) -> bool:
     return policy == "auto" and bool(np.count_nonzero(w2d == 0) >= MIN_ZERO_FRACTION * w2d.size)
 
 
-def stored_bytes(w2d: np.ndarray) -> int | None:
-    """The blob's size if "auto" would consider the layer (pruned, depth in range), else None."""
-    if not wanted("auto", w2d) or w2d.shape[1] > MAX_DEPTH:
+def candidate(policy: str, w2d: np.ndarray) -> np.ndarray | None:
+    """The blob the policy asks to try for the int8 rows `w2d` (forced, or "auto" on a
+    pruned layer whose rows fit the counts), else None."""
+    if not wanted(policy, w2d) or w2d.shape[1] > MAX_DEPTH:
         return None
-    return int(encode(w2d).size)
+    return encode(w2d)
 
 
-def store(f, w2d: np.ndarray, kernel: str) -> bool:
-    """Store the fast layer `f` (lower/fastpath.ConvFast, laid out dense) sparse when the
-    policy asks for it and, under "auto", it takes less flash. True if it did."""
-    if not wanted(f.low.weights, w2d) or w2d.shape[1] > MAX_DEPTH:
-        return False
-    blob = encode(w2d)
+def store(f, blob: np.ndarray, kernel: str) -> None:
+    """Switch the fast layer `f` (lower/fastpath.ConvFast, laid out dense) to `blob` and
+    the sparse `kernel`; records the encoding and the dense constants' bytes."""
     dense_bytes = f.layer.const_bytes
-    dense_w = next(c.nbytes for c in f.layer.consts if c.name == f.p.weights)
-    if f.low.weights == "auto" and blob.size >= dense_w:
-        return False
     f.p.weights = f.replace_const("w", "int8_t", blob)
     f.layer.kernel = kernel
     f.layer.encoding = NAME
     f.layer.dense_const_bytes = dense_bytes
-    return True

@@ -61,17 +61,23 @@ class ConvFast:
 
 
 def _compress(f: ConvFast, w2d: np.ndarray, sparse_kernel: str, apply_palette) -> None:
-    """Store a dense fast layer sparse or as a palette as the policy asks; under "auto"
-    the smaller of the two where both apply (each still only where it saves flash)."""
-    if f.low.weights == "auto" and apply_palette is not None:
-        sparse = encode_sparse.stored_bytes(w2d)
-        pal = encode_palette.encode(w2d)
-        if pal is not None and (sparse is None or pal.nbytes < sparse):
-            apply_palette(f, w2d)
-            if f.layer.encoding != "dense":
-                return
-    if not encode_sparse.store(f, w2d, sparse_kernel) and apply_palette is not None:
-        apply_palette(f, w2d)
+    """Store a dense fast layer sparse or as a palette as the policy asks: a forced policy
+    takes its encoding wherever it applies; "auto" the smaller one, only where it takes
+    less flash than the dense weights. `apply_palette` is None where no palette kernel
+    exists for the layer."""
+    policy = f.low.weights
+    blob = encode_sparse.candidate(policy, w2d)
+    pal = encode_palette.candidate(policy, w2d) if apply_palette is not None else None
+    options = []
+    if blob is not None:
+        options.append((int(blob.size), lambda: encode_sparse.store(f, blob, sparse_kernel)))
+    if pal is not None:
+        options.append((pal.nbytes, lambda: apply_palette(f, pal)))
+    if policy == "auto":
+        dense_w = next(c.nbytes for c in f.layer.consts if c.name == f.p.weights)
+        options = [o for o in options if o[0] < dense_w]
+    if options:
+        min(options, key=lambda o: o[0])[1]()
 
 
 def conv_fast(f: ConvFast) -> None:
@@ -167,5 +173,4 @@ def fully_connected_fast(f: ConvFast) -> None:
     p.acc0 = f.replace_const("acc0", "int32_t", acc0)
     p.rq = rq
     f.drop_reference_consts()
-    _compress(f, f.weights, "td_fully_connected_sparse_s8",
-              lambda f, w2d: encode_palette.apply_fc(f))
+    _compress(f, f.weights, "td_fully_connected_sparse_s8", encode_palette.apply_fc)
