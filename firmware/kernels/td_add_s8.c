@@ -6,7 +6,7 @@
  * Fast path (p->lut, compiler/lower/elementwise.py): an input's scaled value depends on its
  * int8 value only, so the build computes both inputs' 256 scaled values (the reference
  * arithmetic, exactly); an element is then two table reads, one add and the one-step
- * requantization (td_rq_t) of the sum. Four elements per word on DSP cores, with the
+ * requantization (td_rq64_t) of the sum. Four elements per word on DSP cores, with the
  * byte-lane clamp. Broadcasting walks the output with an odometer over all but the last
  * dimension (the lowering merges dimensions that are contiguous in both inputs) and runs
  * the last one as a flat run. */
@@ -30,11 +30,11 @@ static int8_t add_ref(const td_binary_params_t *p, int32_t a, int32_t b, int sub
 /* The requantization constants of the fast path, loaded once per run. */
 typedef struct {
     const int32_t *t1, *t2;      /* lut + 128, lut + 384: index by the int8 value */
-    uint64_t c;                  /* td_rq_t c_lo | c_hi << 32 */
+    uint64_t c;                  /* td_rq64_t c_lo | c_hi << 32 */
     int32_t mult, rshift, lo, hi;
 } add_fast_t;
 
-/* td_rq_apply(sum) saturated to int8: c + sum * mult + [sum < 0] * INT32_MIN, high word
+/* td_rq64_apply(sum) saturated to int8: c + sum * mult + [sum < 0] * INT32_MIN, high word
  * shifted right (the sign term as a second SMLAL on DSP cores). */
 static inline int32_t add_rq(int32_t sum, uint64_t c, int32_t mult, int32_t rshift,
                              int32_t min32) {
@@ -82,7 +82,7 @@ static void add_run(const add_fast_t *f, const int8_t *a, int32_t sa, const int8
 #undef TD_ADD4
     }
 #endif
-    for (; i < n; ++i) {       /* td_rq_apply and the clamp (no saturation step needed) */
+    for (; i < n; ++i) {       /* td_rq64_apply and the clamp (no saturation step needed) */
         const int32_t sum = t1[a[i * sa]] + t2[b[i * sb]];
         int64_t v = (int64_t)c + (int64_t)sum * mult;
         v -= (int64_t)((uint32_t)sum & 0x80000000u);

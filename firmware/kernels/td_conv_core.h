@@ -76,25 +76,21 @@ static inline void td_col_fill(int16_t *cols, int32_t q, int32_t g0, int32_t ngr
     }
 }
 
-/* One channel's outputs for two pixels: the td_rq_t words are loaded once (two LDRD) for
- * both. d1 is written before d0, so a caller with one pixel passes d1 == d0 and its second
- * column's result is overwritten. full: the activation range is all of int8, so one
- * saturation clamps. */
+/* One channel's outputs for two pixels: the td_rq_t words are loaded once (one LDRD) and
+ * c_hi taken out of w once for both. d1 is written before d0, so a caller with one pixel
+ * passes d1 == d0 and its second column's result is overwritten. full: the activation
+ * range is all of int8, so one saturation clamps. */
 static inline __attribute__((always_inline)) void td_conv_out2(
         int32_t a0, int32_t a1, const td_rq_t *q, int32_t lo, int32_t hi, int full,
         int8_t *d0, int8_t *d1) {
-    uint32_t c_lo, c_hi, mult, rshift;
+    uint32_t mult, w;
     const void *qp = q;
-    int64_t c, v;
-    int32_t r;
-    TD_LDRD_INC(c_lo, c_hi, qp);
-    TD_LDRD_INC(mult, rshift, qp);
-    c = (int64_t)(((uint64_t)c_hi << 32) | c_lo);
-    v = c + (int64_t)a1 * (int32_t)mult - (int64_t)((uint32_t)a1 & 0x80000000u);
-    r = (int32_t)((uint64_t)v >> 32) >> rshift;
+    int32_t c_hi, r;
+    TD_LDRD_INC(mult, w, qp);
+    c_hi = (int32_t)w >> 8;
+    r = td_asr_w(td_rq_hi(a1, (int32_t)mult, c_hi), (int32_t)w);
     *d1 = (int8_t)(full ? td_ssat8(r) : td_clamp_i32(r, lo, hi));
-    v = c + (int64_t)a0 * (int32_t)mult - (int64_t)((uint32_t)a0 & 0x80000000u);
-    r = (int32_t)((uint64_t)v >> 32) >> rshift;
+    r = td_asr_w(td_rq_hi(a0, (int32_t)mult, c_hi), (int32_t)w);
     *d0 = (int8_t)(full ? td_ssat8(r) : td_clamp_i32(r, lo, hi));
 }
 

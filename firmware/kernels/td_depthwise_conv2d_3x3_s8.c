@@ -6,10 +6,10 @@
  *   weights  int8, channels in groups of four: for group g and tap t = ky*3+kx the four
  *            bytes w[t][4g..4g+3] (36 bytes per group), then the in_c % 4 tail channels
  *            as [t][rem]; same size as the .tflite weights.
- *   acc0     per group of four channels 20 words: the accumulator starts (bias +
+ *   acc0     per group of four channels 12 words: the accumulator starts (bias +
  *            in_offset * sum of the channel's nine weights), then the four channels'
  *            td_rq_t (requantization incl. the output zero point, td_rq_apply); then per
- *            tail channel 5 words: its start, its td_rq_t. One pointer walks it.
+ *            tail channel 3 words: its start, its td_rq_t. One pointer walks it.
  *   rq       unused (NULL): it is inside acc0.
  *   scratch  [groups * 72 bytes] DSP path only: each group's weights as int16, filled on
  *            entry: for the tap pairs (0,1), (2,3), (4,5), (6,7) one word per channel,
@@ -34,8 +34,8 @@
 #endif
 
 #define TD_DW_GROUP_BYTES 36      /* int8 weights of one group of four channels */
-#define TD_DW_QT_GROUP 20         /* acc0 words per group of four channels */
-#define TD_DW_QT_TAIL 5           /* acc0 words per tail channel */
+#define TD_DW_QT_GROUP 12         /* acc0 words per group of four channels */
+#define TD_DW_QT_TAIL 3           /* acc0 words per tail channel */
 
 /* Tail channels (in_c % 4), one at a time; tp: the nine tap pointers at channel 0. */
 static void dw_tail(const td_conv_params_t *p, const int8_t *const *tp, int8_t *dst) {
@@ -54,30 +54,17 @@ static void dw_tail(const td_conv_params_t *p, const int8_t *const *tp, int8_t *
 
 #if TD_USE_SIMD
 
-/* td_rq_apply, with the sign term as a second multiply-accumulate (LSR + SMLAL instead of
- * AND + SUBS + SBC): c + acc * mult + [acc < 0] * INT32_MIN, the same 64-bit value.
- * q: the channel's td_rq_t as words c_lo, c_hi, mult, rshift; result saturated to int8. */
-static inline int32_t dw_rq(int32_t acc, const int32_t *q, int32_t min32) {
-    const uint64_t ms = td_load_w2(q + 2);
-    int64_t v = (int64_t)td_load_w2(q) + (int64_t)acc * (int32_t)(uint32_t)ms;
-#if TD_HAVE_DSP
-    uint32_t lo = (uint32_t)v, hi = (uint32_t)((uint64_t)v >> 32);
-    __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"((uint32_t)acc >> 31), "r"(min32));
-    return td_ssat8((int32_t)hi >> (int32_t)(ms >> 32));
-#else
-    v += (int64_t)(int32_t)((uint32_t)acc >> 31) * min32;
-    return td_ssat8((int32_t)((uint64_t)v >> 32) >> (int32_t)(ms >> 32));
-#endif
+/* td_rq_apply saturated to int8. q: the channel's td_rq_t as words mult, w. */
+static inline int32_t dw_rq(int32_t acc, const int32_t *q) {
+    const uint64_t mw = td_load_w2(q);
+    const int32_t w = (int32_t)(uint32_t)(mw >> 32);
+    return td_ssat8(td_asr_w(td_rq_hi(acc, (int32_t)(uint32_t)mw, w >> 8), w));
 }
 
 /* four accumulators -> requantized, clamped int8 in one word store */
 static inline void dw_store4(const int32_t *q, int32_t a0, int32_t a1, int32_t a2, int32_t a3,
                              uint32_t lo4, uint32_t hi4, int clamp, int8_t *dst) {
-    int32_t min32 = TD_INT32_MIN;
-    uint32_t v;
-    TD_OPAQUE(min32);     /* a register operand of SMLAL, not a constant to fold */
-    v = td_pack_s8x4(dw_rq(a0, q, min32), dw_rq(a1, q + 4, min32), dw_rq(a2, q + 8, min32),
-                     dw_rq(a3, q + 12, min32));
+    uint32_t v = td_pack_s8x4(dw_rq(a0, q), dw_rq(a1, q + 2), dw_rq(a2, q + 4), dw_rq(a3, q + 6));
     if (clamp) {
         v = td_max_s8x4(v, lo4);
         v = td_min_s8x4(v, hi4);

@@ -44,10 +44,9 @@ static inline int32_t td_mbqm(int32_t x, int32_t mult, int32_t shift) {
     return td_rdbpot(td_srdhm(td_shl(x, left), mult), right);
 }
 
-/* One output channel's requantization, prepared at build time (lower/requant table):
- * td_rq_apply(acc, q) == td_mbqm(acc, mult, shift) + out_zp for every int32 acc, for
- * channels with mult > 0 and -24 <= shift <= -1 (the usual case: effective scale in
- * [2^-25, 0.5)); outside that range c would not fit in 64 bits and td_mbqm is used.
+/* One-step requantization, prepared at build time (compiler/kernel_layout.py):
+ * equal to td_mbqm(acc, mult, shift) + out_zp for every int32 acc, for mult > 0 and
+ * -24 <= shift <= -1 (effective scale in [2^-25, 0.5)); outside that range td_mbqm is used.
  *
  * Why it is exact: SaturatingRoundingDoublingHighMul rounds ab / 2^31 half up (its nudge
  * is the same as floor((ab + 2^30) / 2^31), and ab = INT32_MIN^2 cannot occur with mult >
@@ -55,20 +54,56 @@ static inline int32_t td_mbqm(int32_t x, int32_t mult, int32_t shift) {
  * floors of integer divisions collapse, so both roundings are one floor of
  * (ab + 2^30 + 2^(30+e) - [acc < 0] 2^31 + zp 2^(31+e)) / 2^(31+e). (t < 0 and acc < 0
  * differ only where t = 0, and there both branches give the same result.) The constant
- * c = 2^30 + 2^(30+e) + zp 2^(31+e) is stored as two words; the divide by 2^(31+e) >= 2^32
- * is the high word shifted by e - 1. */
+ * c = 2^30 + 2^(30+e) + zp 2^(31+e) is c_lo + c_hi 2^32 with, for e >= 2, c_lo = 2^30 and
+ * c_hi = 2^(e-2) + zp 2^(e-1); the divide by 2^(31+e) is the high word shifted by e - 1.
+ *
+ * td_rq64_t stores c whole (ADD/SUB's one output requantization, e = 1 allowed). */
 typedef struct {
     uint32_t c_lo;
     int32_t c_hi;
     int32_t mult;
     int32_t rshift;          /* e - 1 */
-} td_rq_t;
+} td_rq64_t;
 
-static inline int32_t td_rq_apply(int32_t acc, const td_rq_t *q) {
+static inline int32_t td_rq64_apply(int32_t acc, const td_rq64_t *q) {
     int64_t v = (int64_t)(((uint64_t)(uint32_t)q->c_hi << 32) | q->c_lo);
     v += (int64_t)acc * q->mult;
     v -= (int64_t)((uint32_t)acc & 0x80000000u);
     return (int32_t)((uint64_t)v >> 32) >> q->rshift;
+}
+
+/* td_rq_t, the per-channel record of the fast kernels (8 bytes; with the channel's
+ * accumulator start 12): e >= 2, c_lo = 2^30 is implied, and one word w holds c_hi (24
+ * bits, signed) over the right shift e - 1 (low byte), which is what a register-specified
+ * ASR reads of it. Channels whose c_hi needs more bits are re-expressed at build time
+ * where an exact equivalent exists (kernel_layout.requant_table). */
+typedef struct {
+    int32_t mult;
+    int32_t w;               /* c_hi << 8 | (e - 1) */
+} td_rq_t;
+
+/* x >> (low byte of w): one register-specified ASR (it reads only that byte). */
+static inline int32_t td_asr_w(int32_t x, int32_t w) {
+#if defined(__thumb2__)
+    int32_t y;
+    __asm__("asr %0, %1, %2" : "=r"(y) : "r"(x), "r"(w));
+    return y;
+#else
+    return x >> (w & 0xFF);
+#endif
+}
+
+/* The high word of c + acc * mult - [acc < 0] 2^31 for c_hi (w >> 8): the borrow of
+ * 2^30 - [acc < 0] 2^31 goes into the high word as acc >> 31. */
+static inline int32_t td_rq_hi(int32_t acc, int32_t mult, int32_t c_hi) {
+    const uint32_t lo = 0x40000000u | ((uint32_t)acc & 0x80000000u);
+    const int32_t hi = c_hi + (acc >> 31);
+    const int64_t v = (int64_t)(((uint64_t)(uint32_t)hi << 32) | lo) + (int64_t)acc * mult;
+    return (int32_t)((uint64_t)v >> 32);
+}
+
+static inline int32_t td_rq_apply(int32_t acc, const td_rq_t *q) {
+    return td_asr_w(td_rq_hi(acc, q->mult, q->w >> 8), q->w);
 }
 
 /* SaturatingRoundingMultiplyByPOT with a compile-time-like exponent. */

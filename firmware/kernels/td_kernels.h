@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#define TD_KERNELS_VERSION 4
+#define TD_KERNELS_VERSION 5
 
 #include "td_fixedpoint.h"
 
@@ -60,9 +60,9 @@ typedef struct {
     int32_t out_mult, out_shift, act_min, act_max;
     /* ADD fast path (NULL: the arithmetic above): lut[0..255] is input 1's scaled value
      * (offset, left shift and multiplier applied) for int8 values -128..127, lut[256..511]
-     * input 2's; out_rq requantizes their sum incl. out_offset (td_rq_apply). */
+     * input 2's; out_rq requantizes their sum incl. out_offset (td_rq64_apply). */
     const int32_t *lut;
-    td_rq_t out_rq;
+    td_rq64_t out_rq;
 } td_binary_params_t;
 
 typedef struct {

@@ -30,22 +30,41 @@ def test_requant_table_refuses_what_it_cannot_express():
     assert kl.requant_table([1 << 30], [0], 0) is None      # no right shift
     assert kl.requant_table([1 << 30], [2], 0) is None      # a left shift
     assert kl.requant_table([1 << 30], [-25], 0) is None    # too small, nothing proven
-    assert kl.requant_table([1 << 30, 1 << 30], [-3, -24], 5) is not None
+    assert kl.requant_table([1 << 30], [-1], 0) is None     # e = 1: c_lo is not 2^30
+    assert kl.requant_table([1 << 30], [-24], 5) is None    # c_hi = 11 * 2^22: over 24 bits
+    table, delta = kl.requant_table([1 << 30, 1 << 30], [-3, -24], 0)
+    assert delta.tolist() == [0, 0]
+    # td_rq_t words: mult, then c_hi << 8 | (e - 1) with c_hi = 2^(e-2) + zp 2^(e-1)
+    assert table.tolist() == [1 << 30, (2 << 8) | 2, 1 << 30, ((1 << 22) << 8) | 23]
+
+
+def _apply(words, acc):
+    m, w = int(words[0]), int(words[1])
+    return kl.lean_apply(acc, m, w >> 8, w & 0xFF)
 
 
 def test_tiny_scale_channel_is_constant_only_where_proven():
     w = np.zeros((1, 4), np.int8)
     acc0 = np.array([1 << 30], np.int32)            # a dead channel: bias only
-    rng = kl.acc_range(acc0, w)
-    table = kl.requant_table([1320764593], [-27], -3, rng)
-    assert table is not None and table[2] == 0        # constant encoding: multiplier 0
+    table, _ = kl.requant_table([1320764593], [-27], -3, kl.acc_range(acc0, w))
+    assert table[0] == 0                              # constant encoding: multiplier 0
     assert kl.mbqm(1 << 30, 1320764593, -27) == 5     # TFLM's value ...
-    c = (int(table[1]) << 32) | (int(table[0]) & 0xFFFFFFFF)
-    assert (c >> 32) >> int(table[3]) == -3 + 5       # ... is what the table yields
+    assert _apply(table, 1 << 30) == -3 + 5 == _apply(table, -7)   # ... whatever the acc
     wide = kl.acc_range(np.array([0], np.int32), np.full((1, 4), 127, np.int8))
     assert kl.requant_table([1 << 30], [-30], 0, wide) is not None   # |acc| small: always 0
     huge = (np.array([-(1 << 31)]), np.array([(1 << 31) - 1]))
-    assert kl.requant_table([(1 << 31) - 1], [-25], 0, huge) is None
+    assert kl.requant_table([(1 << 30) + 12345], [-1], 0, huge) is None   # e = 1, any acc
+
+
+def test_wide_c_hi_is_reexpressed_exactly_over_its_range():
+    """zero point -128 at e = 20: c_hi needs 27 bits; over an accumulator range of a few
+    output values a shorter form (raised start) gives TFLM's saturated outputs exactly."""
+    m, lo, hi = 1844316486, -(1 << 18), 1 << 21
+    table, delta = kl.requant_table([m], [-20], -128, (np.array([lo]), np.array([hi])))
+    assert table[0] != 0 and int(table[1]) & 0xFF < 19 and delta[0] >= 0
+    for acc in list(range(lo, lo + 3000)) + list(range(-3000, 3000)) + list(range(hi - 3000, hi + 1)):
+        want = min(127, max(-128, kl.mbqm(acc, m, -20) - 128))
+        assert min(127, max(-128, _apply(table, acc + int(delta[0])))) == want
 
 
 def test_mbqm_matches_known_values():

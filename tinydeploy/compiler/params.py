@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
-KERNELS_VERSION = 4
+KERNELS_VERSION = 5
 MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor info holds
 
 # Kernels that read element i (softmax: row i) of a same-sized input before writing

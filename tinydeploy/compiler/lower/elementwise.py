@@ -73,7 +73,7 @@ def _sub(low: LowerContext, op: Op, p: BinaryParams, consts: list) -> str:
     p.in2_mult, p.in2_shift = quant.quantize_multiplier(float(np.float32(b.scale) / twice_max))
     p.out_mult, p.out_shift = quant.quantize_multiplier(
         float(twice_max / (np.float32(1 << left_shift) * np.float32(y.scale))))
-    rq = kl.requant_table([p.out_mult], [p.out_shift], p.out_offset)
+    rq = kl.requant_wide(p.out_mult, p.out_shift, p.out_offset)
     if rq is not None and p.in1_shift <= 0 and p.in2_shift <= 0:
         lut = (_add_lut(p.in1_offset, left_shift, p.in1_mult, p.in1_shift)
                + [-v for v in _add_lut(p.in2_offset, left_shift, p.in2_mult, p.in2_shift)])
@@ -105,7 +105,7 @@ def binary(low: LowerContext, op: Op) -> Layer:
         p.in2_mult, p.in2_shift = quant.quantize_multiplier(float(b.scale) / twice_max)
         p.out_mult, p.out_shift = quant.quantize_multiplier(
             twice_max / ((1 << left_shift) * float(y.scale)))
-        rq = kl.requant_table([p.out_mult], [p.out_shift], p.out_offset)
+        rq = kl.requant_wide(p.out_mult, p.out_shift, p.out_offset)
         if rq is not None and p.in1_shift <= 0 and p.in2_shift <= 0:
             # td_add_s8 fast path: both inputs' scaled values by table, one-step output
             # requantization of their sum (the reference arithmetic, exactly)

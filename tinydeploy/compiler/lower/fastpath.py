@@ -49,15 +49,21 @@ class ConvFast:
             self.layer.consts = [c for c in self.layer.consts if c.name != name]
         self.p.bias = self.p.mult = self.p.shift = None
 
-    def requant(self, acc0: np.ndarray | None = None, w2d: np.ndarray | None = None
-                ) -> str | None:
-        """The rq table constant as a td_rq_t pointer expression, or None. With acc0 and
-        the weight rows, channels of tiny scale whose output is provably constant pass."""
-        rng = kl.acc_range(acc0, w2d) if acc0 is not None and w2d is not None else None
-        table = kl.requant_table(self.mult, self.shift, self.p.out_offset, rng)
-        if table is None:
+    def requant(self, acc0: np.ndarray, w2d: np.ndarray, per_tensor: bool = False
+                ) -> tuple[str, np.ndarray] | None:
+        """(the rq table constant as a td_rq_t pointer expression, acc0 as the table needs
+        it), or None. acc0 and the weight rows bound each channel's accumulators (for one
+        per-tensor entry: all rows), which lets channels of tiny scale pass
+        (kernel_layout.requant_table; a re-expressed channel starts higher)."""
+        rng = kl.acc_range(acc0, w2d)
+        if per_tensor:
+            rng = (rng[0].min(keepdims=True), rng[1].max(keepdims=True))
+        got = kl.requant_table(self.mult, self.shift, self.p.out_offset, rng)
+        if got is None:
             return None
-        return "(const td_rq_t *)" + self.replace_const("rq", "int32_t", table)
+        table, delta = got
+        return ("(const td_rq_t *)" + self.replace_const("rq", "int32_t", table),
+                (acc0 + delta).astype(np.int32))
 
 
 def _compress(f: ConvFast, w2d: np.ndarray, sparse_kernel: str, apply_palette) -> None:
@@ -89,9 +95,10 @@ def conv_fast(f: ConvFast) -> None:
     oc = p.out_c
     w2d = f.weights.reshape(oc, -1)
     acc0 = kl.acc_init(f.bias, w2d, p.in_offset)
-    rq = f.requant(acc0, w2d) if acc0 is not None else None
-    if rq is None:
+    got = f.requant(acc0, w2d) if acc0 is not None else None
+    if got is None:
         return
+    rq, acc0 = got
     pointwise = (p.k_h == 1 and p.k_w == 1 and p.pad_h == 0 and p.pad_w == 0
                  and (p.out_h - 1) * p.stride_h < p.in_h
                  and (p.out_w - 1) * p.stride_w < p.in_w)
@@ -120,12 +127,13 @@ def _depthwise_groups(w: np.ndarray) -> np.ndarray:
 
 def _depthwise_acc_rq(acc0: np.ndarray, rq: np.ndarray) -> np.ndarray:
     """The acc0 table of td_depthwise_conv2d_3x3_s8: per group of four channels their four
-    accumulator starts then their four td_rq_t (20 words); per tail channel its start then
-    its td_rq_t (5 words)."""
+    accumulator starts then their four td_rq_t (12 words); per tail channel its start then
+    its td_rq_t (3 words)."""
     c = acc0.size
     g = c // 4
     rq = rq.reshape(c, kl.RQ_WORDS)
-    groups = np.concatenate([acc0[:4 * g].reshape(g, 4), rq[:4 * g].reshape(g, 16)], axis=1)
+    groups = np.concatenate([acc0[:4 * g].reshape(g, 4), rq[:4 * g].reshape(g, 4 * kl.RQ_WORDS)],
+                            axis=1)
     tail = np.concatenate([acc0[4 * g:].reshape(-1, 1), rq[4 * g:]], axis=1)
     return np.concatenate([groups.reshape(-1), tail.reshape(-1)]).astype(np.int32)
 
@@ -140,14 +148,16 @@ def depthwise_fast(f: ConvFast) -> None:
     acc0 = kl.acc_init(f.bias, w2d, p.in_offset)
     fast = (p.k_h == 3 and p.k_w == 3 and p.dil_h == 1 and p.dil_w == 1
             and p.depth_mult == 1 and acc0 is not None)
-    rng = kl.acc_range(acc0, w2d) if acc0 is not None else None
-    table = kl.requant_table(f.mult, f.shift, p.out_offset, rng)
-    if table is None:
-        return                                           # td_mbqm in the general kernel
+    got = kl.requant_table(f.mult, f.shift, p.out_offset,
+                           kl.acc_range(acc0, w2d) if acc0 is not None else None)
+    if got is None or (not fast and got[1].any()):
+        return                     # td_mbqm in the general kernel (it has no acc0 to raise)
+    table, delta = got
     if not fast:
         p.rq = "(const td_rq_t *)" + f.replace_const("rq", "int32_t", table)
         return
     assert acc0 is not None                              # part of `fast`
+    acc0 = (acc0 + delta).astype(np.int32)
     f.layer.kernel = "td_depthwise_conv2d_3x3_s8"
     p.weights = f.replace_const("w", "int8_t", _depthwise_groups(w2d.T))
     p.acc0 = f.replace_const("acc0", "int32_t", _depthwise_acc_rq(acc0, table))
@@ -165,9 +175,10 @@ def fully_connected_fast(f: ConvFast) -> None:
     acc0 = kl.acc_init(f.bias, f.weights, p.in_offset)
     if acc0 is None:
         return
-    rq = f.requant(acc0, f.weights) if p.per_channel else f.requant()
-    if rq is None:
+    got = f.requant(acc0, f.weights, per_tensor=not p.per_channel)
+    if got is None:
         return
+    rq, acc0 = got
     f.layer.kernel = "td_fully_connected_rows4_s8"
     p.weights = f.replace_const("w", "int8_t", kl.interleave_rows(f.weights, 4))
     p.acc0 = f.replace_const("acc0", "int32_t", acc0)
