@@ -10,7 +10,14 @@ import numpy as np
 from tflite.utils import BUILTIN_OPCODE2NAME
 
 _NAME2CODE = {v: k for k, v in BUILTIN_OPCODE2NAME.items()}
-_TYPES = {"float32": 0, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9}
+_TYPES = {"float32": 0, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9, "int4": 17}
+
+
+def pack_int4(values) -> bytes:
+    """int values -8..7 as TFLite's packed INT4: two a byte, the first in the low nibble."""
+    v = np.asarray(values, np.int8).reshape(-1)
+    v = np.concatenate([v, np.zeros(v.size % 2, np.int8)]).astype(np.uint8) & 0xF
+    return (v[0::2] | (v[1::2] << 4)).astype(np.uint8).tobytes()
 
 
 def _m(name):
@@ -52,7 +59,8 @@ def build(tensors, ops, inputs, outputs, subgraphs=1, description="test") -> byt
         if t["data"] is None:
             buf_index.append(0)
         else:
-            raw = np.asarray(t["data"], dtype=t["dtype"]).tobytes()
+            raw = (pack_int4(t["data"]) if t["dtype"] == "int4"
+                   else np.asarray(t["data"], dtype=t["dtype"]).tobytes())
             buffers.append(raw)
             buf_index.append(len(buffers))
     buf_offsets = []

@@ -92,3 +92,34 @@ def test_int16_activations_are_refused(tmp_path):
     buf = build(tensors, [("RELU", [0], [1])], [0], [1])
     with pytest.raises(ModelError, match="int16"):
         load_model(_write(tmp_path, buf))
+
+
+def _int4_fc(on_add=False, values=16):
+    """FC with INT4 weights [5][16] holding 5 x `values` packed values; or (on_add) an ADD
+    of the input and an INT4 constant."""
+    w = np.random.default_rng(0).integers(-8, 8, (5, 16))
+    if on_add:
+        ts = [tensor("in", [1, 16], "int8", 0.05, -3), tensor("k", [1, 16], "int4", 0.05, 0, w[0]),
+              tensor("out", [1, 16], "int8", 0.1, 0)]
+        return build(ts, [("ADD", [0, 1], [2], ("AddOptions", {}))], [0], [2])
+    ts = [tensor("in", [1, 16], "int8", 0.05, -3),
+          tensor("w", [5, 16], "int4", 0.1, 0, w[:, :values]),
+          tensor("out", [1, 5], "int8", 0.3, 4)]
+    return build(ts, [("FULLY_CONNECTED", [0, 1, -1], [2], ("FullyConnectedOptions", {}))], [0], [2])
+
+
+def test_int4_weights_are_unpacked_to_int8(tmp_path):
+    g = load_model(_write(tmp_path, _int4_fc()))
+    w = g.tensors[1]
+    assert w.int4 and w.dtype == "int8" and w.nbytes == 40       # 80 values, packed
+    np.testing.assert_array_equal(w.data, np.random.default_rng(0).integers(-8, 8, (5, 16)))
+
+
+def test_int4_data_of_the_wrong_size_is_damage(tmp_path):
+    with pytest.raises(ModelError, match="38 bytes of data for 80 packed int4 values"):
+        load_model(_write(tmp_path, _int4_fc(values=15)))
+
+
+def test_int4_outside_the_weights_of_fc_conv_depthwise_is_not_supported(tmp_path):
+    with pytest.raises(ModelError, match="not supported.*int4 tensor 'k' of layer 0 ADD"):
+        load_model(_write(tmp_path, _int4_fc(on_add=True)))

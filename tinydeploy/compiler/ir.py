@@ -36,6 +36,8 @@ class Tensor:
     data: np.ndarray | None = None     # constant contents, shaped; None for activations
     variable: bool = False             # state kept across invocations (LSTM, SVDF): it
                                        # holds a value before the first op runs
+    int4: bool = False                 # stored as packed INT4 in the .tflite; `data` holds
+                                       # the values unpacked to int8 (-8..7)
 
     @property
     def is_const(self) -> bool:
@@ -53,7 +55,8 @@ class Tensor:
 
     @property
     def nbytes(self) -> int:
-        return self.size * DTYPE_SIZES[self.dtype]
+        """Bytes as stored in the .tflite (packed INT4: two values a byte)."""
+        return (self.size + 1) // 2 if self.int4 else self.size * DTYPE_SIZES[self.dtype]
 
     @property
     def scale(self) -> float:

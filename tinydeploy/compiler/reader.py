@@ -26,7 +26,15 @@ _TYPES = {
     tflite.TensorType.INT32: "int32", tflite.TensorType.UINT8: "uint8",
     tflite.TensorType.INT64: "int64", tflite.TensorType.BOOL: "bool",
     tflite.TensorType.INT16: "int16", tflite.TensorType.INT8: "int8",
+    tflite.TensorType.INT4: "int4",
 }
+
+
+def _unpack_int4(raw: bytes, n: int) -> np.ndarray:
+    """TFLite's packed INT4 (two values a byte, the first in the low nibble) as int8."""
+    b = np.frombuffer(raw, np.uint8)
+    nib = np.stack([b & 0xF, b >> 4], axis=1).reshape(-1)[:n].astype(np.int8)
+    return np.where(nib > 7, nib - 16, nib).astype(np.int8)
 
 
 def _options(kind: str, op) -> dict:
@@ -148,6 +156,15 @@ def _tensor(buf: bytes, model, t, i: int, n_buffers: int, name: str, problems: l
             problems.append(f"tensor {i}: its data lies past the end of the file (truncated)")
         else:
             raw = buf[off:off + size]
+    int4 = dtype == "int4" and raw is not None
+    if int4:
+        n = int(np.prod(shape)) if shape else 1
+        if len(raw) != (n + 1) // 2:
+            problems.append(f"tensor {i}: {len(raw)} bytes of data for {n} packed int4 "
+                            f"values (needs {(n + 1) // 2})")
+            raw = None
+        else:
+            data, dtype, raw = _unpack_int4(raw, n).reshape(shape), "int8", None
     if raw is not None:
         nptype = np.dtype(dtype) if dtype in ("float32", "float16", "int32", "uint8",
                                               "int64", "int16", "int8") else np.dtype(np.uint8)
@@ -161,7 +178,8 @@ def _tensor(buf: bytes, model, t, i: int, n_buffers: int, name: str, problems: l
         elif not shape and data.size == 1:
             data = data.reshape(())
     tname = (t.Name() or b"").decode("utf-8", "replace")
-    return Tensor(i, tname, shape, dtype, _quant(t), data, variable=bool(t.IsVariable()))
+    return Tensor(i, tname, shape, dtype, _quant(t), data, variable=bool(t.IsVariable()),
+                  int4=int4 and data is not None)
 
 
 _KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")

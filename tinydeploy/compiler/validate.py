@@ -25,6 +25,9 @@ RECURRENT_OPS = {"UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM", 
 
 
 SHOWN_OPS = 8        # unsupported layers named in the refusal; the rest are counted
+# ops whose weights (input 1) may be packed INT4 (TFLite Micro's int4 kernels; the reader
+# unpacks them to int8 values -8..7)
+INT4_WEIGHT_OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
 
 
 def not_supported(where: str, what: str, detail: str, advice: str) -> ModelError:
@@ -58,6 +61,15 @@ def validate(g: Graph, where: str = "model") -> None:
         raise not_supported(where, "state kept across invocations",
                             f"variable tensor '{g.t(ti).name}' of layer {op.index} {op.kind}",
                             "give the state to the model as an input and take it as an output")
+    for op in g.ops:
+        packed = [ti for pos, ti in enumerate(op.inputs) if ti >= 0 and g.t(ti).int4
+                  and not (pos == 1 and op.kind in INT4_WEIGHT_OPS)]
+        if packed:
+            raise not_supported(where, "int4 tensors",
+                                f"int4 tensor '{g.t(packed[0]).name}' of layer {op.index} "
+                                f"{op.kind}: int4 is taken as the weights of "
+                                f"{', '.join(INT4_WEIGHT_OPS)} only",
+                                "quantize that tensor to int8")
     for op in g.ops:
         if op.index in shape_only:
             continue
