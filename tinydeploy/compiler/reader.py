@@ -157,7 +157,7 @@ def _tensor(buf: bytes, model, t, i: int, n_buffers: int, name: str, problems: l
         else:
             raw = buf[off:off + size]
     int4 = dtype == "int4" and raw is not None
-    if int4:
+    if raw is not None and int4:
         n = int(np.prod(shape)) if shape else 1
         if len(raw) != (n + 1) // 2:
             problems.append(f"tensor {i}: {len(raw)} bytes of data for {n} packed int4 "
