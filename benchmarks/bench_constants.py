@@ -7,9 +7,9 @@ Usage: python benchmarks/bench_constants.py [--model MNV2.tflite] [--board mps2-
 The model is tf.keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35,
 weights=None, classes=2), seeded, its BatchNorm statistics set layer by layer from 32
 random inputs (random weights alone collapse the activations and TFLite's interpreters
-abort), converted to int8 with the same inputs; `--model` reuses (or, if absent, writes)
-that file. One seeded random input in QEMU (-icount, exact instructions), checked bit for
-bit against tflite_micro.
+abort), converted to int8 calibrated on 128 of them (bench_compress.to_int8); `--model`
+reuses (or, if absent, writes) that file. One seeded random input in QEMU (-icount, exact
+instructions), checked bit for bit against tflite_micro.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from bench_compress import to_int8  # noqa: E402
 from bench_speed import measure  # noqa: E402
 from tinydeploy.compiler.compiled import compile_model  # noqa: E402
 
@@ -43,23 +44,14 @@ def make_mobilenet_v2(path: Path) -> None:
     keras.utils.set_random_seed(0)
     model = keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35, weights=None,
                                            classes=2)
-    x = np.random.default_rng(0).uniform(-1, 1, (32, 96, 96, 3)).astype(np.float32)
+    x = np.random.default_rng(0).uniform(-1, 1, (256, 96, 96, 3)).astype(np.float32)
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
-            a = keras.Model(model.input, layer.input)(x, training=False).numpy()
+            a = keras.Model(model.input, layer.input)(x[:32], training=False).numpy()
             axes = tuple(range(a.ndim - 1))
             gamma, beta, _, _ = layer.get_weights()
             layer.set_weights([gamma, beta, a.mean(axis=axes), a.var(axis=axes)])
-
-    def rep():
-        for i in range(len(x)):
-            yield [x[i:i + 1]]
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = rep
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = conv.inference_output_type = tf.int8
-    path.write_bytes(conv.convert())
+    path.write_bytes(to_int8(model, x))
 
 
 def tables(path: Path) -> dict[str, tuple[int, int]]:
