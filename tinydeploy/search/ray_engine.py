@@ -176,27 +176,27 @@ def _fit(cfg: SearchConfig, address, progress, todo: int, storage: Path) -> None
     import ray
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
-    started = not ray.is_initialized()
-    if started:
-        if address:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
-        else:
-            ray.init(num_cpus=max(1, cfg.workers), include_dashboard=False, log_to_driver=False)
-    try:
-        tuner = tune.Tuner(
-            tune.with_resources(_trainable(cfg), {"cpu": 1}),
-            tune_config=tune.TuneConfig(
-                search_alg=_searcher(cfg, local.finished_rows(cfg)),
-                # first rung after half the epochs, then halving (few trials: keep half)
-                scheduler=ASHAScheduler(metric="val_accuracy", mode="max", time_attr="training_iteration",
-                                        max_t=cfg.epochs + 1, grace_period=max(1, cfg.epochs // 2),
-                                        reduction_factor=2),
-                num_samples=todo),
-            run_config=tune.RunConfig(storage_path=str(storage), name="search", verbose=0,
-                                      failure_config=tune.FailureConfig(max_failures=MAX_RETRIES),
-                                      callbacks=[_journal(cfg, progress)]))
-        with contextlib.redirect_stdout(sys.stderr):   # Tune's tables: stdout is ours (--json)
-            tuner.fit()
-    finally:
+    # Tune's tables and Ray's messages (a lost node...) go to stdout: ours (--json)
+    with contextlib.redirect_stdout(sys.stderr):
+        started = not ray.is_initialized()
         if started:
-            ray.shutdown()
+            if address:
+                ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            else:
+                ray.init(num_cpus=max(1, cfg.workers), include_dashboard=False, log_to_driver=False)
+        try:
+            tune.Tuner(
+                tune.with_resources(_trainable(cfg), {"cpu": 1}),
+                tune_config=tune.TuneConfig(
+                    search_alg=_searcher(cfg, local.finished_rows(cfg)),
+                    # first rung after half the epochs, then halving (few trials: keep half)
+                    scheduler=ASHAScheduler(metric="val_accuracy", mode="max",
+                                            time_attr="training_iteration", max_t=cfg.epochs + 1,
+                                            grace_period=max(1, cfg.epochs // 2), reduction_factor=2),
+                    num_samples=todo),
+                run_config=tune.RunConfig(storage_path=str(storage), name="search", verbose=0,
+                                          failure_config=tune.FailureConfig(max_failures=MAX_RETRIES),
+                                          callbacks=[_journal(cfg, progress)])).fit()
+        finally:
+            if started:
+                ray.shutdown()
