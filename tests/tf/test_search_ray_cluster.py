@@ -188,7 +188,7 @@ def test_ray_search_resumes_after_its_driver_is_killed(cluster, tmp_path):
 
 
 def test_ray_search_retries_a_trial_lost_with_its_node(cluster, tmp_path):
-    """Last in this file: it kills node 2."""
+    """The last test on the cluster: it kills node 2."""
     p = cluster.search(tmp_path / "out", "dies_on_node_2", 3, "--json")
     victim = cluster.shared / "victim"
     try:
@@ -214,3 +214,22 @@ def test_ray_search_retries_a_trial_lost_with_its_node(cluster, tmp_path):
     else:                                   # run again, on the head
         assert x["status"] in ("complete", "pruned", "duplicate") and x["ray_retries"] <= 2
     _from_all_rows(r)
+
+
+def test_a_failed_ray_row_keeps_its_knobs_and_the_error_type():
+    """The row of a trial that failed every retry (the cluster test above may see the retry
+    succeed): knobs from its config, the reason "Type: message" with the type whole."""
+    from ray.exceptions import ActorUnavailableError, RayTaskError
+
+    from tinydeploy.search import ray_engine
+    lost = ActorUnavailableError("x" * 500, None)
+    reason = ray_engine._reason(lost)
+    assert reason.startswith("ActorUnavailableError: The actor") and len(reason) <= 223
+    wrapped = RayTaskError("trainable", "Traceback ...\nValueError: bad", ValueError("bad"))
+    assert ray_engine._reason(wrapped) == "ValueError: bad"
+    assert ray_engine._reason("Traceback ...\n  ...\nray.exceptions.ActorDiedError: died") == \
+        "ray.exceptions.ActorDiedError: died"
+    row = ray_engine._failed(7, {"width": 2, "dense": 8}, reason)
+    assert row["status"] == "failed" and row["reason"] == reason
+    assert {k: v for k, v in row.items() if k.startswith("knob_")} == {
+        "knob_width": 2, "knob_dense": 8, "knob_prune": 0.0, "knob_cluster": 0, "knob_qat": False}
