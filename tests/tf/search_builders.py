@@ -1,4 +1,4 @@
-"""A user builder and a tiny synthetic dataset for tests/tf/test_search.py."""
+"""User builders and a tiny synthetic dataset for tests/tf/test_search*.py."""
 import numpy as np
 
 

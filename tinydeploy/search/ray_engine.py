@@ -11,9 +11,9 @@ Resume: the driver stores each finished trial's row, as Tune reports it, in the 
 engine's journal (OUTDIR/study.journal, local.store); the rows of the search are the
 journal's. A re-run keeps the stored trials, runs only the missing number of trials and
 seeds the searcher's study with the stored knobs and rewards, so TPE goes on from them
-instead of drawing the first run's knobs again. Tune's own experiment restore is not used: a
-driver killed mid-trial leaves Tune state that would rerun or drop trials, the journal holds
-exactly the finished ones.
+instead of drawing the first run's knobs again. Tune's own experiment restore
+(Tuner.restore) is not used: the journal holds exactly the finished rows, in the form both
+engines read, so either engine resumes the other's search.
 """
 from __future__ import annotations
 
