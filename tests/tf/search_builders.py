@@ -56,14 +56,19 @@ def on_both_nodes(trial):
 
 
 def dies_on_node_2(trial):
-    """tiny_cnn; a trial on node "2" writes TD_TEST_DIR/victim and waits there to be killed
-    with its node; a trial on the head waits until the victim exists, so that a trial is
-    lost with node 2 whatever the host's speed."""
+    """tiny_cnn; a trial on node "2" writes its node id and knobs to TD_TEST_DIR/victim (JSON)
+    and waits there to be killed with its node; a trial on the head waits until the victim
+    exists, so that a trial is lost with node 2 whatever the host's speed."""
+    import json
     import os
     from pathlib import Path
     node, shared = os.environ.get("TD_TEST_NODE"), os.environ.get("TD_TEST_DIR")
     if node == "2" and shared:
-        Path(shared, "victim").write_text(str(os.getpid()))
+        import ray
+        knobs = {"width": trial.suggest("width", [2, 48]), "dense": trial.suggest("dense", [0, 8])}
+        Path(shared, "victim.part").write_text(json.dumps(
+            {"node": ray.get_runtime_context().get_node_id(), "knobs": knobs}))
+        Path(shared, "victim.part").rename(Path(shared, "victim"))
         _wait(lambda: False)
     elif node and shared:
         _wait(lambda: Path(shared, "victim").exists())

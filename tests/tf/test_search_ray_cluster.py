@@ -50,13 +50,18 @@ class Cluster:
         self.shared.mkdir()
         self.sessions: dict[str, int] = {}
         self.address = f"127.0.0.1:{_port()}"
-        self.env = {**os.environ, "RAY_TMPDIR": str(tmp / "r"), "PYTHONUNBUFFERED": "1",
+        self.temp = tmp / "r"
+        self.env = {**os.environ, "RAY_TMPDIR": str(self.temp), "PYTHONUNBUFFERED": "1",
+                    # Ray's head turns token auth on by itself; the other node and the
+                    # drivers need the same token, given here, not ~/.ray's
                     "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16),
                     # a lost node is noticed in seconds, not Ray's default half minute
                     "RAY_health_check_period_ms": "1000", "RAY_health_check_timeout_ms": "1000",
                     "RAY_health_check_failure_threshold": "3"}
+
+    def start(self) -> None:
         common = ["--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats",
-                  f"--temp-dir={tmp / 'r'}"]
+                  f"--temp-dir={self.temp}"]
         self._start("head", "--head", f"--port={self.address.split(':')[1]}",
                     "--include-dashboard=false", f"--ray-client-server-port={_port()}",
                     f"--dashboard-agent-listen-port={_port()}", *common)
@@ -116,13 +121,12 @@ class Cluster:
 def cluster(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rc")      # short: Ray's socket paths must stay < 108 chars
     search_builders.save_stripes(tmp / "stripes.npz")
-    c = None
+    c = Cluster(tmp)
     try:
-        c = Cluster(tmp)
+        c.start()
         yield c
     finally:
-        if c is not None:
-            c.stop()
+        c.stop()
 
 
 def _finish(p: subprocess.Popen, timeout=600) -> dict:
@@ -207,12 +211,13 @@ def test_ray_search_retries_a_trial_lost_with_its_node(cluster, tmp_path):
     assert len(rows) == 3
     lost = [x for x in rows if x["ray_retries"]]
     assert len(lost) == 1, [(x["status"], x["ray_retries"]) for x in rows]
-    x = lost[0]
-    assert x["knob_width"] in (2, 48) and x["knob_dense"] in (0, 8)
+    x, was = lost[0], json.loads(victim.read_text())
+    assert {"width": x["knob_width"], "dense": x["knob_dense"]} == was["knobs"]
     if x["status"] == "failed":             # every retry lost too: its knobs and the error's type
         assert re.match(r"\w+(Error|Exception): ", x["reason"]), x["reason"]
     else:                                   # run again, on the head
         assert x["status"] in ("complete", "pruned", "duplicate") and x["ray_retries"] <= 2
+        assert x["ray_node"] != was["node"]
     _from_all_rows(r)
 
 
