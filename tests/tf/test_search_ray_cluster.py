@@ -238,3 +238,21 @@ def test_a_failed_ray_row_keeps_its_knobs_and_the_error_type():
     assert row["status"] == "failed" and row["reason"] == reason
     assert {k: v for k, v in row.items() if k.startswith("knob_")} == {
         "knob_width": 2, "knob_dense": 8, "knob_prune": 0.0, "knob_cluster": 0, "knob_qat": False}
+
+
+def test_results_are_never_replaced_by_poorer_ones(tmp_path):
+    """An OUTDIR whose journal lacks its completed trials (deleted, or written by a version
+    without one): a search that completes fewer writes nothing and says why in one line."""
+    from tinydeploy.errors import TinyDeployError
+    from tinydeploy.search.trial import SearchConfig
+    table = "trial,status,accuracy_int8\n0,complete,0.9\n1,pruned,\n"
+    (tmp_path / "results.csv").write_text(table)
+    (tmp_path / "pareto.json").write_text('[{"trial": 0}]\n')
+    cfg = SearchConfig(data="", eval_x="", eval_y="", board=BOARD, outdir=str(tmp_path),
+                       input_shape=(12, 12, 1), classes=2)
+    dup = {"trial": 0, "status": "duplicate", "reason": "same knobs as trial 0"}
+    with pytest.raises(TinyDeployError, match=r"has 1 completed trial\(s\), this search 0"):
+        run.write_results(cfg, [dup], tmp_path / "ray", "ray", 1.0, tmp_path)
+    assert (tmp_path / "results.csv").read_text() == table
+    assert (tmp_path / "pareto.json").read_text() == '[{"trial": 0}]\n'
+    assert not (tmp_path / "search.json").exists()
