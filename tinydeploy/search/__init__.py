@@ -6,6 +6,6 @@ trial.py runs one trial from fixed knobs (fit check on an untrained int8 convers
 then seeded training, conversion, int8 accuracy from the generated C, latency from the cost
 model, energy estimate) and returns a results row; engines (local.py: Optuna TPE over a
 process pool with a resumable journal study; ray_engine.py: Ray Tune with OptunaSearch and
-ASHA) are small adapters that ask the space, run trials and hand rows to run.py, which
-writes results.csv, pareto.json, best.* and search.json.
+ASHA, its rows kept in the same journal) are small adapters that ask the space, run trials
+and hand rows to run.py, which writes results.csv, pareto.json, best.* and search.json.
 """

@@ -1,7 +1,9 @@
 """The default engine: Optuna TPE over a process pool (one process per core), with the study
 in a journal file (OUTDIR/study.journal) so an interrupted search resumes where it stopped:
 finished trials (complete, pruned, stopped, failed) are kept and not redone; a trial that was
-running when the search died is marked failed and its knobs are queued again."""
+running when the search died is marked failed and its knobs are queued again. The Ray
+engine keeps its finished rows in the same journal (store), so either engine resumes the
+other's search."""
 from __future__ import annotations
 
 import multiprocessing
@@ -49,7 +51,6 @@ def _work(cfg: SearchConfig, n: int, worker: int, talk: bool) -> None:
 
 
 def _one(cfg: SearchConfig, study, t, say) -> None:
-    from optuna.trial import TrialState
     single = cfg.objective == "accuracy"
 
     def report(epoch, acc, row):
@@ -64,16 +65,33 @@ def _one(cfg: SearchConfig, study, t, say) -> None:
                "status": "failed", "reason": f"{type(exc).__name__}: "
                f"{(str(exc).splitlines() or [''])[0][:200]}"}
     t.set_user_attr("row", row)
-    if row["status"] in ("complete", "duplicate"):
-        vals = [row["accuracy_int8"]] if single else [row["accuracy_int8"], row["instructions"] or 0.0,
-                                                      row["ram"]]
-        study.tell(t, vals)
-    else:
-        study.tell(t, state=TrialState.FAIL if row["status"] == "failed" else TrialState.PRUNED)
+    state, vals = _outcome(cfg, row)
+    study.tell(t, vals, state=state)
     if say:
         say(f"trial {t.number}: {row['status']}"
             + (f", int8 accuracy {row['accuracy_int8']:.3f}" if row.get("accuracy_int8") is not None
                else f" ({row.get('reason')})" if row.get("reason") else ""))
+
+
+def _outcome(cfg: SearchConfig, row: dict):
+    """The Optuna state and objective values of a finished row."""
+    from optuna.trial import TrialState
+    if row["status"] in ("complete", "duplicate"):
+        return TrialState.COMPLETE, [row["accuracy_int8"]] if cfg.objective == "accuracy" else [
+            row["accuracy_int8"], row["instructions"] or 0.0, row["ram"]]
+    return TrialState.FAIL if row["status"] == "failed" else TrialState.PRUNED, None
+
+
+def store(cfg: SearchConfig, row: dict, params: dict, distributions: dict) -> dict:
+    """Add a row finished by another engine (Ray) to the journal as a finished trial; its
+    "trial" becomes the journal's next number. Returns the row."""
+    import optuna
+    study = _study(cfg)
+    state, vals = _outcome(cfg, row)
+    row = {**row, "trial": len(study.get_trials(deepcopy=False))}
+    study.add_trial(optuna.trial.create_trial(state=state, values=vals, params=params,
+                                              distributions=distributions, user_attrs={"row": row}))
+    return row
 
 
 def finished_rows(cfg: SearchConfig) -> list[dict]:
@@ -82,7 +100,7 @@ def finished_rows(cfg: SearchConfig) -> list[dict]:
             if "row" in t.user_attrs and not t.user_attrs.get("interrupted")]
 
 
-def _recover(cfg: SearchConfig) -> int:
+def recover(cfg: SearchConfig) -> int:
     """Mark trials left running by an interrupted search; queue their knobs again. Returns
     the number of finished trials."""
     from optuna.trial import TrialState
@@ -97,7 +115,7 @@ def _recover(cfg: SearchConfig) -> int:
 
 
 def search(cfg: SearchConfig, progress=None) -> tuple[list[dict], Path]:
-    done = _recover(cfg)
+    done = recover(cfg)
     todo = max(0, cfg.trials - done)
     if progress and done:
         progress(f"resuming: {done} trial(s) already in {Path(cfg.outdir) / 'study.journal'}, {todo} to go")

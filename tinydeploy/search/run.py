@@ -159,6 +159,10 @@ def _held_out(check: dict, rows: list[dict], calibrated: list[dict]) -> None:
 
 
 def write_results(cfg, rows, storage, engine, seconds, out: Path, check=None) -> dict:
+    """Write OUTDIR's results from `rows` (every trial of the search, the stored ones too);
+    refuses, writing nothing, when OUTDIR's results.csv has more completed trials: results
+    are never replaced by poorer ones (a journal deleted, or OUTDIR from a run without one)."""
+    _keep_richer(out, rows)
     rows = sorted(rows, key=lambda r: r["trial"])
     knobs = sorted({k for r in rows for k in r if k.startswith("knob_")})
     with open(out / "results.csv", "w", newline="") as f:
@@ -183,6 +187,19 @@ def write_results(cfg, rows, storage, engine, seconds, out: Path, check=None) ->
                                           "accuracy": cfg.extra.get("teacher_accuracy")}}
     (out / "search.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
     return report
+
+
+def _keep_richer(out: Path, rows: list[dict]) -> None:
+    try:
+        with open(out / "results.csv", newline="") as f:
+            had = sum(r.get("status") == "complete" for r in csv.DictReader(f))
+    except OSError:
+        return
+    have = sum(r.get("status") == "complete" for r in rows)
+    if have < had:
+        raise TinyDeployError(f"{out / 'results.csv'} has {had} completed trial(s), this search "
+                              f"{have} ({out / 'study.journal'} lacks them): results not replaced; "
+                              "give a new -o")
 
 
 def format_report(r: dict) -> str:
