@@ -52,7 +52,8 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              # ---- model I/O
              "sensor_fusion_two_heads", "float_io_two_outputs", "argmin_axis",
              # ---- sparse weights (issue 19)
-             "fc_sparse75", "fc_sparse75_wide", "conv3x3_sparse75_c5",
+             "fc_sparse75", "fc_sparse75_wide", "conv3x3_sparse75_c5", "fc_sparse75_c8",
+             "conv3x3_sparse75_c8",
              # ---- palette weights
              "pal_fc16_odd", "pal_fc4_per_tensor", "pal_conv1x1_16", "pal_conv1x1_4_s2"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
@@ -73,6 +74,8 @@ STEMS = {
     "fully_connected_s8": [],
     "fully_connected_sparse_s8": ["fc_sparse75", "fc_sparse75_per_tensor", "fc_sparse75_wide"],
     "conv2d_sparse_s8": ["conv1x1_sparse75", "conv3x3_sparse75_c5"],
+    "fully_connected_sparse_palette_s8": ["fc_sparse75_c8"],
+    "conv2d_sparse_palette_s8": ["conv1x1_sparse75_c8", "conv3x3_sparse75_c8"],
     "fully_connected_rows4_s8": ["fc_relu", "fc_relu_per_tensor", "fc_nobias", "fc_3d",
                                  "fc_3d_per_tensor", "reshape_dense", "fc_odd_13_7"],
     "avg_pool_s8": ["pool_avg", "avgpool_global_c5", "avgpool_global_c64", "avgpool_s1_same_c6",

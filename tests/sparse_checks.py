@@ -1,7 +1,7 @@
-"""Checks of the sparse weight encoding shared by test_fully_connected_sparse_s8.py and
-test_conv2d_sparse_s8.py: dense zoo models forced sparse stay bit-exact (scalar and
-emulated DSP loops), and "auto" stores pruned layers sparse (less flash) but leaves
-dense layers dense."""
+"""Checks of the sparse weight encodings shared by the tests of the sparse and
+sparse-palette kernels: dense zoo models forced into the encoding stay bit-exact (scalar
+and emulated DSP loops), and "auto" stores pruned layers so (less flash) but leaves dense
+layers dense."""
 from __future__ import annotations
 
 import pytest
@@ -13,15 +13,17 @@ import zoo
 from bitexact import check_bit_exact, flavours, kernels
 
 
-def sparse_tests(op: str, kernel: str, pruned: list[str], dense: list[str]) -> dict:
-    """Tests for one sparse kernel: `pruned` zoo models (auto picks it), `dense` ones
-    (auto keeps the dense kernel; forcing the policy "sparse" picks it, bit-exact)."""
+def sparse_tests(op: str, kernel: str, pruned: list[str], dense: list[str],
+                 encoding: str = "sparse") -> dict:
+    """Tests for one kernel of a sparse encoding: `pruned` zoo models (auto picks it),
+    `dense` ones (auto keeps the dense kernel; forcing the policy `encoding` picks it,
+    bit-exact)."""
 
     @flavours
     @pytest.mark.parametrize("name", dense)
     def test_dense_layers_forced_sparse_stay_bit_exact(name, flags):
-        assert kernel in kernels(name, "sparse")[op]
-        check_bit_exact(name, flags, weights="sparse")
+        assert kernel in kernels(name, encoding)[op]
+        check_bit_exact(name, flags, weights=encoding)
 
     @pytest.mark.parametrize("name", dense)
     def test_auto_keeps_dense_layers_dense(name):
@@ -32,7 +34,7 @@ def sparse_tests(op: str, kernel: str, pruned: list[str], dense: list[str]) -> d
         g = load_model(zoo.tflite_path(name))
         auto, dense = lower(g, weights="auto"), lower(g, weights="dense")
         picked = [layer for layer in auto.layers if layer.op == op]
-        assert picked and all(layer.kernel == kernel and layer.encoding == "sparse"
+        assert picked and all(layer.kernel == kernel and layer.encoding == encoding
                               for layer in picked)
         assert all(layer.const_bytes < layer.dense_const_bytes for layer in picked)
         assert auto.const_bytes < dense.const_bytes

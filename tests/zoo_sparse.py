@@ -1,12 +1,15 @@
-"""Zoo models of the sparse weight encoding (issue 19, unstructured pruning): seeded Keras
+"""Zoo models of the sparse weight encodings (issue 19, unstructured pruning): seeded Keras
 models whose kernels are then pruned (the smallest-magnitude 75% of each layer's weights
 set to exactly 0.0, which int8 quantization keeps at 0). zoo.py takes SPECS into its
 registry; entries are (builder(x, L), input shape, ops, note, per_tensor_dense, edit):
-edit(model) runs after the pruning (edge cases: an all-zero channel, one non-zero).
+edit(model) runs after the pruning (edge cases: an all-zero channel, one non-zero; the
+remaining weights clustered, for the sparse-palette encoding).
 """
 from __future__ import annotations
 
 import numpy as np
+
+from zoo_palette import cluster_values
 
 FRACTION = 0.75
 
@@ -44,6 +47,39 @@ def fc_dense_unit(model) -> None:
     layer.set_weights(ws)
 
 
+def cluster_kept(model, n: int = 8) -> None:
+    """Every Dense / Conv2D kernel's non-zero weights clustered to n values (per layer, as
+    tfmot's clustering after pruning), zeros kept; every output channel keeps one weight
+    at the largest-magnitude value, so per-channel int8 scales agree and the channels
+    share one value table (as in a pruned, clustered network whose largest weights
+    survive the pruning)."""
+    for layer in model.layers:
+        if type(layer).__name__ not in ("Dense", "Conv2D"):
+            continue
+        ws = layer.get_weights()
+        k = ws[0]
+        kept = k != 0
+        k[kept] = cluster_values(k[kept], n)
+        cols = k.reshape(-1, k.shape[-1])
+        top = cols.flat[np.abs(cols).argmax()]
+        cols[np.abs(cols).argmax(axis=0), np.arange(cols.shape[1])] = top
+        ws[0] = cols.reshape(k.shape)
+        layer.set_weights(ws)
+
+
+def fc_edges_clustered(model) -> None:
+    fc_edges(model)
+    cluster_kept(model)
+
+
+def fc_wide(x, L):
+    return L.Dense(24)(L.Dense(48, activation="relu")(x))
+
+
+def conv1x1_wide(x, L):
+    return L.Conv2D(16, 1)(L.Conv2D(24, 1, activation="relu")(x))
+
+
 def fc_one(x, L):
     return L.Dense(8)(x)
 
@@ -79,4 +115,13 @@ SPECS = {
     "conv3x3_sparse75_c5": (conv3x3_same, (7, 6, 5), {"CONV_2D"},
                             "75% pruned 3x3 SAME convs: odd input depth 5 (staging), then "
                             "depth 8 with stride 2 (padded taps)", False, None),
+    "fc_sparse75_c8": (fc_wide, (64,), {"FULLY_CONNECTED"},
+                       "75% pruned FC, per-tensor, kept weights clustered to 8 values; an "
+                       "all-zero unit and one with a far non-zero", True, fc_edges_clustered),
+    "conv1x1_sparse75_c8": (conv1x1_wide, (6, 5, 32), {"CONV_2D"},
+                            "75% pruned 1x1 convs (odd pixel count), kept weights clustered "
+                            "to 8 values", False, cluster_kept),
+    "conv3x3_sparse75_c8": (conv3x3_same, (7, 6, 5), {"CONV_2D"},
+                            "75% pruned 3x3 SAME convs (depth 5, then 8 with stride 2), kept "
+                            "weights clustered to 8 values", False, cluster_kept),
 }

@@ -117,13 +117,5 @@ static TD_NO_SCHED void td_conv_columns(const td_conv_params_t *p, const int16_t
 }
 
 void td_conv2d_sparse_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out) {
-    const int32_t k4w = (p->k_h * p->k_w * p->in_c + 3) / 4;
-    /* the build-time choice of td_conv2d_1x1_s8: its column needs no staging area */
-    if (p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0
-            && (p->out_h - 1) * p->stride_h < p->in_h && (p->out_w - 1) * p->stride_w < p->in_w) {
-        td_conv_pixels(p, in, (int16_t *)p->scratch, k4w, out, td_gather_1x1);
-    } else {
-        /* scratch: [int8 staging, k4 bytes][int16 columns of two pixels] */
-        td_conv_pixels(p, in, (int16_t *)((int8_t *)p->scratch + k4w * 4), k4w, out, td_im2col);
-    }
+    td_conv_sparse_pixels(p, in, out);
 }

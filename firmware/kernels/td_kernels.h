@@ -227,6 +227,10 @@ void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int
 void td_fully_connected_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_rows4_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_sparse_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
+/* sparse-palette weights (compiler/encode_sparse_palette.py; td_sparse.h reads the blob) */
+void td_conv2d_sparse_palette_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+void td_fully_connected_sparse_palette_s8(const td_fc_params_t *p, const int8_t *in,
+                                          int8_t *out);
 void td_fully_connected_palette_s8(const td_fc_palette_params_t *p, const int8_t *in, int8_t *out);
 void td_conv2d_1x1_palette_s8(const td_conv_palette_params_t *p, const int8_t *in, int8_t *out);
 void td_avg_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);

@@ -1,4 +1,5 @@
-/* Private to the sparse kernels (td_fully_connected_sparse_s8.c, td_conv2d_sparse_s8.c):
+/* Private to the sparse kernels (td_fully_connected_sparse_s8.c, td_conv2d_sparse_s8.c and
+ * their _palette_ twins):
  * the weight blob of compiler/encode_sparse.py. Per row, entries of (int8 value, 4-bit gap):
  * entry i reads column pos_i = pos_(i-1) + gap_i, pos_(-1) = 0; a row has an even number
  * of entries; bridging and padding entries have value 0, so every sum is the dense one.
@@ -31,12 +32,16 @@ static inline td_sparse_t td_sparse_open(const int8_t *blob, int32_t rows, int32
     return s;
 }
 
-/* The next row's entry count; the cursor moves to the row after. */
-static inline int32_t td_sparse_row(td_sparse_t *s, int32_t wide) {
-    int32_t pairs = s->n[0];
-    if (wide) pairs |= (int32_t)s->n[1] << 8;
-    s->n += 1 + wide;
+/* The next row's entry count; the count cursor *n moves to the row after. */
+static inline int32_t td_sparse_row_count(const uint8_t **n, int32_t wide) {
+    int32_t pairs = (*n)[0];
+    if (wide) pairs |= (int32_t)(*n)[1] << 8;
+    *n += 1 + wide;
     return 2 * pairs;
+}
+
+static inline int32_t td_sparse_row(td_sparse_t *s, int32_t wide) {
+    return td_sparse_row_count(&s->n, wide);
 }
 
 /* The gaps of four entries i..i+3 (two bytes) spread for byte-wise adds: lo holds the gaps
@@ -44,6 +49,34 @@ static inline int32_t td_sparse_row(td_sparse_t *s, int32_t wide) {
  * word), bytes 2 and 3 hold entries i+4..i+7 the same way. */
 #define TD_GAPS_LO(w) ((w) & 0x0F0F0F0Fu)
 #define TD_GAPS_HI(w) (((w) >> 4) & 0x0F0F0F0Fu)
+
+/* The sparse-palette blob (compiler/encode_sparse_palette.py): the same head and counts,
+ * then u32 NT, u8 table_of[rows] padded to words (NT > 1 only), int8 tables[NT][16], and
+ * one byte an entry: gap in the low nibble, the value's index in its row's table high. */
+typedef struct {
+    const uint8_t *n;        /* next row's entry count / 2 */
+    const uint8_t *e;        /* next row's entries */
+    const uint8_t *table_of; /* [rows], or NULL: every row reads table 0 */
+    const int8_t *tables;
+} td_spal_t;
+
+static inline td_spal_t td_spal_open(const int8_t *blob, int32_t rows, int32_t wide) {
+    td_spal_t s;
+    const uint8_t *q = (const uint8_t *)blob + 4 + ((rows << wide) + 3) / 4 * 4;
+    const uint32_t nt = td_read_u32(q);
+    q += 4;
+    s.n = (const uint8_t *)blob + 4;
+    s.table_of = nt > 1 ? q : NULL;
+    if (nt > 1) q += (rows + 3) / 4 * 4;
+    s.tables = (const int8_t *)q;
+    s.e = q + 16 * nt;
+    return s;
+}
+
+/* Row r's value table. */
+static inline const int8_t *td_spal_table(const td_spal_t *s, int32_t r) {
+    return s->table_of ? s->tables + 16 * s->table_of[r] : s->tables;
+}
 
 static inline uint32_t td_read_u16(const void *p) {
     uint16_t v;

@@ -48,7 +48,7 @@ def row_depth(k: int, bits: int) -> int:
     return (k + per - 1) // per * per
 
 
-def _share_tables(sets: list[np.ndarray], size: int) -> tuple[list[np.ndarray], list[int]]:
+def share_tables(sets: list[np.ndarray], size: int) -> tuple[list[np.ndarray], list[int]]:
     """Greedy: each channel's value set (largest first) joins the table that grows least
     while staying within `size` entries, else starts a new one."""
     tables: list[set] = []
@@ -90,7 +90,7 @@ def encode(w2d: np.ndarray) -> Palette | None:
     bits = 4 if most > 4 else 2
     size = 1 << bits
     n, k = w2d.shape
-    shared, owner = _share_tables(sets, size)
+    shared, owner = share_tables(sets, size)
     per_channel = n * size
     if len(shared) == 1 or (len(shared) <= 256 and n + len(shared) * size < per_channel):
         tabs, which = shared, np.asarray(owner)

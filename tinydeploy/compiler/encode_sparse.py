@@ -28,7 +28,7 @@ MAX_DEPTH = 120_000       # rows up to this long fit u16 pair counts with any br
 MIN_ZERO_FRACTION = 0.5   # "auto" considers a layer pruned from half zeros on
 
 
-def _row_entries(row: np.ndarray) -> tuple[list[int], list[int]]:
+def row_entries(row: np.ndarray) -> tuple[list[int], list[int]]:
     """(values, gaps) of one row, padded to an even number of entries."""
     vals: list[int] = []
     gaps: list[int] = []
@@ -46,19 +46,26 @@ def _row_entries(row: np.ndarray) -> tuple[list[int], list[int]]:
     return vals + [0] * pad, gaps + [0] * pad
 
 
-def encode(w2d: np.ndarray) -> np.ndarray:
-    """int8 [rows][k] -> the blob described in the module docstring, as int8."""
-    rows = [_row_entries(r) for r in np.asarray(w2d, np.int8)]
+def head_and_counts(rows: list[tuple[list[int], list[int]]]) -> np.ndarray:
+    """The blob's start for rows of (values, gaps): u32 T | WIDE, then each row's entries
+    / 2 as u8 (u16 when a row has over 510), padded to whole words; as uint8."""
     pairs = np.array([len(v) // 2 for v, _ in rows], np.int64)
     wide = bool(pairs.size) and int(pairs.max()) > 255
-    vals = np.array([x for v, _ in rows for x in v], np.int8)
-    gaps = np.array([x for _, g in rows for x in g], np.uint8)
-    nib = (gaps[0::2] | (gaps[1::2] << 4)).astype(np.uint8)
-    head = np.array([vals.size | (1 << 31 if wide else 0)], "<u4").view(np.uint8)
+    total = int(pairs.sum()) * 2
+    head = np.array([total | (1 << 31 if wide else 0)], "<u4").view(np.uint8)
     packed = pairs.astype("<u2" if wide else "u1").view(np.uint8)
     cnt = np.zeros((packed.size + 3) // 4 * 4, np.uint8)
     cnt[:packed.size] = packed
-    blob = np.concatenate([head, cnt, vals.view(np.uint8), nib])
+    return np.concatenate([head, cnt])
+
+
+def encode(w2d: np.ndarray) -> np.ndarray:
+    """int8 [rows][k] -> the blob described in the module docstring, as int8."""
+    rows = [row_entries(r) for r in np.asarray(w2d, np.int8)]
+    vals = np.array([x for v, _ in rows for x in v], np.int8)
+    gaps = np.array([x for _, g in rows for x in g], np.uint8)
+    nib = (gaps[0::2] | (gaps[1::2] << 4)).astype(np.uint8)
+    blob = np.concatenate([head_and_counts(rows), vals.view(np.uint8), nib])
     return blob.view(np.int8)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import encode_palette, encode_sparse
+from .. import encode_palette, encode_sparse, encode_sparse_palette
 from .. import kernel_layout as kl
 from ..cnames import layer_symbol
 from ..ir import Op
@@ -67,16 +67,20 @@ class ConvFast:
 
 
 def _compress(f: ConvFast, w2d: np.ndarray, sparse_kernel: str, apply_palette) -> None:
-    """Store a dense fast layer sparse or as a palette as the policy asks: a forced policy
-    takes its encoding wherever it applies; "auto" the smaller one, only where it takes
-    less flash than the dense weights. `apply_palette` is None where no palette kernel
-    exists for the layer."""
+    """Store a dense fast layer sparse, sparse-palette or as a palette as the policy asks:
+    a forced policy takes its encoding wherever it applies; "auto" the smallest, only where
+    it takes less flash than the dense weights. `apply_palette` is None where no palette
+    kernel exists for the layer."""
     policy = f.low.weights
     blob = encode_sparse.candidate(policy, w2d)
+    both = encode_sparse_palette.candidate(policy, w2d)
     pal = encode_palette.candidate(policy, w2d) if apply_palette is not None else None
     options = []
     if blob is not None:
         options.append((int(blob.size), lambda: encode_sparse.store(f, blob, sparse_kernel)))
+    if both is not None:
+        kernel = sparse_kernel.replace("_sparse_", "_sparse_palette_")
+        options.append((int(both.size), lambda: encode_sparse_palette.store(f, both, kernel)))
     if pal is not None:
         options.append((pal.nbytes, lambda: apply_palette(f, pal)))
     if policy == "auto":
