@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#define TD_KERNELS_VERSION 4
+#define TD_KERNELS_VERSION 5
 
 #include "td_fixedpoint.h"
 
@@ -215,12 +215,25 @@ typedef struct {
     void *scratch;           /* [tile][k4] decoded weights (td_conv_core.h layout), columns */
 } td_conv_palette_params_t;
 
+/* ---- N:M (2:4) weights (issue 19): per pair of 4-weight groups, the two kept values of
+ * each group and a code byte of their positions (compiler/encode_nm.py), half the MACs */
+typedef struct {
+    int32_t batches, in_depth, out_n, act_min, act_max;
+    int32_t per_channel;     /* rq has out_n entries, else one */
+    const int8_t *weights;   /* the blob: value words, then code bytes */
+    const int32_t *acc0;     /* [out_n] bias + in_offset * sum(row) */
+    const td_rq_t *rq;
+    void *scratch;           /* DSP path: the input's pair table (td_fully_connected_nm_s8.c) */
+} td_fc_nm_params_t;
+
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
 void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_conv2d_im2col_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* sparse weights (compiler/encode_sparse.py; `weights` is the blob td_sparse.h reads) */
 void td_conv2d_sparse_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+/* 2:4 weights (compiler/encode_nm.py; `weights` is the blob) */
+void td_conv2d_nm_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast DEPTHWISE_CONV_2D: 3x3, depth multiplier 1 (layout in td_depthwise_conv2d_3x3_s8.c) */
 void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
@@ -228,6 +241,7 @@ void td_fully_connected_s8(const td_fc_params_t *p, const int8_t *in, int8_t *ou
 void td_fully_connected_rows4_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_sparse_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_palette_s8(const td_fc_palette_params_t *p, const int8_t *in, int8_t *out);
+void td_fully_connected_nm_s8(const td_fc_nm_params_t *p, const int8_t *in, int8_t *out);
 void td_conv2d_1x1_palette_s8(const td_conv_palette_params_t *p, const int8_t *in, int8_t *out);
 void td_avg_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);

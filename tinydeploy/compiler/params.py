@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
-KERNELS_VERSION = 4
+KERNELS_VERSION = 5
 MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor info holds
 
 # Kernels that read element i (softmax: row i) of a same-sized input before writing
@@ -391,3 +391,22 @@ class ConvPaletteParams(Params):
 
 
 ALL_PARAMS = ALL_PARAMS + (FcPaletteParams, ConvPaletteParams)
+
+
+# ---- N:M (2:4) weights (issue 19): compiler/encode_nm.py
+@dataclass
+class FcNmParams(Params):
+    C_TYPE: ClassVar[str] = "td_fc_nm_params_t"
+    batches: int
+    in_depth: int
+    out_n: int
+    act_min: int
+    act_max: int
+    per_channel: int
+    weights: str
+    acc0: str
+    rq: str
+    scratch: str
+
+
+ALL_PARAMS = ALL_PARAMS + (FcNmParams,)

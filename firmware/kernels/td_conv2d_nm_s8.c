@@ -1,0 +1,161 @@
+/* CONV_2D with 2:4 weights (compiler/encode_nm.py), 1x1 or general filter (strides,
+ * padding, dilation; no groups): per channel and pair of 4-element groups a, b of the
+ * flattened [kh][kw][ic] depth, one value word [v0a v1a v0b v1b] and one code byte
+ * p0a | p0b << 2 | p1a << 4 | p1b << 6. The gathers of td_conv2d_1x1_s8 and
+ * td_conv2d_im2col_s8 fill columns of pixel pairs (TD_CONV_PAIRS: one word holds element
+ * k of both pixels), four pixels at a time. acc0 and rq as for the dense kernels: the zero
+ * weights add nothing to the reference's sums, so the bytes equal TFLM's.
+ * DSP path: per four pixels, a table holds for every pair of groups its 16 position
+ * combinations (pa, pb) as four int16-pair words (x[a, pa], x[b, pb]), one per pixel; a
+ * channel's pair then costs a code byte, two lookups of two LDRD, two SXTB16 of the value
+ * word and eight SMLAD (32 weight-pixel products of the dense layer).
+ * Scratch: int8 staging (k4 bytes), the columns of pixels 0, 1 and of pixels 2, 3 (each
+ * 8 * pairs words, the elements past k4 zero), the table (64 words a pair). */
+#define TD_CONV_PAIRS 1
+#define TD_CONV_OWN_PIXELS 1
+#include "td_conv_gather.h"
+
+/* The column word of element k (both pixels of a column pair). */
+#define TD_NM_COL(cols, k) td_load_a32((cols) + 2 * (k))
+
+#if TD_USE_SIMD
+/* The four pixels' table: per pair t, entry pa | pb << 2 holds four words, pixel q's
+ * (x_q[8t + pa], x_q[8t + 4 + pb]). */
+static void td_conv_nm_table(uint32_t *tab, const int16_t *c01, const int16_t *c23,
+                             int32_t pairs) {
+    int32_t t, pa, pb;
+    for (t = 0; t < pairs; ++t, c01 += 16, c23 += 16) {
+        for (pb = 0; pb < 4; ++pb) {
+            const uint32_t h01 = TD_NM_COL(c01, 4 + pb), h23 = TD_NM_COL(c23, 4 + pb);
+            for (pa = 0; pa < 4; ++pa, tab += 4) {
+                const uint32_t l01 = TD_NM_COL(c01, pa), l23 = TD_NM_COL(c23, pa);
+                tab[0] = (l01 & 0xFFFFu) | (h01 << 16);
+                tab[1] = (l01 >> 16) | (h01 & 0xFFFF0000u);
+                tab[2] = (l23 & 0xFFFFu) | (h23 << 16);
+                tab[3] = (l23 >> 16) | (h23 & 0xFFFF0000u);
+            }
+        }
+    }
+}
+
+/* Half a value word (s: SXTB16 of it) against table entry e for the four pixels. */
+#define TD_NM_ENTRY(s, e, a0, a1, a2, a3)                                                \
+    do {                                                                                 \
+        uint32_t e0_, e1_;                                                               \
+        const void *ep_ = (e);                                                           \
+        TD_LDRD_INC(e0_, e1_, ep_);                                                      \
+        a0 = td_smlad(s, e0_, a0);                                                       \
+        a1 = td_smlad(s, e1_, a1);                                                       \
+        TD_LDRD_INC(e0_, e1_, ep_);                                                      \
+        a2 = td_smlad(s, e0_, a2);                                                       \
+        a3 = td_smlad(s, e1_, a3);                                                       \
+    } while (0)
+#endif
+
+/* All output channels of four pixels (d0..d3; a missing pixel repeats the last one, so
+ * its outputs are written twice with the same bytes). full as in td_conv_out2. */
+static inline __attribute__((always_inline)) void td_conv_nm_k(
+        const td_conv_params_t *p, const int16_t *c01, const int16_t *c23,
+        const uint32_t *tab, int32_t pairs, int8_t *const *d, int full) {
+    const int32_t *acc0 = p->acc0;
+    const td_rq_t *rq = p->rq;
+    const int32_t lo = p->act_min, hi = p->act_max, out_c = p->out_c;
+    const int8_t *v = p->weights;
+    const uint8_t *c = (const uint8_t *)v + 4 * pairs * out_c;
+    int32_t oc;
+    for (oc = 0; oc < out_c; ++oc) {
+        int32_t a0 = acc0[oc], a1 = a0, a2 = a0, a3 = a0;
+#if TD_USE_SIMD
+        const uint32_t *tp = tab;
+        const uint32_t *const tend = tab + 64 * pairs;
+        (void)c01;
+        (void)c23;
+        for (; tp < tend; tp += 64, v += 4) {
+            const uint32_t vw = td_load_a32(v), code = *c++;
+            uint32_t s = td_sxtb16(vw);
+            TD_NM_ENTRY(s, tp + 4 * (code & 15u), a0, a1, a2, a3);
+            s = td_sxtb16_hi(vw);
+            TD_NM_ENTRY(s, tp + 4 * (code >> 4), a0, a1, a2, a3);
+        }
+#else
+        int32_t t;
+        (void)tab;
+        for (t = 0; t < pairs; ++t, v += 4) {
+            const uint32_t code = *c++;
+            const int32_t k[4] = {8 * t + (int32_t)(code & 3u),
+                                  8 * t + (int32_t)((code >> 4) & 3u),
+                                  8 * t + 4 + (int32_t)((code >> 2) & 3u),
+                                  8 * t + 4 + (int32_t)(code >> 6)};
+            int32_t j;
+            for (j = 0; j < 4; ++j) {
+                const int32_t w = v[j];
+                a0 += w * c01[2 * k[j]];
+                a1 += w * c01[2 * k[j] + 1];
+                a2 += w * c23[2 * k[j]];
+                a3 += w * c23[2 * k[j] + 1];
+            }
+        }
+#endif
+        td_conv_out2(a2, a3, &rq[oc], lo, hi, full, d[2] + oc, d[3] + oc);
+        td_conv_out2(a0, a1, &rq[oc], lo, hi, full, d[0] + oc, d[1] + oc);
+    }
+}
+
+/* the hot loop is written in the order it should run (td_simd.h) */
+static TD_NO_SCHED void td_conv_nm_channels(const td_conv_params_t *p, const int16_t *c01,
+                                            const int16_t *c23, const uint32_t *tab,
+                                            int32_t pairs, int8_t *const *d) {
+    if (p->act_min == -128 && p->act_max == 127) {
+        td_conv_nm_k(p, c01, c23, tab, pairs, d, 1);
+    } else {
+        td_conv_nm_k(p, c01, c23, tab, pairs, d, 0);
+    }
+}
+
+/* Every output pixel, four at a time (the last pixel repeated to fill the last four). */
+static inline __attribute__((always_inline)) void td_conv_nm_pixels(
+        const td_conv_params_t *p, const int8_t *in, int8_t *out, td_gather_fn gather) {
+    const int32_t k4 = (p->k_h * p->k_w * p->in_c + 3) / 4 * 4, pairs = (k4 + 7) / 8;
+    const int32_t npix = p->batches * p->out_h * p->out_w;
+    int16_t *const c01 = (int16_t *)(void *)((int8_t *)p->scratch + k4);
+    int16_t *const c23 = c01 + 16 * pairs;
+    uint32_t *const tab = (uint32_t *)(void *)(c23 + 16 * pairs);
+    int32_t i, q, y = 0, x = 0, b = 0, ly = 0, lx = 0, lb = 0;
+    /* the elements past the depth: their values are zero, but they are read */
+    for (i = 2 * k4; i < 16 * pairs; ++i) c01[i] = c23[i] = 0;
+    for (i = 0; i < npix; i += 4) {
+        int8_t *d[4];
+        for (q = 0; q < 4; ++q) {
+            if (i + q < npix) {
+                lb = b;
+                ly = y;
+                lx = x;
+                d[q] = out + (i + q) * p->out_c;
+                if (++x == p->out_w) {
+                    x = 0;
+                    if (++y == p->out_h) {
+                        y = 0;
+                        ++b;
+                    }
+                }
+            } else {
+                d[q] = d[q - 1];
+            }
+            gather(p, in, q < 2 ? c01 : c23, q & 1, lb, ly, lx);
+        }
+#if TD_USE_SIMD
+        td_conv_nm_table(tab, c01, c23, pairs);
+#endif
+        td_conv_nm_channels(p, c01, c23, tab, pairs, d);
+    }
+}
+
+void td_conv2d_nm_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out) {
+    /* the build-time choice of td_conv2d_1x1_s8: its column needs no staging area */
+    if (p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0
+            && (p->out_h - 1) * p->stride_h < p->in_h && (p->out_w - 1) * p->stride_w < p->in_w) {
+        td_conv_nm_pixels(p, in, out, td_gather_1x1);
+    } else {
+        td_conv_nm_pixels(p, in, out, td_im2col);
+    }
+}

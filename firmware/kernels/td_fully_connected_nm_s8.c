@@ -1,0 +1,139 @@
+/* FULLY_CONNECTED with 2:4 weights (compiler/encode_nm.py): per row and pair of 4-input
+ * groups a, b one value word [v0a v1a v0b v1b] and one code byte ca + 6 * cb naming each
+ * group's two positions; rows in blocks of four (value words and code bytes interleaved
+ * row by row per pair), rows left over one by one. acc0 and rq as for
+ * td_fully_connected_rows4_s8: the zero weights add nothing to the reference's sums, so
+ * the bytes equal TFLM's.
+ * DSP path: per input vector, a table in scratch holds for every pair of groups its 36
+ * position combinations as two int16-pair words (x[a, p0a], x[b, p0b]) and
+ * (x[a, p1a], x[b, p1b]); a row's pair then costs one code byte, one LDRD of the table,
+ * SXTB16 of the value word (halves v0a, v0b and v1a, v1b) and two SMLAD. */
+#include "td_kernels.h"
+#include "td_simd.h"
+
+/* positions of each code's two groups: p0a | p0b << 2 | p1a << 4 | p1b << 6 (PAIRS of
+ * encode_nm.py, code ca + 6 * cb) */
+static const uint8_t td_nm_fc_pos[36] = {
+    0x50, 0x60, 0x70, 0x61, 0x71, 0x72, 0x90, 0xA0, 0xB0, 0xA1, 0xB1, 0xB2,
+    0xD0, 0xE0, 0xF0, 0xE1, 0xF1, 0xF2, 0x94, 0xA4, 0xB4, 0xA5, 0xB5, 0xB6,
+    0xD4, 0xE4, 0xF4, 0xE5, 0xF5, 0xF6, 0xD8, 0xE8, 0xF8, 0xE9, 0xF9, 0xFA};
+
+static inline int8_t td_fc_out(int32_t acc, const td_rq_t *q, int32_t lo, int32_t hi) {
+    return (int8_t)td_clamp_i32(td_rq_apply(acc, q), lo, hi);
+}
+
+/* One row's sum over `pairs` pairs read at v, c (steps vstep bytes, cstep codes): the
+ * whole pairs from x, a last partial one from xt (its inputs, zero-padded to 8). */
+static int32_t td_fc_nm_row(int32_t a, const int8_t *v, int32_t vstep, const uint8_t *c,
+                            int32_t cstep, const int8_t *x, const int8_t *xt, int32_t pairs,
+                            int32_t whole) {
+    int32_t t;
+    for (t = 0; t < pairs; ++t, v += vstep, c += cstep) {
+        const int8_t *xa = t < whole ? x + 8 * t : xt;
+        const uint32_t pos = td_nm_fc_pos[*c];
+        a += v[0] * xa[pos & 3u] + v[1] * xa[(pos >> 4) & 3u]
+             + v[2] * xa[4 + ((pos >> 2) & 3u)] + v[3] * xa[4 + (pos >> 6)];
+    }
+    return a;
+}
+
+#if TD_USE_SIMD
+/* The pair table of x: per pair of groups 36 entries of two words, entry ca + 6 * cb. */
+static void td_fc_nm_table(uint32_t *tab, const int8_t *x, const int8_t *xt, int32_t pairs,
+                           int32_t whole) {
+    int32_t t, ca, cb;
+    for (t = 0; t < pairs; ++t) {
+        const int8_t *xa = t < whole ? x + 8 * t : xt;
+        uint32_t lo0[6], lo1[6];
+        for (ca = 0; ca < 6; ++ca) {
+            const uint32_t pos = td_nm_fc_pos[ca];
+            lo0[ca] = (uint16_t)xa[pos & 3u];
+            lo1[ca] = (uint16_t)xa[(pos >> 4) & 3u];
+        }
+        for (cb = 0; cb < 6; ++cb) {
+            const uint32_t pos = td_nm_fc_pos[6 * cb];
+            const uint32_t h0 = (uint32_t)xa[4 + ((pos >> 2) & 3u)] << 16;
+            const uint32_t h1 = (uint32_t)xa[4 + (pos >> 6)] << 16;
+            for (ca = 0; ca < 6; ++ca, tab += 2) {
+                tab[0] = lo0[ca] | h0;
+                tab[1] = lo1[ca] | h1;
+            }
+        }
+    }
+}
+
+/* One value word's pair against its table entry e (two words). */
+#define TD_NM_PAIR(vw, e, a)                                                             \
+    do {                                                                                 \
+        uint32_t e0_, e1_;                                                               \
+        const void *ep_ = (e);                                                           \
+        TD_LDRD_INC(e0_, e1_, ep_);                                                      \
+        a = td_smlad(td_sxtb16(vw), e0_, a);                                             \
+        a = td_smlad(td_sxtb16_hi(vw), e1_, a);                                          \
+    } while (0)
+
+/* Four interleaved rows: per pair a word of their four codes and four value words. */
+static inline __attribute__((always_inline)) void td_fc_nm_rows4(
+        int32_t *acc, const int8_t *v, const uint8_t *c, const uint32_t *tab, int32_t pairs) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const uint32_t *const tend = tab + 72 * pairs;
+    const void *vp = v;
+    for (; tab < tend; tab += 72, c += 4) {
+        const uint32_t cw = td_load_a32(c);
+        uint32_t w0, w1;
+        TD_LDRD_INC(w0, w1, vp);
+        TD_NM_PAIR(w0, tab + 2 * (cw & 0xFFu), a0);
+        TD_NM_PAIR(w1, tab + 2 * ((cw >> 8) & 0xFFu), a1);
+        TD_LDRD_INC(w0, w1, vp);
+        TD_NM_PAIR(w0, tab + 2 * ((cw >> 16) & 0xFFu), a2);
+        TD_NM_PAIR(w1, tab + 2 * (cw >> 24), a3);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+#endif
+
+/* the hot loop is written in the order it should run (td_simd.h) */
+TD_NO_SCHED void td_fully_connected_nm_s8(const td_fc_nm_params_t *p, const int8_t *in,
+                                          int8_t *out);
+
+void td_fully_connected_nm_s8(const td_fc_nm_params_t *p, const int8_t *in, int8_t *out) {
+    const int32_t depth = p->in_depth, out_n = p->out_n, pairs = (depth + 7) / 8;
+    const int32_t whole = depth / 8, lo = p->act_min, hi = p->act_max;
+    const int32_t step = p->per_channel ? 1 : 0, blocks = out_n / 4 * 4;
+    const int32_t *const acc0 = p->acc0;
+    const td_rq_t *const rq = p->rq;
+    const int8_t *const vals = p->weights;
+    const uint8_t *const codes = (const uint8_t *)vals + 4 * pairs * out_n;
+    int32_t b, o, r;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *x = in + b * depth;
+        int8_t *dst = out + b * out_n;
+        int8_t xt[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (r = 8 * whole; r < depth; ++r) xt[r - 8 * whole] = x[r];
+#if TD_USE_SIMD
+        td_fc_nm_table((uint32_t *)p->scratch, x, xt, pairs, whole);
+#endif
+        for (o = 0; o < blocks; o += 4) {
+            int32_t acc[4];
+            for (r = 0; r < 4; ++r) acc[r] = acc0[o + r];
+#if TD_USE_SIMD
+            td_fc_nm_rows4(acc, vals + 4 * pairs * o, codes + pairs * o,
+                           (const uint32_t *)p->scratch, pairs);
+#else
+            for (r = 0; r < 4; ++r) {
+                acc[r] = td_fc_nm_row(acc[r], vals + 4 * pairs * o + 4 * r, 16,
+                                      codes + pairs * o + r, 4, x, xt, pairs, whole);
+            }
+#endif
+            for (r = 0; r < 4; ++r) dst[o + r] = td_fc_out(acc[r], &rq[(o + r) * step], lo, hi);
+        }
+        for (; o < out_n; ++o) {
+            const int32_t a = td_fc_nm_row(acc0[o], vals + 4 * pairs * o, 4, codes + pairs * o,
+                                           1, x, xt, pairs, whole);
+            dst[o] = td_fc_out(a, &rq[o * step], lo, hi);
+        }
+    }
+}
