@@ -38,27 +38,43 @@ static int32_t td_fc_nm_row(int32_t a, const int8_t *v, int32_t vstep, const uin
 }
 
 #if TD_USE_SIMD
+/* The six entries of one cb (positions pb0 < pb1 of group b, inputs h0, h1 in the high
+ * halves) for ca = 0..5 (PAIRS order), inputs a0..a3 of group a in the low halves. */
+static inline uint32_t *td_fc_nm_row6(uint32_t *tab, uint32_t a0, uint32_t a1, uint32_t a2,
+                                      uint32_t a3, uint32_t h0, uint32_t h1) {
+    const uint32_t l0 = a0 | h0, l1 = a1 | h0, l2 = a2 | h0;
+    const uint32_t u1 = a1 | h1, u2 = a2 | h1, u3 = a3 | h1;
+    tab[0] = l0;
+    tab[1] = u1;
+    tab[2] = l0;
+    tab[3] = u2;
+    tab[4] = l0;
+    tab[5] = u3;
+    tab[6] = l1;
+    tab[7] = u2;
+    tab[8] = l1;
+    tab[9] = u3;
+    tab[10] = l2;
+    tab[11] = u3;
+    return tab + 12;
+}
+
 /* The pair table of x: per pair of groups 36 entries of two words, entry ca + 6 * cb. */
 static void td_fc_nm_table(uint32_t *tab, const int8_t *x, const int8_t *xt, int32_t pairs,
                            int32_t whole) {
-    int32_t t, ca, cb;
+    int32_t t;
     for (t = 0; t < pairs; ++t) {
         const int8_t *xa = t < whole ? x + 8 * t : xt;
-        uint32_t lo0[6], lo1[6];
-        for (ca = 0; ca < 6; ++ca) {
-            const uint32_t pos = td_nm_fc_pos[ca];
-            lo0[ca] = (uint16_t)xa[pos & 3u];
-            lo1[ca] = (uint16_t)xa[(pos >> 4) & 3u];
-        }
-        for (cb = 0; cb < 6; ++cb) {
-            const uint32_t pos = td_nm_fc_pos[6 * cb];
-            const uint32_t h0 = (uint32_t)xa[4 + ((pos >> 2) & 3u)] << 16;
-            const uint32_t h1 = (uint32_t)xa[4 + (pos >> 6)] << 16;
-            for (ca = 0; ca < 6; ++ca, tab += 2) {
-                tab[0] = lo0[ca] | h0;
-                tab[1] = lo1[ca] | h1;
-            }
-        }
+        const uint32_t a0 = (uint16_t)xa[0], a1 = (uint16_t)xa[1], a2 = (uint16_t)xa[2];
+        const uint32_t a3 = (uint16_t)xa[3];
+        const uint32_t b0 = (uint32_t)xa[4] << 16, b1 = (uint32_t)xa[5] << 16;
+        const uint32_t b2 = (uint32_t)xa[6] << 16, b3 = (uint32_t)xa[7] << 16;
+        tab = td_fc_nm_row6(tab, a0, a1, a2, a3, b0, b1);
+        tab = td_fc_nm_row6(tab, a0, a1, a2, a3, b0, b2);
+        tab = td_fc_nm_row6(tab, a0, a1, a2, a3, b0, b3);
+        tab = td_fc_nm_row6(tab, a0, a1, a2, a3, b1, b2);
+        tab = td_fc_nm_row6(tab, a0, a1, a2, a3, b1, b3);
+        tab = td_fc_nm_row6(tab, a0, a1, a2, a3, b2, b3);
     }
 }
 
