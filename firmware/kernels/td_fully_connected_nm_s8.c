@@ -1,12 +1,13 @@
 /* FULLY_CONNECTED with 2:4 weights (compiler/encode_nm.py): per row and pair of 4-input
- * groups a, b one value word [v0a v1a v0b v1b] and one code byte ca + 6 * cb naming each
- * group's two positions; rows in blocks of four (value words and code bytes interleaved
- * row by row per pair), rows left over one by one. acc0 and rq as for
+ * groups a, b one value word [v0a v1a v0b v1b] and one 6-bit code ca + 6 * cb naming each
+ * group's two positions (the codes a little-endian bit stream after the values); rows in
+ * blocks of four (value words and codes interleaved row by row per pair: a pair's four
+ * codes in 3 bytes), rows left over one by one. acc0 and rq as for
  * td_fully_connected_rows4_s8: the zero weights add nothing to the reference's sums, so
  * the bytes equal TFLM's.
  * DSP path: per input vector, a table in scratch holds for every pair of groups its 36
  * position combinations as two int16-pair words (x[a, p0a], x[b, p0b]) and
- * (x[a, p1a], x[b, p1b]); a row's pair then costs one code byte, one LDRD of the table,
+ * (x[a, p1a], x[b, p1b]); a row's pair then costs a code field, one LDRD of the table,
  * SXTB16 of the value word (halves v0a, v0b and v1a, v1b) and two SMLAD. */
 #include "td_kernels.h"
 #include "td_simd.h"
@@ -22,15 +23,22 @@ static inline int8_t td_fc_out(int32_t acc, const td_rq_t *q, int32_t lo, int32_
     return (int8_t)td_clamp_i32(td_rq_apply(acc, q), lo, hi);
 }
 
-/* One row's sum over `pairs` pairs read at v, c (steps vstep bytes, cstep codes): the
- * whole pairs from x, a last partial one from xt (its inputs, zero-padded to 8). */
-static int32_t td_fc_nm_row(int32_t a, const int8_t *v, int32_t vstep, const uint8_t *c,
-                            int32_t cstep, const int8_t *x, const int8_t *xt, int32_t pairs,
-                            int32_t whole) {
+/* The 6-bit code at bit `bit` of the stream (two bytes read: the stream is padded). */
+static inline uint32_t td_nm_code(const uint8_t *codes, uint32_t bit) {
+    const uint8_t *b = codes + (bit >> 3);
+    return ((b[0] | (uint32_t)b[1] << 8) >> (bit & 7u)) & 63u;
+}
+
+/* One row's sum over `pairs` pairs read at v (step vstep bytes) and at code bit `bit`
+ * (step bstep bits): the whole pairs from x, a last partial one from xt (its inputs,
+ * zero-padded to 8). */
+static int32_t td_fc_nm_row(int32_t a, const int8_t *v, int32_t vstep, const uint8_t *codes,
+                            uint32_t bit, uint32_t bstep, const int8_t *x, const int8_t *xt,
+                            int32_t pairs, int32_t whole) {
     int32_t t;
-    for (t = 0; t < pairs; ++t, v += vstep, c += cstep) {
+    for (t = 0; t < pairs; ++t, v += vstep, bit += bstep) {
         const int8_t *xa = t < whole ? x + 8 * t : xt;
-        const uint32_t pos = td_nm_fc_pos[*c];
+        const uint32_t pos = td_nm_fc_pos[td_nm_code(codes, bit)];
         a += v[0] * xa[pos & 3u] + v[1] * xa[(pos >> 4) & 3u]
              + v[2] * xa[4 + ((pos >> 2) & 3u)] + v[3] * xa[4 + (pos >> 6)];
     }
@@ -88,21 +96,22 @@ static void td_fc_nm_table(uint32_t *tab, const int8_t *x, const int8_t *xt, int
         a = td_smlad(td_sxtb16_hi(vw), e1_, a);                                          \
     } while (0)
 
-/* Four interleaved rows: per pair a word of their four codes and four value words. */
+/* Four interleaved rows: per pair their four codes (3 bytes, read as a word) and four
+ * value words. */
 static inline __attribute__((always_inline)) void td_fc_nm_rows4(
         int32_t *acc, const int8_t *v, const uint8_t *c, const uint32_t *tab, int32_t pairs) {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     const uint32_t *const tend = tab + 72 * pairs;
     const void *vp = v;
-    for (; tab < tend; tab += 72, c += 4) {
-        const uint32_t cw = td_load_a32(c);
+    for (; tab < tend; tab += 72, c += 3) {
+        const uint32_t cw = td_read_u32(c);
         uint32_t w0, w1;
         TD_LDRD_INC(w0, w1, vp);
-        TD_NM_PAIR(w0, tab + 2 * (cw & 0xFFu), a0);
-        TD_NM_PAIR(w1, tab + 2 * ((cw >> 8) & 0xFFu), a1);
+        TD_NM_PAIR(w0, tab + 2 * (cw & 63u), a0);
+        TD_NM_PAIR(w1, tab + 2 * ((cw >> 6) & 63u), a1);
         TD_LDRD_INC(w0, w1, vp);
-        TD_NM_PAIR(w0, tab + 2 * ((cw >> 16) & 0xFFu), a2);
-        TD_NM_PAIR(w1, tab + 2 * (cw >> 24), a3);
+        TD_NM_PAIR(w0, tab + 2 * ((cw >> 12) & 63u), a2);
+        TD_NM_PAIR(w1, tab + 2 * ((cw >> 18) & 63u), a3);
     }
     acc[0] = a0;
     acc[1] = a1;
@@ -136,19 +145,19 @@ void td_fully_connected_nm_s8(const td_fc_nm_params_t *p, const int8_t *in, int8
             int32_t acc[4];
             for (r = 0; r < 4; ++r) acc[r] = acc0[o + r];
 #if TD_USE_SIMD
-            td_fc_nm_rows4(acc, vals + 4 * pairs * o, codes + pairs * o,
+            td_fc_nm_rows4(acc, vals + 4 * pairs * o, codes + 3 * pairs * (o / 4),
                            (const uint32_t *)p->scratch, pairs);
 #else
             for (r = 0; r < 4; ++r) {
-                acc[r] = td_fc_nm_row(acc[r], vals + 4 * pairs * o + 4 * r, 16,
-                                      codes + pairs * o + r, 4, x, xt, pairs, whole);
+                acc[r] = td_fc_nm_row(acc[r], vals + 4 * pairs * o + 4 * r, 16, codes,
+                                      (uint32_t)(6 * (pairs * o + r)), 24, x, xt, pairs, whole);
             }
 #endif
             for (r = 0; r < 4; ++r) dst[o + r] = td_fc_out(acc[r], &rq[(o + r) * step], lo, hi);
         }
         for (; o < out_n; ++o) {
-            const int32_t a = td_fc_nm_row(acc0[o], vals + 4 * pairs * o, 4, codes + pairs * o,
-                                           1, x, xt, pairs, whole);
+            const int32_t a = td_fc_nm_row(acc0[o], vals + 4 * pairs * o, 4, codes,
+                                           (uint32_t)(6 * pairs * o), 6, x, xt, pairs, whole);
             dst[o] = td_fc_out(a, &rq[o * step], lo, hi);
         }
     }

@@ -1,11 +1,11 @@
 """The 2:4 weight blob (compiler/encode_nm.py), decoded here as the kernels read it
 (td_fully_connected_nm_s8.c, td_conv2d_nm_s8.c): every row gives back its dense weights
 (odd depths, groups of 0, 1 and 2 non-zeros, all-zero rows, FC rows in blocks of four and
-left over); 5 bytes per 8 weights; rows that are not 2:4 are refused."""
+left over); 5 bytes per 8 weights (FC: 4.75); rows that are not 2:4 are refused."""
 import numpy as np
 import pytest
 
-from tinydeploy.compiler.encode_nm import PAIRS, candidate, encode, is_nm
+from tinydeploy.compiler.encode_nm import CODE_PAD, PAIRS, candidate, encode, is_nm
 
 pytestmark = pytest.mark.unit
 
@@ -14,7 +14,12 @@ def decode(blob: np.ndarray, n: int, k: int, kind: str) -> np.ndarray:
     pairs = (k + 7) // 8
     vals = blob[:4 * pairs * n].astype(int)
     codes = blob.view(np.uint8)[4 * pairs * n:].astype(int)
-    assert codes.size == pairs * n
+    if kind == "fc":                           # 6-bit codes, one little-endian bit stream
+        assert codes.size == (6 * pairs * n + 7) // 8 + CODE_PAD
+        bits = np.unpackbits(codes.astype(np.uint8), bitorder="little")
+        codes = (bits[:6 * pairs * n].reshape(-1, 6) << np.arange(6)).sum(axis=1)
+    else:
+        assert codes.size == pairs * n
     out = np.zeros((n, 8 * pairs), int)
     blocks = n // 4 * 4 if kind == "fc" else 0
     for o in range(n):
@@ -55,7 +60,8 @@ def test_blob_decodes_to_the_dense_rows(kind, seed, n, k):
     w[3, -1] = 5                              # a single non-zero
     assert is_nm(w)
     blob = encode(w, kind)
-    assert blob.size == 5 * n * ((k + 7) // 8)
+    pairs = n * ((k + 7) // 8)
+    assert blob.size == (5 * pairs if kind == "conv" else 4 * pairs + (6 * pairs + 7) // 8 + 3)
     np.testing.assert_array_equal(decode(blob, n, k, kind), w)
 
 

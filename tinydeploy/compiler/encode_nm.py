@@ -14,13 +14,15 @@ products by zero, so every integer sum is the dense one.
 Blob (int8 array): groups in pairs, P = ceil(depth / 8) pairs a row (depth padded with
 zeros). Per row and pair t of groups a = 2t, b = 2t + 1, one value word [v0a, v1a, v0b, v1b]
 (v0 at the group's first position, v1 at its second: SXTB16 of the word pairs v0a with
-v0b, SXTB16 ROR 8 v1a with v1b) and one code byte; all value words first, then all code
-bytes.
+v0b, SXTB16 ROR 8 v1a with v1b) and one code of the four positions; all value words
+first, then all codes.
 Code byte, conv (`kind` "conv"): low nibble p0a | p0b << 2, high nibble p1a | p1b << 2.
-Code byte, FC ("fc"): ca + 6 * cb, c the index of the group's position pair (p0 < p1) in
-PAIRS; FC rows in blocks of four (rows left over one by one), a block's value words and
-code bytes interleaved row by row per pair, as kernel_layout.interleave_rows does.
 5 bytes per 8 weights: 0.625 B a weight.
+FC ("fc"): the code is 6 bits, ca + 6 * cb, c the index of the group's position pair
+(p0 < p1) in PAIRS, and the codes form one little-endian bit stream (code i at bit 6i,
+CODE_PAD zero bytes after); rows in blocks of four (rows left over one by one), a block's
+value words and codes interleaved row by row per pair, as kernel_layout.interleave_rows
+does (a pair's four codes: 3 bytes). 4.75 bytes per 8 weights: 0.59 B a weight.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ NAME = "nm"
 PAIRS = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))   # FC code order of (p0, p1)
 FC_BLOCK = 4
 FC_ENTRY = 8            # DSP table: per pair of groups 36 entries of two int16-pair words
+CODE_PAD = 3            # FC codes are read a word (DSP) or a halfword (scalar) at a time
 
 
 def is_nm(w2d: np.ndarray) -> bool:
@@ -77,9 +80,16 @@ def encode(w2d: np.ndarray, kind: str) -> np.ndarray:
     whole = n // FC_BLOCK * FC_BLOCK
     blocked_w = words[:whole].reshape(n // FC_BLOCK, FC_BLOCK, -1, 4).transpose(0, 2, 1, 3)
     blocked_c = codes[:whole].reshape(n // FC_BLOCK, FC_BLOCK, -1).transpose(0, 2, 1)
-    parts = [blocked_w.reshape(-1), words[whole:].reshape(-1),
-             blocked_c.reshape(-1), codes[whole:].reshape(-1)]
+    stream = np.concatenate([blocked_c.reshape(-1), codes[whole:].reshape(-1)])
+    parts = [blocked_w.reshape(-1), words[whole:].reshape(-1), _pack6(stream)]
     return np.concatenate(parts).astype(np.uint8).view(np.int8)
+
+
+def _pack6(codes: np.ndarray) -> np.ndarray:
+    """6-bit codes as a little-endian bit stream (code i at bit 6i), plus CODE_PAD bytes."""
+    bits = (codes[:, None] >> np.arange(6)) & 1
+    raw = np.packbits(bits.reshape(-1).astype(np.uint8), bitorder="little")
+    return np.concatenate([raw, np.zeros(CODE_PAD, np.uint8)])
 
 
 def candidate(policy: str, w2d: np.ndarray, kind: str) -> np.ndarray | None:
