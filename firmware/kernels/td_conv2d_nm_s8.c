@@ -19,21 +19,45 @@
 #define TD_NM_COL(cols, k) td_load_a32((cols) + 2 * (k))
 
 #if TD_USE_SIMD
+/* The high half of hi over the high half of lo (one PKHTB; GCC 12 makes AND and ORR). */
+#if TD_HAVE_DSP
+static inline uint32_t td_pkhtb(uint32_t hi, uint32_t lo) {
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+}
+#else
+static inline uint32_t td_pkhtb(uint32_t hi, uint32_t lo) {
+    return (hi & 0xFFFF0000u) | (lo >> 16);
+}
+#endif
+
 /* The four pixels' table: per pair t, entry pa | pb << 2 holds four words, pixel q's
- * (x_q[8t + pa], x_q[8t + 4 + pb]). */
+ * (x_q[8t + pa], x_q[8t + 4 + pb]): from the column words of a pixel pair, one PKHBT
+ * (pixel 0 or 2) and one PKHTB (pixel 1 or 3) each. */
+static inline uint32_t *td_conv_nm_entry(uint32_t *tab, uint32_t l01, uint32_t l23,
+                                         uint32_t h01, uint32_t h23) {
+    tab[0] = td_pkhbt(l01, h01);
+    tab[1] = td_pkhtb(h01, l01);
+    tab[2] = td_pkhbt(l23, h23);
+    tab[3] = td_pkhtb(h23, l23);
+    return tab + 4;
+}
+
 static void td_conv_nm_table(uint32_t *tab, const int16_t *c01, const int16_t *c23,
                              int32_t pairs) {
-    int32_t t, pa, pb;
+    int32_t t, pb;
     for (t = 0; t < pairs; ++t, c01 += 16, c23 += 16) {
+        const uint32_t a0 = TD_NM_COL(c01, 0), a1 = TD_NM_COL(c01, 1);
+        const uint32_t a2 = TD_NM_COL(c01, 2), a3 = TD_NM_COL(c01, 3);
+        const uint32_t b0 = TD_NM_COL(c23, 0), b1 = TD_NM_COL(c23, 1);
+        const uint32_t b2 = TD_NM_COL(c23, 2), b3 = TD_NM_COL(c23, 3);
         for (pb = 0; pb < 4; ++pb) {
             const uint32_t h01 = TD_NM_COL(c01, 4 + pb), h23 = TD_NM_COL(c23, 4 + pb);
-            for (pa = 0; pa < 4; ++pa, tab += 4) {
-                const uint32_t l01 = TD_NM_COL(c01, pa), l23 = TD_NM_COL(c23, pa);
-                tab[0] = (l01 & 0xFFFFu) | (h01 << 16);
-                tab[1] = (l01 >> 16) | (h01 & 0xFFFF0000u);
-                tab[2] = (l23 & 0xFFFFu) | (h23 << 16);
-                tab[3] = (l23 >> 16) | (h23 & 0xFFFF0000u);
-            }
+            tab = td_conv_nm_entry(tab, a0, b0, h01, h23);
+            tab = td_conv_nm_entry(tab, a1, b1, h01, h23);
+            tab = td_conv_nm_entry(tab, a2, b2, h01, h23);
+            tab = td_conv_nm_entry(tab, a3, b3, h01, h23);
         }
     }
 }
