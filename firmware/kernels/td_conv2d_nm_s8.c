@@ -62,17 +62,40 @@ static void td_conv_nm_table(uint32_t *tab, const int16_t *c01, const int16_t *c
     }
 }
 
-/* Half a value word (s: SXTB16 of it) against table entry e for the four pixels. */
-#define TD_NM_ENTRY(s, e, a0, a1, a2, a3)                                                \
+/* Two words at byte offset off (a literal) of p (4-byte aligned): one LDRD. */
+#if TD_HAVE_DSP
+#define TD_NM_LDRD(lo, hi, p, off)                                                       \
+    __asm__("ldrd %0, %1, [%2, #" #off "]" : "=r"(lo), "=r"(hi)                          \
+            : "r"(p), "m"(*(const struct { uint32_t w[2]; } *)(const void *)((p) + (off) / 4)))
+#else
+#define TD_NM_LDRD(lo, hi, p, off)                                                       \
+    do {                                                                                 \
+        (lo) = (p)[(off) / 4];                                                           \
+        (hi) = (p)[(off) / 4 + 1];                                                       \
+    } while (0)
+#endif
+
+/* Half a value word (s: SXTB16 of it) against the table entry at e + off / 4 (off a
+ * literal: the entry of the next pair is 256 bytes on) for the four pixels. */
+#define TD_NM_ENTRY(s, e, off, a0, a1, a2, a3)                                           \
     do {                                                                                 \
         uint32_t e0_, e1_;                                                               \
-        const void *ep_ = (e);                                                           \
-        TD_LDRD_INC(e0_, e1_, ep_);                                                      \
+        const uint32_t *ep_ = (e);                                                       \
+        TD_NM_LDRD(e0_, e1_, ep_, off);                                                  \
         a0 = td_smlad(s, e0_, a0);                                                       \
         a1 = td_smlad(s, e1_, a1);                                                       \
-        TD_LDRD_INC(e0_, e1_, ep_);                                                      \
+        TD_NM_LDRD(e0_, e1_, ep_, off + 8);                                              \
         a2 = td_smlad(s, e0_, a2);                                                       \
         a3 = td_smlad(s, e1_, a3);                                                       \
+    } while (0)
+
+/* One pair (value word vw, code byte k, table of the pair at tp + off / 4). */
+#define TD_NM_PAIR(vw, k, tp, off, a0, a1, a2, a3)                                       \
+    do {                                                                                 \
+        uint32_t s_ = td_sxtb16(vw);                                                     \
+        TD_NM_ENTRY(s_, (tp) + 4 * ((k) & 15u), off, a0, a1, a2, a3);                    \
+        s_ = td_sxtb16_hi(vw);                                                           \
+        TD_NM_ENTRY(s_, (tp) + 4 * (((k) >> 4) & 15u), off, a0, a1, a2, a3);             \
     } while (0)
 #endif
 
@@ -94,12 +117,23 @@ static inline __attribute__((always_inline)) void td_conv_nm_k(
         const uint32_t *const tend = tab + 64 * pairs;
         (void)c01;
         (void)c23;
-        for (; tp < tend; tp += 64, v += 4) {
-            const uint32_t vw = td_load_a32(v), code = *c++;
-            uint32_t s = td_sxtb16(vw);
-            TD_NM_ENTRY(s, tp + 4 * (code & 15u), a0, a1, a2, a3);
-            s = td_sxtb16_hi(vw);
-            TD_NM_ENTRY(s, tp + 4 * (code >> 4), a0, a1, a2, a3);
+        /* an odd pair first, then two pairs per pass (one LDRD of values, one halfword
+         * of codes, the second pair's entries at offsets) */
+        if (pairs & 1) {
+            const uint32_t k = *c++;
+            TD_NM_PAIR(td_load_a32(v), k, tp, 0, a0, a1, a2, a3);
+            tp += 64;
+            v += 4;
+        }
+        for (; tp < tend; tp += 128) {
+            uint32_t w0, w1;
+            const void *vp = v;
+            const uint32_t k = (uint32_t)c[0] | (uint32_t)c[1] << 8;
+            TD_LDRD_INC(w0, w1, vp);
+            v = (const int8_t *)vp;
+            c += 2;
+            TD_NM_PAIR(w0, k, tp, 0, a0, a1, a2, a3);
+            TD_NM_PAIR(w1, k >> 8, tp, 256, a0, a1, a2, a3);
         }
 #else
         int32_t t;
