@@ -14,6 +14,7 @@
 #define TD_CONV_PAIRS 1
 #define TD_CONV_OWN_PIXELS 1
 #include "td_conv_gather.h"
+#include "td_nm.h"
 
 /* The column word of element k (both pixels of a column pair). */
 #define TD_NM_COL(cols, k) td_load_a32((cols) + 2 * (k))
@@ -61,19 +62,6 @@ static void td_conv_nm_table(uint32_t *tab, const int16_t *c01, const int16_t *c
         }
     }
 }
-
-/* Two words at byte offset off (a literal) of p (4-byte aligned): one LDRD. */
-#if TD_HAVE_DSP
-#define TD_NM_LDRD(lo, hi, p, off)                                                       \
-    __asm__("ldrd %0, %1, [%2, #" #off "]" : "=r"(lo), "=r"(hi)                          \
-            : "r"(p), "m"(*(const struct { uint32_t w[2]; } *)(const void *)((p) + (off) / 4)))
-#else
-#define TD_NM_LDRD(lo, hi, p, off)                                                       \
-    do {                                                                                 \
-        (lo) = (p)[(off) / 4];                                                           \
-        (hi) = (p)[(off) / 4 + 1];                                                       \
-    } while (0)
-#endif
 
 /* Half a value word (s: SXTB16 of it) against the table entry at e + off / 4 (off a
  * literal: the entry of the next pair is 256 bytes on) for the four pixels. */

@@ -10,6 +10,7 @@
  * (x[a, p1a], x[b, p1b]); a row's pair then costs a code field, one LDRD of the table,
  * SXTB16 of the value word (halves v0a, v0b and v1a, v1b) and two SMLAD. */
 #include "td_kernels.h"
+#include "td_nm.h"
 #include "td_simd.h"
 
 /* positions of each code's two groups: p0a | p0b << 2 | p1a << 4 | p1b << 6 (PAIRS of
@@ -86,37 +87,55 @@ static void td_fc_nm_table(uint32_t *tab, const int8_t *x, const int8_t *xt, int
     }
 }
 
-/* One value word's pair against its table entry e (two words). */
-#define TD_NM_PAIR(vw, e, a)                                                             \
+/* One value word's pair against its table entry e + off / 4 (off a literal: the next pair's
+ * entries are 288 bytes on). */
+#define TD_NM_PAIR(vw, e, off, a)                                                        \
     do {                                                                                 \
         uint32_t e0_, e1_;                                                               \
-        const void *ep_ = (e);                                                           \
-        TD_LDRD_INC(e0_, e1_, ep_);                                                      \
+        const uint32_t *ep_ = (e);                                                       \
+        TD_NM_LDRD(e0_, e1_, ep_, off);                                                  \
         a = td_smlad(td_sxtb16(vw), e0_, a);                                             \
         a = td_smlad(td_sxtb16_hi(vw), e1_, a);                                          \
     } while (0)
 
-/* Four interleaved rows: per pair their four codes (3 bytes, read as a word) and four
- * value words. */
+/* One pair of the four rows: their codes (the low 24 bits of cw) and value words at vp
+ * (moved on), the pair's table at tab + off / 4. */
+#define TD_NM_ROWS4(cw, vp, tab, off, a0, a1, a2, a3)                                    \
+    do {                                                                                 \
+        uint32_t w0_, w1_;                                                               \
+        TD_LDRD_INC(w0_, w1_, vp);                                                       \
+        TD_NM_PAIR(w0_, (tab) + 2 * ((cw) & 63u), off, a0);                              \
+        TD_NM_PAIR(w1_, (tab) + 2 * (((cw) >> 6) & 63u), off, a1);                       \
+        TD_LDRD_INC(w0_, w1_, vp);                                                       \
+        TD_NM_PAIR(w0_, (tab) + 2 * (((cw) >> 12) & 63u), off, a2);                      \
+        TD_NM_PAIR(w1_, (tab) + 2 * (((cw) >> 18) & 63u), off, a3);                      \
+    } while (0)
+
+/* Four interleaved rows from their accumulator starts acc to their outputs dst (rq: their
+ * first td_rq_t, step apart): per pair their four codes (3 bytes, read as a word) and four
+ * value words; an odd pair first, then two pairs per pass. */
 static inline __attribute__((always_inline)) void td_fc_nm_rows4(
-        int32_t *acc, const int8_t *v, const uint8_t *c, const uint32_t *tab, int32_t pairs) {
+        const int32_t *acc, const int8_t *v, const uint8_t *c, const uint32_t *tab,
+        int32_t pairs, const td_rq_t *rq, int32_t step, int32_t lo, int32_t hi, int8_t *dst) {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     const uint32_t *const tend = tab + 72 * pairs;
     const void *vp = v;
-    for (; tab < tend; tab += 72, c += 3) {
+    if (pairs & 1) {
         const uint32_t cw = td_read_u32(c);
-        uint32_t w0, w1;
-        TD_LDRD_INC(w0, w1, vp);
-        TD_NM_PAIR(w0, tab + 2 * (cw & 63u), a0);
-        TD_NM_PAIR(w1, tab + 2 * ((cw >> 6) & 63u), a1);
-        TD_LDRD_INC(w0, w1, vp);
-        TD_NM_PAIR(w0, tab + 2 * ((cw >> 12) & 63u), a2);
-        TD_NM_PAIR(w1, tab + 2 * ((cw >> 18) & 63u), a3);
+        TD_NM_ROWS4(cw, vp, tab, 0, a0, a1, a2, a3);
+        tab += 72;
+        c += 3;
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    for (; tab < tend; tab += 144, c += 6) {
+        uint32_t cw = td_read_u32(c);
+        TD_NM_ROWS4(cw, vp, tab, 0, a0, a1, a2, a3);
+        cw = td_read_u32(c + 3);
+        TD_NM_ROWS4(cw, vp, tab, 288, a0, a1, a2, a3);
+    }
+    dst[0] = td_fc_out(a0, rq, lo, hi);
+    dst[1] = td_fc_out(a1, rq + step, lo, hi);
+    dst[2] = td_fc_out(a2, rq + 2 * step, lo, hi);
+    dst[3] = td_fc_out(a3, rq + 3 * step, lo, hi);
 }
 #endif
 
@@ -142,18 +161,18 @@ void td_fully_connected_nm_s8(const td_fc_nm_params_t *p, const int8_t *in, int8
         td_fc_nm_table((uint32_t *)p->scratch, x, xt, pairs, whole);
 #endif
         for (o = 0; o < blocks; o += 4) {
-            int32_t acc[4];
-            for (r = 0; r < 4; ++r) acc[r] = acc0[o + r];
 #if TD_USE_SIMD
-            td_fc_nm_rows4(acc, vals + 4 * pairs * o, codes + 3 * pairs * (o / 4),
-                           (const uint32_t *)p->scratch, pairs);
+            td_fc_nm_rows4(acc0 + o, vals + 4 * pairs * o, codes + 3 * pairs * (o / 4),
+                           (const uint32_t *)p->scratch, pairs, &rq[o * step], step, lo, hi,
+                           dst + o);
 #else
             for (r = 0; r < 4; ++r) {
-                acc[r] = td_fc_nm_row(acc[r], vals + 4 * pairs * o + 4 * r, 16, codes,
-                                      (uint32_t)(6 * (pairs * o + r)), 24, x, xt, pairs, whole);
+                const int32_t a = td_fc_nm_row(acc0[o + r], vals + 4 * pairs * o + 4 * r, 16,
+                                               codes, (uint32_t)(6 * (pairs * o + r)), 24, x,
+                                               xt, pairs, whole);
+                dst[o + r] = td_fc_out(a, &rq[(o + r) * step], lo, hi);
             }
 #endif
-            for (r = 0; r < 4; ++r) dst[o + r] = td_fc_out(acc[r], &rq[(o + r) * step], lo, hi);
         }
         for (; o < out_n; ++o) {
             const int32_t a = td_fc_nm_row(acc0[o], vals + 4 * pairs * o, 4, codes,
