@@ -8,7 +8,8 @@
  * DSP path: per input vector, a table in scratch holds for every pair of groups its 36
  * position combinations as two int16-pair words (x[a, p0a], x[b, p0b]) and
  * (x[a, p1a], x[b, p1b]); a row's pair then costs a code field, one LDRD of the table,
- * SXTB16 of the value word (halves v0a, v0b and v1a, v1b) and two SMLAD. */
+ * SXTB16 of the value word (halves v0a, v0b and v1a, v1b) and two SMLAD. The scalar path's
+ * table (same size) holds the four inputs of each combination as int16. */
 #include "td_kernels.h"
 #include "td_nm.h"
 #include "td_simd.h"
@@ -30,14 +31,13 @@ static inline uint32_t td_nm_code(const uint8_t *codes, uint32_t bit) {
     return ((b[0] | (uint32_t)b[1] << 8) >> (bit & 7u)) & 63u;
 }
 
-/* One row's sum over `pairs` pairs read at v (step vstep bytes) and at code bit `bit`
- * (step bstep bits): the whole pairs from x, a last partial one from xt (its inputs,
- * zero-padded to 8). */
-static int32_t td_fc_nm_row(int32_t a, const int8_t *v, int32_t vstep, const uint8_t *codes,
-                            uint32_t bit, uint32_t bstep, const int8_t *x, const int8_t *xt,
-                            int32_t pairs, int32_t whole) {
+/* One row left over after the blocks: its sum over `pairs` pairs read at v (a word each)
+ * and at code bit `bit` (6 bits each): the whole pairs from x, a last partial one from xt
+ * (its inputs, zero-padded to 8). */
+static int32_t td_fc_nm_row(int32_t a, const int8_t *v, const uint8_t *codes, uint32_t bit,
+                            const int8_t *x, const int8_t *xt, int32_t pairs, int32_t whole) {
     int32_t t;
-    for (t = 0; t < pairs; ++t, v += vstep, bit += bstep) {
+    for (t = 0; t < pairs; ++t, v += 4, bit += 6) {
         const int8_t *xa = t < whole ? x + 8 * t : xt;
         const uint32_t pos = td_nm_fc_pos[td_nm_code(codes, bit)];
         a += v[0] * xa[pos & 3u] + v[1] * xa[(pos >> 4) & 3u]
@@ -137,6 +137,59 @@ static inline __attribute__((always_inline)) void td_fc_nm_rows4(
     dst[2] = td_fc_out(a2, rq + 2 * step, lo, hi);
     dst[3] = td_fc_out(a3, rq + 3 * step, lo, hi);
 }
+#else
+/* The scalar path's table of x: per pair of groups 36 entries (ca + 6 * cb) of four int16
+ * inputs in the order of a value word, x[a, p0a], x[a, p1a], x[b, p0b], x[b, p1b]: one
+ * word per ca and one per cb, so a row's pair needs one address and four LDRSH. */
+static void td_fc_nm_table(uint32_t *tab, const int8_t *x, const int8_t *xt, int32_t pairs,
+                           int32_t whole) {
+    int32_t t, ca, cb;
+    for (t = 0; t < pairs; ++t) {
+        const int8_t *xa = t < whole ? x + 8 * t : xt;
+        uint32_t wa[6];
+        for (ca = 0; ca < 6; ++ca) {
+            const uint32_t pos = td_nm_fc_pos[ca];
+            wa[ca] = td_pack16(xa[pos & 3u], xa[(pos >> 4) & 3u]);
+        }
+        for (cb = 0; cb < 6; ++cb) {
+            const uint32_t pos = td_nm_fc_pos[6 * cb];
+            const uint32_t wb = td_pack16(xa[4 + ((pos >> 2) & 3u)], xa[4 + (pos >> 6)]);
+            for (ca = 0; ca < 6; ++ca, tab += 2) {
+                tab[0] = wa[ca];
+                tab[1] = wb;
+            }
+        }
+    }
+}
+
+/* One row's pair: value bytes v[0..3] against the table entry of code k. */
+#define TD_NM_ROW_PAIR(v, tab, k, a)                                                     \
+    do {                                                                                 \
+        const int16_t *e_ = (const int16_t *)(const void *)((tab) + 2 * (k));            \
+        a += (v)[0] * e_[0];                                                             \
+        a += (v)[1] * e_[1];                                                             \
+        a += (v)[2] * e_[2];                                                             \
+        a += (v)[3] * e_[3];                                                             \
+    } while (0)
+
+/* Four interleaved rows (as the DSP path's td_fc_nm_rows4), one pair per pass. */
+static void td_fc_nm_rows4(const int32_t *acc, const int8_t *v, const uint8_t *c,
+                           const uint32_t *tab, int32_t pairs, const td_rq_t *rq, int32_t step,
+                           int32_t lo, int32_t hi, int8_t *dst) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const uint32_t *const tend = tab + 72 * pairs;
+    for (; tab < tend; tab += 72, c += 3, v += 16) {
+        const uint32_t cw = td_read_u32(c);
+        TD_NM_ROW_PAIR(v, tab, cw & 63u, a0);
+        TD_NM_ROW_PAIR(v + 4, tab, (cw >> 6) & 63u, a1);
+        TD_NM_ROW_PAIR(v + 8, tab, (cw >> 12) & 63u, a2);
+        TD_NM_ROW_PAIR(v + 12, tab, (cw >> 18) & 63u, a3);
+    }
+    dst[0] = td_fc_out(a0, rq, lo, hi);
+    dst[1] = td_fc_out(a1, rq + step, lo, hi);
+    dst[2] = td_fc_out(a2, rq + 2 * step, lo, hi);
+    dst[3] = td_fc_out(a3, rq + 3 * step, lo, hi);
+}
 #endif
 
 /* the hot loop is written in the order it should run (td_simd.h) */
@@ -157,26 +210,15 @@ void td_fully_connected_nm_s8(const td_fc_nm_params_t *p, const int8_t *in, int8
         int8_t *dst = out + b * out_n;
         int8_t xt[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         for (r = 8 * whole; r < depth; ++r) xt[r - 8 * whole] = x[r];
-#if TD_USE_SIMD
-        td_fc_nm_table((uint32_t *)p->scratch, x, xt, pairs, whole);
-#endif
+        if (blocks > 0) td_fc_nm_table((uint32_t *)p->scratch, x, xt, pairs, whole);
         for (o = 0; o < blocks; o += 4) {
-#if TD_USE_SIMD
             td_fc_nm_rows4(acc0 + o, vals + 4 * pairs * o, codes + 3 * pairs * (o / 4),
                            (const uint32_t *)p->scratch, pairs, &rq[o * step], step, lo, hi,
                            dst + o);
-#else
-            for (r = 0; r < 4; ++r) {
-                const int32_t a = td_fc_nm_row(acc0[o + r], vals + 4 * pairs * o + 4 * r, 16,
-                                               codes, (uint32_t)(6 * (pairs * o + r)), 24, x,
-                                               xt, pairs, whole);
-                dst[o + r] = td_fc_out(a, &rq[(o + r) * step], lo, hi);
-            }
-#endif
         }
         for (; o < out_n; ++o) {
-            const int32_t a = td_fc_nm_row(acc0[o], vals + 4 * pairs * o, 4, codes,
-                                           (uint32_t)(6 * pairs * o), 6, x, xt, pairs, whole);
+            const int32_t a = td_fc_nm_row(acc0[o], vals + 4 * pairs * o, codes,
+                                           (uint32_t)(6 * pairs * o), x, xt, pairs, whole);
             dst[o] = td_fc_out(a, &rq[o * step], lo, hi);
         }
     }
