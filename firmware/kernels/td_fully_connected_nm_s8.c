@@ -193,10 +193,10 @@ static void td_fc_nm_rows4(const int32_t *acc, const int8_t *v, const uint8_t *c
 #endif
 
 /* the hot loop is written in the order it should run (td_simd.h) */
-TD_NO_SCHED void td_fully_connected_nm_s8(const td_fc_nm_params_t *p, const int8_t *in,
+TD_NO_SCHED void td_fully_connected_nm_s8(const td_fc_params_t *p, const int8_t *in,
                                           int8_t *out);
 
-void td_fully_connected_nm_s8(const td_fc_nm_params_t *p, const int8_t *in, int8_t *out) {
+void td_fully_connected_nm_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out) {
     const int32_t depth = p->in_depth, out_n = p->out_n, pairs = (depth + 7) / 8;
     const int32_t whole = depth / 8, lo = p->act_min, hi = p->act_max;
     const int32_t step = p->per_channel ? 1 : 0, blocks = out_n / 4 * 4;

@@ -41,6 +41,7 @@ typedef struct {
     /* td_fully_connected_rows4_s8 only (NULL otherwise): weights interleaved by 4 rows */
     const int32_t *acc0;     /* [out_n] bias + in_offset * sum(row) */
     const td_rq_t *rq;       /* [out_n] per channel, else [1] */
+    void *scratch;           /* td_fully_connected_nm_s8 only (NULL otherwise): its table */
 } td_fc_params_t;
 
 typedef struct {
@@ -215,17 +216,6 @@ typedef struct {
     void *scratch;           /* [tile][k4] decoded weights (td_conv_core.h layout), columns */
 } td_conv_palette_params_t;
 
-/* ---- N:M (2:4) weights (issue 19): per pair of 4-weight groups, the two kept values of
- * each group and a code byte of their positions (compiler/encode_nm.py), half the MACs */
-typedef struct {
-    int32_t batches, in_depth, out_n, act_min, act_max;
-    int32_t per_channel;     /* rq has out_n entries, else one */
-    const int8_t *weights;   /* the blob: value words, then code bytes */
-    const int32_t *acc0;     /* [out_n] bias + in_offset * sum(row) */
-    const td_rq_t *rq;
-    void *scratch;           /* DSP path: the input's pair table (td_fully_connected_nm_s8.c) */
-} td_fc_nm_params_t;
-
 void td_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast CONV_2D paths (weights, acc0, rq and scratch laid out as td_conv_core.h says) */
 void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
@@ -241,7 +231,8 @@ void td_fully_connected_s8(const td_fc_params_t *p, const int8_t *in, int8_t *ou
 void td_fully_connected_rows4_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_sparse_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_fully_connected_palette_s8(const td_fc_palette_params_t *p, const int8_t *in, int8_t *out);
-void td_fully_connected_nm_s8(const td_fc_nm_params_t *p, const int8_t *in, int8_t *out);
+/* 2:4 weights (compiler/encode_nm.py; `weights` is the blob, scratch its input table) */
+void td_fully_connected_nm_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_conv2d_1x1_palette_s8(const td_conv_palette_params_t *p, const int8_t *in, int8_t *out);
 void td_avg_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);

@@ -29,7 +29,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernel_layout as kl
-from .params import FcNmParams
 from .program import SCRATCH
 
 NAME = "nm"
@@ -120,12 +119,8 @@ def store_conv(f, blob: np.ndarray) -> None:
 
 
 def store_fc(f, blob: np.ndarray) -> None:
-    """td_fully_connected_nm_s8 for a td_fully_connected_rows4_s8 layer; scratch: the DSP
-    path's table of the input's 36 position combinations per pair of groups."""
+    """td_fully_connected_nm_s8 for a td_fully_connected_rows4_s8 layer; scratch: the table
+    of the input's 36 position combinations per pair of groups (both paths)."""
     _record(f, blob, "td_fully_connected_nm_s8")
-    p = f.p
-    f.layer.params = FcNmParams(batches=p.batches, in_depth=p.in_depth, out_n=p.out_n,
-                                act_min=p.act_min, act_max=p.act_max,
-                                per_channel=p.per_channel, weights=p.weights, acc0=p.acc0,
-                                rq=p.rq, scratch=SCRATCH)
-    f.layer.scratch = 36 * FC_ENTRY * ((p.in_depth + 7) // 8)
+    f.p.scratch = SCRATCH
+    f.layer.scratch = 36 * FC_ENTRY * ((f.p.in_depth + 7) // 8)

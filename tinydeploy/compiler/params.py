@@ -93,6 +93,7 @@ class FcParams(Params):
     # td_fully_connected_rows4_s8 only (None otherwise)
     acc0: str | None = None
     rq: str | None = None
+    scratch: str | None = None    # td_fully_connected_nm_s8 only: its input table
 
 
 @dataclass
@@ -392,21 +393,3 @@ class ConvPaletteParams(Params):
 
 ALL_PARAMS = ALL_PARAMS + (FcPaletteParams, ConvPaletteParams)
 
-
-# ---- N:M (2:4) weights (issue 19): compiler/encode_nm.py
-@dataclass
-class FcNmParams(Params):
-    C_TYPE: ClassVar[str] = "td_fc_nm_params_t"
-    batches: int
-    in_depth: int
-    out_n: int
-    act_min: int
-    act_max: int
-    per_channel: int
-    weights: str
-    acc0: str
-    rq: str
-    scratch: str
-
-
-ALL_PARAMS = ALL_PARAMS + (FcNmParams,)
