@@ -134,7 +134,7 @@ STEMS = {
     "fully_connected_palette_s8": ["pal_fc16_odd", "pal_fc4_per_tensor", "pal_fc3d_4"],
     "conv2d_1x1_palette_s8": ["pal_conv1x1_16", "pal_conv1x1_4_s2"],
     # 2:4 (N:M) weights, tests/zoo_nm.py
-    "fully_connected_nm_s8": ["fc_nm24", "fc_nm24_per_tensor"],
+    "fully_connected_nm_s8": ["fc_nm24", "fc_nm24_per_tensor", "fc_nm24_3d"],
     "conv2d_nm_s8": ["conv1x1_nm24", "conv3x3_nm24_c5"],
 }
 
