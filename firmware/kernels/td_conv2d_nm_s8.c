@@ -97,20 +97,23 @@ static inline __attribute__((always_inline)) void td_conv_nm_k(
     const int32_t lo = p->act_min, hi = p->act_max, out_c = p->out_c;
     const int8_t *v = p->weights;
     const uint8_t *c = (const uint8_t *)v + 4 * pairs * out_c;
+    int8_t *const d0 = d[0], *const d1 = d[1], *const d2 = d[2], *const d3 = d[3];
     int32_t oc;
+#if TD_USE_SIMD
+    const uint32_t *const tend = tab + 64 * pairs;
+    const uint32_t *const tstart = tab + 64 * (pairs & 1);
+    (void)c01;
+    (void)c23;
+#endif
     for (oc = 0; oc < out_c; ++oc) {
         int32_t a0 = acc0[oc], a1 = a0, a2 = a0, a3 = a0;
 #if TD_USE_SIMD
-        const uint32_t *tp = tab;
-        const uint32_t *const tend = tab + 64 * pairs;
-        (void)c01;
-        (void)c23;
+        const uint32_t *tp = tstart;
         /* an odd pair first, then two pairs per pass (one LDRD of values, one halfword
          * of codes, the second pair's entries at offsets) */
-        if (pairs & 1) {
+        if (tp != tab) {
             const uint32_t k = *c++;
-            TD_NM_PAIR(td_load_a32(v), k, tp, 0, a0, a1, a2, a3);
-            tp += 64;
+            TD_NM_PAIR(td_load_a32(v), k, tab, 0, a0, a1, a2, a3);
             v += 4;
         }
         for (; tp < tend; tp += 128) {
@@ -142,8 +145,8 @@ static inline __attribute__((always_inline)) void td_conv_nm_k(
             }
         }
 #endif
-        td_conv_out2(a2, a3, &rq[oc], lo, hi, full, d[2] + oc, d[3] + oc);
-        td_conv_out2(a0, a1, &rq[oc], lo, hi, full, d[0] + oc, d[1] + oc);
+        td_conv_out2(a2, a3, &rq[oc], lo, hi, full, d2 + oc, d3 + oc);
+        td_conv_out2(a0, a1, &rq[oc], lo, hi, full, d0 + oc, d1 + oc);
     }
 }
 
