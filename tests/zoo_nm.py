@@ -63,7 +63,7 @@ def fc_two(x, L):
 
 def fc_3d_two(x, L):
     y = L.Dense(12, activation="relu")(x)
-    return L.Dense(5)(y)
+    return L.Dense(3)(y)
 
 
 def conv1x1_two(x, L):
@@ -86,7 +86,7 @@ SPECS = {
                            fc_edges),
     "fc_nm24_3d": (fc_3d_two, (3, 20), {"FULLY_CONNECTED"},
                    "2:4 pruned FC on [1,3,20] (three batches, the table built per batch; "
-                   "depth 20: a half pair; 5 rows = a block and one left over)", False, None),
+                   "depth 20: a half pair), then 3 rows (no block: no table)", False, None),
     "conv1x1_nm24": (conv1x1_two, (6, 5, 16), {"CONV_2D"},
                      "2:4 pruned 1x1 convs (depths 16 and 12: a partial pair), 30 pixels "
                      "(two left over after the fours), an all-zero channel", False,

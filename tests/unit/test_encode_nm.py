@@ -50,7 +50,8 @@ def pruned(rng, n: int, k: int, keep: int = 2) -> np.ndarray:
 
 
 @pytest.mark.parametrize("kind", ["fc", "conv"])
-@pytest.mark.parametrize("seed, n, k", [(0, 24, 37), (1, 10, 24), (2, 7, 3), (3, 5, 45)])
+@pytest.mark.parametrize("seed, n, k", [(0, 24, 37), (1, 10, 24), (2, 7, 3), (3, 5, 45),
+                                         (4, 4, 16)])
 def test_blob_decodes_to_the_dense_rows(kind, seed, n, k):
     rng = np.random.default_rng(seed)
     w = pruned(rng, n, k)
@@ -72,3 +73,9 @@ def test_rows_that_are_not_2_4_are_refused():
     assert candidate("nm", w, "fc") is None and candidate("auto", w, "conv") is None
     assert candidate("dense", w[:5], "fc") is None
     assert candidate("nm", w[:5], "fc") is not None
+
+
+@pytest.mark.parametrize("kind", ["fc", "conv"])
+def test_fewer_rows_than_a_block(kind):
+    w = pruned(np.random.default_rng(5), 3, 20)
+    np.testing.assert_array_equal(decode(encode(w, kind), 3, 20, kind), w)

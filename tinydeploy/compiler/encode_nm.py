@@ -34,8 +34,8 @@ from .program import SCRATCH
 NAME = "nm"
 PAIRS = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))   # FC code order of (p0, p1)
 FC_BLOCK = 4
-FC_ENTRY = 8            # DSP table: per pair of groups 36 entries of two int16-pair words
-CODE_PAD = 3            # FC codes are read a word (DSP) or a halfword (scalar) at a time
+FC_ENTRY = 8            # FC table: per pair of groups 36 entries of 8 bytes (both paths)
+CODE_PAD = 3            # FC codes are read a word (blocks) or a halfword (rows left over)
 
 
 def is_nm(w2d: np.ndarray) -> bool:
@@ -76,9 +76,9 @@ def encode(w2d: np.ndarray, kind: str) -> np.ndarray:
     index = {p: i for i, p in enumerate(PAIRS)}
     combo = np.vectorize(lambda p0, p1: index[(p0, p1)], otypes=[np.int64])
     codes = combo(pa[..., 0], pa[..., 1]) + 6 * combo(pb[..., 0], pb[..., 1])   # [n][P]
-    whole = n // FC_BLOCK * FC_BLOCK
-    blocked_w = words[:whole].reshape(n // FC_BLOCK, FC_BLOCK, -1, 4).transpose(0, 2, 1, 3)
-    blocked_c = codes[:whole].reshape(n // FC_BLOCK, FC_BLOCK, -1).transpose(0, 2, 1)
+    whole, pairs = n // FC_BLOCK * FC_BLOCK, codes.shape[1]
+    blocked_w = words[:whole].reshape(-1, FC_BLOCK, pairs, 4).transpose(0, 2, 1, 3)
+    blocked_c = codes[:whole].reshape(-1, FC_BLOCK, pairs).transpose(0, 2, 1)
     stream = np.concatenate([blocked_c.reshape(-1), codes[whole:].reshape(-1)])
     parts = [blocked_w.reshape(-1), words[whole:].reshape(-1), _pack6(stream)]
     return np.concatenate(parts).astype(np.uint8).view(np.int8)
@@ -99,6 +99,7 @@ def candidate(policy: str, w2d: np.ndarray, kind: str) -> np.ndarray | None:
 
 
 def _record(f, blob: np.ndarray, kernel: str) -> None:
+    """The blob replaces the dense weights; kernel, encoding and dense bytes recorded."""
     dense_bytes = f.layer.const_bytes
     f.p.weights = f.replace_const("w", "int8_t", blob)
     f.layer.kernel = kernel
@@ -120,7 +121,9 @@ def store_conv(f, blob: np.ndarray) -> None:
 
 def store_fc(f, blob: np.ndarray) -> None:
     """td_fully_connected_nm_s8 for a td_fully_connected_rows4_s8 layer; scratch: the table
-    of the input's 36 position combinations per pair of groups (both paths)."""
+    of the input's 36 position combinations per pair of groups (both paths), read by the
+    blocks of four rows only."""
     _record(f, blob, "td_fully_connected_nm_s8")
-    f.p.scratch = SCRATCH
-    f.layer.scratch = 36 * FC_ENTRY * ((f.p.in_depth + 7) // 8)
+    if f.p.out_n >= FC_BLOCK:
+        f.p.scratch = SCRATCH
+        f.layer.scratch = 36 * FC_ENTRY * ((f.p.in_depth + 7) // 8)
