@@ -2,7 +2,7 @@
 inference of compressed models vs the same .tflite stored dense, under QEMU.
 
 Usage: python benchmarks/bench_compress.py [--boards mps2-an386,mps2-an385] [--epochs 3]
-                                           [--only sparse|palette|both]
+                                           [--only sparse|palette|nm|both]
 
 Models are trained here, seeded, on synthetic data of their own: an FC autoencoder
 320-128-128-16-128-128-320 (like MLPerf Tiny's ad) and a DS-CNN (conv 10x4 stride 2 to 64
@@ -11,8 +11,10 @@ inputs. Variants: magnitude pruning of every kernel (smallest 50/75/90% per laye
 0.0; no fine-tuning: sizes and counts do not depend on it) for the sparse encoding; every
 Dense / Conv2D kernel clustered to 16 and to 4 values per layer (what tfmot's clustering,
 and so `optimize --cluster N`, gives) and to 16 values per output channel for the palette;
-and 75% pruning + 16 clusters. Each is converted to int8 and built with the default policy
-("auto") and with "dense". Weights are `size.flash.weights` of the build (per-channel
+75% pruning + 16 clusters; and 2:4 pruning of every Dense / Conv2D kernel (in each aligned
+group of four along the reduction axis the two smallest-magnitude weights set to 0.0;
+depthwise kernels untouched) for the nm encoding. Each is converted to int8 and built with
+the default policy ("auto") and with "dense". Weights are `size.flash.weights` of the build (per-channel
 tables included), instructions one inference's window counter (QEMU -icount); every output
 is checked bit-exact against TFLite Micro.
 """
@@ -35,6 +37,7 @@ from tinydeploy.deploy.boards import load_board  # noqa: E402
 from tinydeploy.deploy.build import build_firmware  # noqa: E402
 from tinydeploy.deploy.qemu import start_qemu  # noqa: E402
 from tinydeploy.measure.dut import Dut  # noqa: E402
+from zoo_nm import prune_groups  # noqa: E402
 from zoo_palette import cluster_model  # noqa: E402
 
 from oracle import run_tflm  # noqa: E402
@@ -45,7 +48,9 @@ TARGETS = {("fc_autoencoder", "75% pruned"): (0.50, 1.0, True),
            ("fc_autoencoder", "16 clusters"): (0.65, 2.5, False),
            ("ds_cnn", "16 clusters"): (0.85, 1.25, False),
            ("fc_autoencoder", "75% pruned + 16 clusters"): (0.42, 2.5, False),
-           ("ds_cnn", "75% pruned + 16 clusters"): (0.55, 1.25, False)}
+           ("ds_cnn", "75% pruned + 16 clusters"): (0.55, 1.25, False),
+           ("fc_autoencoder", "2:4"): (0.65, 0.80, False),
+           ("ds_cnn", "2:4"): (0.72, 0.85, False)}
 
 
 def _keras():
@@ -172,7 +177,18 @@ def _both(model):
     return [("75% pruned + 16 clusters", apply)]
 
 
-VARIANTS = {"sparse": (_sparse,), "palette": (_palette,), "both": (_sparse, _palette, _both)}
+def _nm(model):
+    def apply(m):
+        for layer in m.layers:
+            ws = layer.get_weights()
+            if type(layer).__name__ in ("Dense", "Conv2D"):
+                ws[0] = prune_groups(ws[0])
+                layer.set_weights(ws)
+    return [("2:4", apply)]
+
+
+VARIANTS = {"sparse": (_sparse,), "palette": (_palette,), "nm": (_nm,),
+            "both": (_sparse, _palette, _both, _nm)}
 
 
 def rows_for(models: dict, boards: list[str], work: Path, only: str) -> list[tuple]:

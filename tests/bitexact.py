@@ -55,7 +55,9 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "fc_sparse75", "fc_sparse75_wide", "conv3x3_sparse75_c5", "fc_sparse75_c8",
              "conv3x3_sparse75_c8",
              # ---- palette weights
-             "pal_fc16_odd", "pal_fc4_per_tensor", "pal_conv1x1_16", "pal_conv1x1_4_s2"]
+             "pal_fc16_odd", "pal_fc4_per_tensor", "pal_conv1x1_16", "pal_conv1x1_4_s2",
+             # ---- 2:4 weights
+             "fc_nm24", "conv3x3_nm24_c5"]
 DOCUMENTED_EXCEPTIONS = ["conv_dilated_s2b", "dw_dilated_s2b", "relu6_standalone"]
 
 STEMS = {
@@ -134,6 +136,9 @@ STEMS = {
     # ---- weight encodings (issue 19): palette (clustered) weights, tests/zoo_palette.py
     "fully_connected_palette_s8": ["pal_fc16_odd", "pal_fc4_per_tensor", "pal_fc3d_4"],
     "conv2d_1x1_palette_s8": ["pal_conv1x1_16", "pal_conv1x1_4_s2"],
+    # 2:4 (N:M) weights, tests/zoo_nm.py
+    "fully_connected_nm_s8": ["fc_nm24", "fc_nm24_per_tensor", "fc_nm24_3d"],
+    "conv2d_nm_s8": ["conv1x1_nm24", "conv3x3_nm24_c5"],
 }
 
 # Every bit-exactness check runs twice: with the scalar loops (Cortex-M0/M3, the host) and

@@ -70,6 +70,7 @@ import numpy as np
 import zoo_binred
 import zoo_blocks
 import zoo_io
+import zoo_nm
 import zoo_palette
 import zoo_shape
 import zoo_sparse
@@ -960,13 +961,13 @@ def _make_io_entry(name, spec) -> ZooEntry:
 MODELS.update({n: _make_io_entry(n, s) for n, s in zoo_io.IO_SPECS.items()})
 
 
-# ---- pruned models of the sparse weight encoding (tests/zoo_sparse.py)
-def _make_pruned_entry(name, spec) -> ZooEntry:
+# ---- pruned models of the sparse and 2:4 weight encodings (tests/zoo_sparse.py, zoo_nm.py)
+def _make_pruned_entry(name, spec, prune=zoo_sparse.prune) -> ZooEntry:
     body, shape, ops, note, per_tensor, edit = spec
 
     def build():
         model = _model(name, shape, body)
-        zoo_sparse.prune(model)
+        prune(model)
         if edit is not None:
             edit(model)
         return model
@@ -991,6 +992,7 @@ def _make_clustered_entry(name, spec) -> ZooEntry:
 
 MODELS.update({n: _make_pruned_entry(n, s) for n, s in zoo_sparse.SPECS.items()})
 MODELS.update({n: _make_clustered_entry(n, s) for n, s in zoo_palette.SPECS.items()})
+MODELS.update({n: _make_pruned_entry(n, s, zoo_nm.prune) for n, s in zoo_nm.SPECS.items()})
 
 
 # --------------------------------------------------------------------------- cache

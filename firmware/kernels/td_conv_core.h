@@ -13,7 +13,8 @@
  * a weight word pairs with one column word; otherwise in natural order.
  * A kernel that defines TD_CONV_PAIRS to 1 before including this (td_conv2d_sparse_s8.c)
  * gets columns of pixel pairs instead: element k of pixel q at int16 slot 2k + q, so one
- * word holds both pixels' element k; it then defines td_conv_columns itself. */
+ * word holds both pixels' element k; it then defines td_conv_columns itself, or, with
+ * TD_CONV_OWN_PIXELS 1 too (td_conv2d_nm_s8.c), its own pixel loop around the gathers. */
 #ifndef TD_CONV_CORE_H
 #define TD_CONV_CORE_H
 
@@ -22,6 +23,9 @@
 
 #ifndef TD_CONV_PAIRS
 #define TD_CONV_PAIRS 0
+#endif
+#ifndef TD_CONV_OWN_PIXELS
+#define TD_CONV_OWN_PIXELS 0
 #endif
 
 /* Column slot of group g, pixel q. */
@@ -196,7 +200,7 @@ static TD_NO_SCHED void td_conv_columns(const td_conv_params_t *p, const int16_t
     }
 }
 
-#else
+#elif !TD_CONV_OWN_PIXELS
 static void td_conv_columns(const td_conv_params_t *p, const int16_t *cols, int32_t k4w,
                             int8_t *d0, int8_t *d1);
 #endif
@@ -205,6 +209,7 @@ static void td_conv_columns(const td_conv_params_t *p, const int16_t *cols, int3
 typedef void (*td_gather_fn)(const td_conv_params_t *p, const int8_t *in, int16_t *cols,
                              int32_t q, int32_t b, int32_t y, int32_t x);
 
+#if !TD_CONV_OWN_PIXELS
 /* Every output pixel, two at a time (an odd last one alone): gather their columns, then
  * all output channels. gather is a constant at each call site and is inlined. */
 static inline __attribute__((always_inline)) void td_conv_pixels(
@@ -228,5 +233,7 @@ static inline __attribute__((always_inline)) void td_conv_pixels(
         td_conv_columns(p, cols, k4w, out + i * p->out_c, out + (i + n - 1) * p->out_c);
     }
 }
+
+#endif
 
 #endif

@@ -99,7 +99,7 @@ TD_GATHER_FN void td_im2col(const td_conv_params_t *p, const int8_t *in, int16_t
     }
 }
 
-#if TD_CONV_PAIRS
+#if TD_CONV_PAIRS && !TD_CONV_OWN_PIXELS
 /* The sparse kernels' driver: the gather of td_conv2d_1x1_s8 where the build chose it (its
  * column needs no staging area), else the im2col gather; then td_conv_columns. */
 static inline void td_conv_sparse_pixels(const td_conv_params_t *p, const int8_t *in,

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#define TD_KERNELS_VERSION 5
+#define TD_KERNELS_VERSION 6
 
 #include "td_fixedpoint.h"
 
@@ -41,6 +41,7 @@ typedef struct {
     /* td_fully_connected_rows4_s8 only (NULL otherwise): weights interleaved by 4 rows */
     const int32_t *acc0;     /* [out_n] bias + in_offset * sum(row) */
     const td_rq_t *rq;       /* [out_n] per channel, else [1] */
+    void *scratch;           /* td_fully_connected_nm_s8 only (NULL otherwise): its table */
 } td_fc_params_t;
 
 typedef struct {
@@ -221,6 +222,8 @@ void td_conv2d_1x1_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_conv2d_im2col_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* sparse weights (compiler/encode_sparse.py; `weights` is the blob td_sparse.h reads) */
 void td_conv2d_sparse_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
+/* 2:4 weights (compiler/encode_nm.py; `weights` is the blob) */
+void td_conv2d_nm_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 void td_depthwise_conv2d_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
 /* fast DEPTHWISE_CONV_2D: 3x3, depth multiplier 1 (layout in td_depthwise_conv2d_3x3_s8.c) */
 void td_depthwise_conv2d_3x3_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out);
@@ -232,6 +235,8 @@ void td_conv2d_sparse_palette_s8(const td_conv_params_t *p, const int8_t *in, in
 void td_fully_connected_sparse_palette_s8(const td_fc_params_t *p, const int8_t *in,
                                           int8_t *out);
 void td_fully_connected_palette_s8(const td_fc_palette_params_t *p, const int8_t *in, int8_t *out);
+/* 2:4 weights (compiler/encode_nm.py; `weights` is the blob, scratch its input table) */
+void td_fully_connected_nm_s8(const td_fc_params_t *p, const int8_t *in, int8_t *out);
 void td_conv2d_1x1_palette_s8(const td_conv_palette_params_t *p, const int8_t *in, int8_t *out);
 void td_avg_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
-KERNELS_VERSION = 5
+KERNELS_VERSION = 6
 MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor info holds
 
 # Kernels that read element i (softmax: row i) of a same-sized input before writing
@@ -93,6 +93,7 @@ class FcParams(Params):
     # td_fully_connected_rows4_s8 only (None otherwise)
     acc0: str | None = None
     rq: str | None = None
+    scratch: str | None = None    # td_fully_connected_nm_s8 only: its input table
 
 
 @dataclass
@@ -391,3 +392,4 @@ class ConvPaletteParams(Params):
 
 
 ALL_PARAMS = ALL_PARAMS + (FcPaletteParams, ConvPaletteParams)
+

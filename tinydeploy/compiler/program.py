@@ -107,7 +107,7 @@ class Program:
 # How weights may be stored: "auto" picks per layer the smallest encoding the weights allow
 # (pruned or clustered ones) when it saves flash; "dense" keeps every layer dense; any other
 # name forces that encoding on every layer it applies to.
-WEIGHT_POLICIES = ("auto", "dense", "sparse", "palette", "sparse-palette")
+WEIGHT_POLICIES = ("auto", "dense", "sparse", "palette", "sparse-palette", "nm")
 
 
 class LowerContext:

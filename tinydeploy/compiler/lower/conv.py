@@ -80,7 +80,8 @@ def conv(low: LowerContext, op: Op) -> Layer:
 SPECS = (
     OpSpec("CONV_2D", rules.conv, conv, opts.parse_conv2d, inputs=2, optional_inputs=(2,),
            kernels=("conv2d_s8", "conv2d_1x1_s8", "conv2d_im2col_s8", "conv2d_sparse_s8",
-                    "conv2d_sparse_palette_s8", "conv2d_1x1_palette_s8"), weight_axis=0),
+                    "conv2d_sparse_palette_s8", "conv2d_1x1_palette_s8", "conv2d_nm_s8"),
+           weight_axis=0),
     OpSpec("DEPTHWISE_CONV_2D", rules.conv, conv, opts.parse_depthwise_conv2d, inputs=2,
            optional_inputs=(2,), kernels=("depthwise_conv2d_s8", "depthwise_conv2d_3x3_s8"),
            weight_axis=3),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import encode_palette, encode_sparse, encode_sparse_palette
+from .. import encode_nm, encode_palette, encode_sparse, encode_sparse_palette
 from .. import kernel_layout as kl
 from ..cnames import layer_symbol
 from ..ir import Op
@@ -66,15 +66,17 @@ class ConvFast:
                 (acc0 + delta).astype(np.int32))
 
 
-def _compress(f: ConvFast, w2d: np.ndarray, sparse_kernel: str, apply_palette) -> None:
-    """Store a dense fast layer sparse, sparse-palette or as a palette as the policy asks:
-    a forced policy takes its encoding wherever it applies; "auto" the smallest, only where
-    it takes less flash than the dense weights. `apply_palette` is None where no palette
-    kernel exists for the layer."""
+def _compress(f: ConvFast, w2d: np.ndarray, sparse_kernel: str, apply_palette,
+              nm_kind: str) -> None:
+    """Store a dense fast layer sparse, sparse-palette, as a palette or 2:4 as the policy
+    asks: a forced policy takes its encoding wherever it applies; "auto" the smallest one,
+    only where it takes less flash than the dense weights. `apply_palette` is None where
+    no palette kernel exists for the layer; `nm_kind` is encode_nm's "fc" or "conv"."""
     policy = f.low.weights
     blob = encode_sparse.candidate(policy, w2d)
     both = encode_sparse_palette.candidate(policy, w2d)
     pal = encode_palette.candidate(policy, w2d) if apply_palette is not None else None
+    nm = encode_nm.candidate(policy, w2d, nm_kind)
     options = []
     if blob is not None:
         options.append((int(blob.size), lambda: encode_sparse.store(f, blob, sparse_kernel)))
@@ -83,6 +85,9 @@ def _compress(f: ConvFast, w2d: np.ndarray, sparse_kernel: str, apply_palette) -
         options.append((int(both.size), lambda: encode_sparse_palette.store(f, both, kernel)))
     if pal is not None:
         options.append((pal.nbytes, lambda: apply_palette(f, pal)))
+    if nm is not None:
+        store = encode_nm.store_fc if nm_kind == "fc" else encode_nm.store_conv
+        options.append((int(nm.size), lambda: store(f, nm)))
     if policy == "auto":
         dense_w = next(c.nbytes for c in f.layer.consts if c.name == f.p.weights)
         options = [o for o in options if o[0] < dense_w]
@@ -116,7 +121,7 @@ def conv_fast(f: ConvFast) -> None:
     f.layer.scratch = 4 * k4 if pointwise else 5 * k4
     f.drop_reference_consts()
     _compress(f, w2d, "td_conv2d_sparse_s8",
-              encode_palette.apply_conv_1x1 if pointwise else None)
+              encode_palette.apply_conv_1x1 if pointwise else None, "conv")
 
 
 def _depthwise_groups(w: np.ndarray) -> np.ndarray:
@@ -188,4 +193,4 @@ def fully_connected_fast(f: ConvFast) -> None:
     p.acc0 = f.replace_const("acc0", "int32_t", acc0)
     p.rq = rq
     f.drop_reference_consts()
-    _compress(f, f.weights, "td_fully_connected_sparse_s8", encode_palette.apply_fc)
+    _compress(f, f.weights, "td_fully_connected_sparse_s8", encode_palette.apply_fc, "fc")

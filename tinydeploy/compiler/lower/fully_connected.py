@@ -59,5 +59,6 @@ SPECS = (
            opts.parse_fully_connected, inputs=2, optional_inputs=(2,),
            kernels=("fully_connected_s8", "fully_connected_rows4_s8",
                     "fully_connected_sparse_s8", "fully_connected_palette_s8",
-                    "fully_connected_sparse_palette_s8"), weight_axis=0),
+                    "fully_connected_sparse_palette_s8", "fully_connected_nm_s8"),
+           weight_axis=0),
 )
