@@ -14,9 +14,16 @@ and so `optimize --cluster N`, gives) and to 16 values per output channel for th
 75% pruning + 16 clusters; and 2:4 pruning of every Dense / Conv2D kernel (in each aligned
 group of four along the reduction axis the two smallest-magnitude weights set to 0.0;
 depthwise kernels untouched) for the nm encoding. Each is converted to int8 and built with
-the default policy ("auto") and with "dense". Weights are `size.flash.weights` of the build (per-channel
-tables included), instructions one inference's window counter (QEMU -icount); every output
-is checked bit-exact against TFLite Micro.
+the default policy ("auto") and with "dense". Weights are `size.flash.weights` of the
+build (per-channel tables included), instructions one inference's window counter (QEMU
+-icount); every output is checked bit-exact against TFLite Micro.
+
+Beside them, computed (not run): what TFLite Micro's LUT compression would store for the
+same weights (tflm_lut_bytes: per tensor the fewest index bits, 1-7, that hold every
+channel's distinct values, packed, plus a value table per channel, where that is smaller
+than int8; and the int32 biases),
+and the RAM it decodes one layer into on every invocation (the largest layer's int8
+weights). Pruned variants gain nothing there: zeros are one more value.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tinydeploy.compiler.compiled import compile_model  # noqa: E402
+from tinydeploy.compiler.reader import load_model  # noqa: E402
 from tinydeploy.deploy.boards import load_board  # noqa: E402
 from tinydeploy.deploy.build import build_firmware  # noqa: E402
 from tinydeploy.deploy.qemu import start_qemu  # noqa: E402
@@ -138,6 +146,27 @@ def measure(path: Path, weights: str, board: str, work: Path) -> dict:
                                          for layer, t in zip(calls, times)])
 
 
+def tflm_lut_bytes(path: Path) -> tuple[int, int]:
+    """(flash, decode RAM) of TFLite Micro's LUT compression of the model's FC / conv /
+    depthwise weights (see the module docstring); biases stored as they are."""
+    g = load_model(path)
+    flash = ram = 0
+    for op in g.ops:
+        if op.kind not in ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D"):
+            continue
+        w = g.t(op.inputs[1])
+        axis = 3 if op.kind == "DEPTHWISE_CONV_2D" else 0
+        chans = np.moveaxis(w.const_data, axis, 0).reshape(w.shape[axis], -1)
+        values = max(np.unique(c).size for c in chans)
+        bits = max(1, int(np.ceil(np.log2(values))))
+        packed = (w.size * bits + 7) // 8 + chans.shape[0] * (1 << bits)
+        flash += min(packed, w.size)       # a tensor LUTs do not shrink stays as it is
+        ram = max(ram, w.size)
+        if len(op.inputs) > 2 and op.inputs[2] >= 0:
+            flash += g.t(op.inputs[2]).nbytes
+    return flash, ram
+
+
 def per_kernel(dense: dict, encoded: dict) -> dict[str, tuple[float, float]]:
     """Encoded kernel -> (its layers' instructions, the same layers' dense instructions)."""
     out: dict[str, list[float]] = {}
@@ -202,9 +231,10 @@ def rows_for(models: dict, boards: list[str], work: Path, only: str) -> list[tup
                 apply(model)
                 path = work / f"{mname}_{variants.__name__.strip('_')}{k}.tflite"
                 path.write_bytes(to_int8(model, data))
+                lut = tflm_lut_bytes(path)
                 for board in boards:
                     rows.append((mname, variant, board, measure(path, "dense", board, work),
-                                 measure(path, "auto", board, work)))
+                                 measure(path, "auto", board, work), lut))
         model.set_weights(keep)
     return rows
 
@@ -212,17 +242,18 @@ def rows_for(models: dict, boards: list[str], work: Path, only: str) -> list[tup
 def print_table(rows: list[tuple]) -> None:
     print(f"{'model':<15} {'variant':<22} {'board':<11} {'weights dense':>13} "
           f"{'encoded':>8} {'ratio':>6} {'target':>7} {'instr dense':>12} {'encoded':>10} "
-          f"{'ratio':>6} {'target':>7} exact  kernels")
-    for mname, variant, board, d, e in rows:
+          f"{'ratio':>6} {'target':>7} exact  {'TFLM LUT (RAM)':>16}  kernels")
+    for mname, variant, board, d, e, (lut, lut_ram) in rows:
         tw, ti, _ = TARGETS.get((mname, variant), (None, None, None)) \
             if board == "mps2-an386" else (None, None, None)
         rw, ri = e["weights"] / d["weights"], e["instructions"] / d["instructions"]
         print(f"{mname:<15} {variant:<22} {board:<11} {d['weights']:>13,} {e['weights']:>8,} "
               f"{rw:>6.3f} {'<=' + str(tw) if tw else '':>7} {d['instructions']:>12,} "
               f"{e['instructions']:>10,} {ri:>6.3f} {'<=' + str(ti) if ti else '':>7} "
-              f"{'yes' if d['exact'] and e['exact'] else 'NO':<6} {','.join(e['encoded'])}")
+              f"{'yes' if d['exact'] and e['exact'] else 'NO':<6} "
+              f"{f'{lut:,} ({lut_ram:,})':>16}  {','.join(e['encoded'])}")
     print("\nper encoded kernel: its layers' instructions / the same layers dense")
-    for mname, variant, board, d, e in rows:
+    for mname, variant, board, d, e, _ in rows:
         for kernel, (te, td) in per_kernel(d, e).items():
             print(f"  {mname:<15} {variant:<22} {board:<11} {kernel:<32} {te:>11,.0f} / "
                   f"{td:>11,.0f} = {te / td:.3f}x")
