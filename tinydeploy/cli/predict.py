@@ -20,16 +20,19 @@ from .options import json_option, model_argument, weights_option
 @click.option("-o", "--output", "output", type=click.Path(), default=None,
               help="Write the outputs here: .npy (one output) or .npz (every output, "
                    "keyed by output name).")
+@click.option("--clamp-inputs", "clamp", is_flag=True,
+              help="Clamp values an integer (non-int8) input cannot hold to its dtype's range "
+                   "and say how many, instead of refusing the file.")
 @weights_option
 @json_option("Print the summary as JSON.")
 @friendly
-def predict(model, inputs, labels, output, weights, as_json):
+def predict(model, inputs, labels, output, clamp, weights, as_json):
     """Run the generated C, compiled for this host, on every input (exact device arithmetic)."""
     from ..compiler.compiled import compile_model
     from ..compiler.predict import predict as run_predict
     from ..progress import reporter
     r = run_predict(compile_model(model, weights=weights), inputs, labels, output,
-                    progress=reporter(as_json))
+                    progress=reporter(as_json), clamp=clamp)
     summary = {k: v for k, v in r.items() if k != "outputs"}
     if as_json:
         click.echo(json.dumps(summary, indent=2))

@@ -6,8 +6,11 @@ in that input's dtype; labels or None; description). A single-input model takes 
 keyed by input name (the tensor name, or without the converter's `serving_default_` / `:0`),
 or by index "0", "1", ...; `y` is the labels. Real-valued arrays for an int8 input are
 quantized with its parameters; float32 inputs take real values as they are. A missing or
-extra key, a wrong shape, differing batch sizes, NaN or infinity are one-line DataErrors
-(NaN/infinity naming the file, index and value).
+extra key, a wrong shape, differing batch sizes, NaN or infinity, an integer array (other
+than int8) for an int8 input holding a value the input cannot represent (it would be
+clamped) are one-line DataErrors naming the file, index and value; with clamp=True such
+values are clamped and the description says how many. Float arrays are quantized as
+TFLite does, clamping included.
 `save_model_outputs(path, graph, outputs)` writes .npy (single output) or .npz keyed by
 output name (output_keys: short names, tensor names or indices, whichever are unique).
 """
@@ -24,7 +27,7 @@ from ..errors import DataError, printable
 from ..writer import write_bytes_atomic, write_npy_atomic
 from .boundary import np_dtype
 from .ir import Graph
-from .quant import check_finite, quantize_inputs
+from .quant import check_finite, out_of_int8, quantize_inputs
 
 _LABEL_KEYS = ("y", "y_test", "labels")
 
@@ -34,7 +37,7 @@ def short_name(name: str) -> str:
     return re.sub(r":\d+$", "", re.sub(r"^serving_default_", "", name))
 
 
-def _convert(x: np.ndarray, t, what: str) -> np.ndarray:
+def _convert(x: np.ndarray, t, what: str, clamp: bool = False) -> tuple[np.ndarray, int]:
     per = tuple(t.shape[1:])
     size = int(np.prod(per, dtype=np.int64))
     if x.dtype.kind not in "biuf":
@@ -42,15 +45,17 @@ def _convert(x: np.ndarray, t, what: str) -> np.ndarray:
     check_finite(x, what)
     if t.dtype == "int8":
         try:
-            return quantize_inputs(x, t.shape, t.scale, t.zero_point)
+            q = quantize_inputs(x, t.shape, t.scale, t.zero_point, None if clamp else what,
+                                "fix the data, or clamp them with --clamp-inputs")
         except DataError as exc:
-            raise DataError(f"{what}: {exc}") from None
+            raise DataError(str(exc) if str(exc).startswith(what) else f"{what}: {exc}") from None
+        return q, out_of_int8(x, t.scale, t.zero_point) if clamp else 0
     if x.shape == per:
         x = x[None]
     if x.ndim < 1 or x.size != x.shape[0] * size:
         raise DataError(f"{what} has shape {list(x.shape)}; the model input takes "
                         f"{list(per)} per sample (give [N, {', '.join(map(str, per))}])")
-    return x.reshape((x.shape[0],) + per).astype(np_dtype(t.dtype))
+    return x.reshape((x.shape[0],) + per).astype(np_dtype(t.dtype)), 0
 
 
 def _keyed(p: Path, g: Graph) -> tuple[list[np.ndarray], np.ndarray | None] | None:
@@ -90,7 +95,8 @@ def _keyed(p: Path, g: Graph) -> tuple[list[np.ndarray], np.ndarray | None] | No
         return found, (npz[label_key] if label_key else None)
 
 
-def load_model_inputs(path, g: Graph) -> tuple[list[np.ndarray], np.ndarray | None, str]:
+def load_model_inputs(path, g: Graph, clamp: bool = False
+                      ) -> tuple[list[np.ndarray], np.ndarray | None, str]:
     """See the module docstring."""
     p = Path(path)
     keyed = _keyed(p, g)
@@ -105,8 +111,12 @@ def load_model_inputs(path, g: Graph) -> tuple[list[np.ndarray], np.ndarray | No
     else:
         arrays, y = keyed
         desc = f"{p.name}: {len(arrays)} inputs by name"
-    out = [_convert(np.asarray(a), g.t(ti), f"{p.name}: input {k} '{printable(g.t(ti).name)}'")
-           for k, (a, ti) in enumerate(zip(arrays, g.inputs))]
+    conv = [_convert(np.asarray(a), g.t(ti), f"{p.name}: input {k} '{printable(g.t(ti).name)}'",
+                     clamp) for k, (a, ti) in enumerate(zip(arrays, g.inputs))]
+    out = [a for a, _ in conv]
+    clamped = sum(n for _, n in conv)
+    if clamped:
+        desc += f"; {clamped} value{'s' if clamped != 1 else ''} clamped to the input's range"
     n = {a.shape[0] for a in out}
     if len(n) != 1:
         raise DataError(f"{p.name}: the inputs hold different numbers of samples "

@@ -18,17 +18,18 @@ CHUNK = 2000   # inputs per run of the host binary (progress granularity on big 
 
 
 def predict(model: Compiled | str | Path, inputs_path: str | Path, labels_path: str | Path | None = None,
-            out_path: str | Path | None = None, progress=None) -> dict:
+            out_path: str | Path | None = None, progress=None, clamp: bool = False) -> dict:
     """Generate, compile and run the model's C on every input. Returns a report dict with
     `outputs` (the array of a single-output model, else a list, one per output), `count`,
     `accuracy` (top-1 of output 0 against labels, or None), with labels `confusion`
     ([true class][predicted] counts of output 0), and `output` (path or None). The inputs
-    run in chunks so `progress` (see tinydeploy.progress) can show how far it got."""
+    run in chunks so `progress` (see tinydeploy.progress) can show how far it got. `clamp`:
+    values an integer input cannot hold are clamped (and counted in `inputs`), not refused."""
     c = as_compiled(model)
     g = c.graph
     if out_path is not None:
         check_output_path(out_path, g)
-    xs, y, desc = load_model_inputs(inputs_path, g)
+    xs, y, desc = load_model_inputs(inputs_path, g, clamp)
     if labels_path is not None:
         y, _, _ = load_arrays(labels_path)
     if progress:

@@ -89,9 +89,25 @@ def check_finite(x: np.ndarray, what: str = "inputs") -> None:
                         f"number ({int(bad.sum())} such values); fix the data")
 
 
-def quantize_inputs(x: np.ndarray, shape: tuple, scale: float, zero_point: int) -> np.ndarray:
+def _quantized(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+    """x / scale in float32, rounded half away from zero, plus the zero point (unclamped)."""
+    q = x.astype(np.float32) / np.float32(scale)
+    return np.sign(q) * np.floor(np.abs(q) + np.float32(0.5)) + zero_point
+
+
+def out_of_int8(x: np.ndarray, scale: float, zero_point: int) -> int:
+    """How many of the real values x quantize outside int8 (and get clamped)."""
+    q = _quantized(x, scale, zero_point)
+    return int(((q < -128) | (q > 127)).sum())
+
+
+def quantize_inputs(x: np.ndarray, shape: tuple, scale: float, zero_point: int,
+                    refuse_clamped: str | None = None, hint: str = "fix the data") -> np.ndarray:
     """int8 arrays pass through; anything else is real-valued and quantized as TFLite does
-    (x / scale in float32, rounded half away from zero, plus the zero point, clamped)."""
+    (x / scale in float32, rounded half away from zero, plus the zero point, clamped).
+    With `refuse_clamped` (a name for the message), an integer array (e.g. uint16 raw
+    codes meant for a wider input) with a value that would be clamped is a DataError ending
+    in `hint`."""
     per_sample = tuple(shape[1:])
     size = int(np.prod(per_sample, dtype=np.int64))
     if x.shape == per_sample:
@@ -106,6 +122,14 @@ def quantize_inputs(x: np.ndarray, shape: tuple, scale: float, zero_point: int) 
     if not np.issubdtype(x.dtype, np.number):
         raise DataError(f"inputs have dtype {x.dtype}; give int8 or real-valued arrays")
     check_finite(x)
-    q = x.astype(np.float32) / np.float32(scale)
-    q = np.sign(q) * np.floor(np.abs(q) + np.float32(0.5))
-    return np.clip(q + zero_point, -128, 127).astype(np.int8)
+    q = _quantized(x, scale, zero_point)
+    if refuse_clamped is not None and x.dtype.kind in "iu":
+        out = (q < -128) | (q > 127)
+        if out.any():
+            idx = tuple(int(i) for i in np.argwhere(out)[0])
+            lo, hi = (float(np.float32(scale) * (v - zero_point)) for v in (-128, 127))
+            raise DataError(
+                f"{refuse_clamped}: value {x[idx].item()!r} at index {list(idx)} is outside "
+                f"what the int8 input represents ({lo:g}..{hi:g}; {int(out.sum())} such "
+                f"values); {hint}")
+    return np.clip(q, -128, 127).astype(np.int8)

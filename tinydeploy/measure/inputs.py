@@ -56,6 +56,17 @@ def _from_bins(d: Path) -> tuple[list[bytes], list[int | None]]:
     return blobs, labels
 
 
+def _check_uint8(x: np.ndarray, p: Path) -> None:
+    """An integer array for a uint8 input must hold 0..255 (a clip would hide it)."""
+    if x.dtype.kind not in "iu":
+        return
+    out = (x < 0) | (x > 255)
+    if out.any():
+        idx = tuple(int(i) for i in np.argwhere(out)[0])
+        raise DataError(f"{p}: value {x[idx].item()!r} at index {list(idx)} is outside the "
+                        f"uint8 input's range 0..255 ({int(out.sum())} such values); fix the data")
+
+
 def load_input_set(path, input_mode: str, in_shape, scale: float, zero_point: int,
                    limit: int | None = None) -> list[Sample]:
     """See the module docstring. input_mode: 'int8', 'uint8-offset' or 'float32'."""
@@ -74,9 +85,11 @@ def load_input_set(path, input_mode: str, in_shape, scale: float, zero_point: in
         if input_mode == "float32":
             blobs = [row.astype("<f4").tobytes() for row in x]
         elif input_mode == "uint8-offset":
+            _check_uint8(x, p)
             blobs = [np.clip(row, 0, 255).astype(np.uint8).tobytes() for row in x]
         else:
-            q = x if x.dtype == np.int8 else quantize_inputs(x, (1, per), scale, zero_point)
+            q = x if x.dtype == np.int8 else quantize_inputs(x, (1, per), scale, zero_point,
+                                                             str(p))
             blobs = [row.tobytes() for row in q]
         labels = [None] * len(blobs) if y is None else [
             int(v) for v in (np.asarray(y).argmax(1) if np.asarray(y).ndim == 2 else np.asarray(y))]
