@@ -14,6 +14,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -36,6 +38,15 @@ CALIBRATION = [
     "concat_channels", "pad_asym", "mul_se", "logistic_out", "reshape_dense",
 ]
 HELD_OUT = ["conv_same_relu", "dw3_same_c5", "fc_relu"]
+# --encoded: the weight-encoding kernels, measured on these models under each policy (a
+# forced policy puts dense layers into an encoding too: more shapes and densities) and
+# added to the shipped coefficients without refitting the others
+ENCODED_MODELS = ["fc_sparse75", "fc_sparse75_wide", "conv1x1_sparse75", "conv3x3_sparse75_c5",
+                  "fc_sparse75_c8", "conv1x1_sparse75_c8", "conv3x3_sparse75_c8", "pal_fc16_odd",
+                  "pal_fc4_per_tensor", "pal_conv1x1_16", "pal_conv1x1_4_s2", "fc_nm24",
+                  "conv1x1_nm24", "conv3x3_nm24_c5", "fc_odd_13_7", "conv1x1_c16_o3",
+                  "conv10x4_s2_c1"]
+ENCODED_POLICIES = ("auto", "sparse", "palette", "sparse-palette", "nm")
 
 
 def main() -> int:
@@ -45,8 +56,12 @@ def main() -> int:
     ap.add_argument("--from-rows", help="refit from rows written by --rows (no QEMU)")
     ap.add_argument("--exclude", nargs="*", default=[], help="leave these zoo models out of the fit")
     ap.add_argument("-o", "--out", help="default: boards/cost/<core>.json")
+    ap.add_argument("--encoded", action="store_true",
+                    help="only add the weight-encoding kernels to the shipped coefficients")
     a = ap.parse_args()
     board = load_board(a.board)
+    if a.encoded:
+        return add_encoded(board, Path(a.out) if a.out else None)
     if a.from_rows:
         old = json.loads(Path(a.from_rows).read_text())
         rows = []          # features recomputed from the models (they may have changed)
@@ -80,6 +95,34 @@ def main() -> int:
     out = cm.save(a.out or ROOT / "boards" / "cost" / f"{board.core}.json")
     print(f"wrote {out}: {len(cm.coefficients) - 1} kernels, mean fit error "
           f"{100 * cm.error['mean_abs_rel']:.2f} %, max {100 * cm.error['max_abs_rel']:.2f} %")
+    return 0
+
+
+def add_encoded(board, out: Path | None) -> int:
+    """Measure ENCODED_MODELS under ENCODED_POLICIES and add their encoded kernels."""
+    from tinydeploy.compiler.compiled import compile_model
+    path = out or ROOT / "boards" / "cost" / f"{board.core}.json"
+    rows, seen = [], set()
+    for name in ENCODED_MODELS:
+        for policy in ENCODED_POLICIES:
+            c = compile_model(zoo.tflite_path(name), weights=policy)
+            kernels = tuple(layer.kernel for layer in c.program.layers)
+            if kernels in seen or not any(layer.dense_const_bytes for layer in c.program.layers):
+                continue
+            seen.add(kernels)
+            got = [r for r, layer in zip(measure_layers(c, board),
+                                         [x for x in c.program.layers if x.kernel])
+                   if layer.dense_const_bytes]
+            rows += got
+            print(f"{name} {policy}: {len(got)} encoded layers", flush=True)
+    cm = cmod.add_kernels(cmod.CostModel.load(path), rows)
+    for kernel in sorted({r["kernel"] for r in rows}):
+        mine = [r for r in rows if r["kernel"] == kernel]
+        err = [abs(cm.layer_instructions(r) - r["instructions"]) / r["instructions"] for r in mine]
+        print(f"  {kernel:40s} {len(mine):3d} layers, fit error mean {100 * np.mean(err):5.1f} %"
+              f", max {100 * max(err):5.1f} %")
+    cm.save(path)
+    print(f"wrote {path}")
     return 0
 
 

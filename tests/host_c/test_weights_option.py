@@ -82,3 +82,38 @@ def test_report_shows_how_each_layer_is_stored(tmp_path):
     assert fc["encoding"] == "sparse" and fc["const_bytes"] < fc["dense_const_bytes"]
     assert f'<td>sparse</td><td class="n">{fc["const_bytes"]:,}</td>' in html
     assert "B if every layer were stored dense" in html
+
+
+def test_inspect_board_estimates_each_layer_as_stored_and_dense(tmp_path):
+    m = _pruned_fc(tmp_path / "p.tflite")
+    r = json.loads(_cli("inspect", m, "--board", "mps2-an386", "--json"))
+    fc = r["layers"][0]
+    assert r["core"] == "cortex-m4" and fc["encoding"] == "sparse"
+    assert 0 < fc["instructions_est"] < fc["dense_instructions_est"]   # 75% zeros: faster
+    text = _cli("inspect", m, "--board", "mps2-an386")
+    assert "instr (cortex-m4, est.)" in text and "vs dense" in text and "stored dense (" in text
+
+
+def test_max_slowdown_keeps_dense_the_layers_estimated_slower(tmp_path):
+    """A layer forced sparse at 100% density is estimated well over its dense cost: a
+    bound of 1.1 keeps it dense (and says so), a loose one does not; a factor under 1 and
+    a bound without a board are one-line errors."""
+    from tinydeploy.compiler.compiled import compile_model
+    from tinydeploy.deploy.slowdown import limit_slowdown
+    m = _pruned_fc(tmp_path / "d.tflite", keep=1.0)
+    forced = compile_model(m, weights="sparse")
+    assert forced.program.layers[0].encoding == "sparse"
+    bounded, slow = limit_slowdown(forced, "cortex-m4", 1.1)
+    assert slow == [0] and bounded.program.layers[0].encoding == "dense"
+    assert bounded.dense_layers == frozenset({0}) and bounded.weights == "sparse"
+    assert limit_slowdown(forced, "cortex-m4", 100.0)[1] == []
+    r = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "inspect", str(m), "--weights",
+                        "sparse", "--board", "mps2-an386", "--max-slowdown", "1.1"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "layer 0 kept dense" in r.stderr
+    assert "sparse" not in r.stdout.split("model ")[0]
+    for args, said in ((["--board", "mps2-an386", "--max-slowdown", "0.5"], "at least 1"),
+                       (["--max-slowdown", "1.2"], "needs --board")):
+        r = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "inspect", str(m), *args],
+                           capture_output=True, text=True)
+        assert r.returncode != 0 and said in r.stderr and "Traceback" not in r.stderr

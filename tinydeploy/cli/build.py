@@ -7,7 +7,15 @@ import json
 import click
 
 from .console import friendly, show
-from .options import board_option, json_option, model_argument, report_option, weights_option
+from .options import (
+    board_option,
+    compile_for,
+    json_option,
+    max_slowdown_option,
+    model_argument,
+    report_option,
+    weights_option,
+)
 from .report import write_report
 
 
@@ -24,19 +32,20 @@ from .report import write_report
               help="Build the EEMBC energy-mode harness: 9600 baud, timestamps as pulses on "
                    "the board's marker pin (for an energy monitor) instead of lap lines.")
 @weights_option
+@max_slowdown_option
 @json_option()
 @report_option()
 @friendly
-def build(model, board, output, benchmark_id, energy_mode, weights, as_json, report_path):
+def build(model, board, output, benchmark_id, energy_mode, weights, max_slowdown, as_json,
+          report_path):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
-    from ..compiler.compiled import compile_model
     from ..deploy.boards import load_board
     from ..deploy.build import build_firmware
     from ..deploy.fit import FitError
     from ..deploy.sizes import format_size_report
     from ..progress import reporter
-    compiled = compile_model(model, weights=weights)
     board = load_board(board)
+    compiled = compile_for(model, weights, board, max_slowdown, as_json)
     try:
         r = build_firmware(compiled, board, output, benchmark_id, progress=reporter(as_json),
                            energy_mode=energy_mode)

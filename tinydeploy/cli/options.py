@@ -15,6 +15,29 @@ weights_option = click.option(
          "encoding on every layer it applies to. Outputs are bit-exact either way.")
 
 
+max_slowdown_option = click.option(
+    "--max-slowdown", "max_slowdown", type=float, default=None, metavar="FACTOR",
+    help="Keep a layer dense where its compressed weights would cost more than FACTOR times "
+         "its dense instructions on the board's core (the cost model's estimate; e.g. 1.1). "
+         "Default: compress wherever it saves flash.")
+
+
+def compile_for(model, weights: str, board, max_slowdown: float | None, quiet: bool):
+    """The model compiled with `weights`, bounded by --max-slowdown on the board's core
+    (deploy/slowdown.py); which layers stayed dense is said on stderr unless `quiet`."""
+    from ..compiler.compiled import compile_model
+    compiled = compile_model(model, weights=weights)
+    if max_slowdown is None:
+        return compiled
+    from ..deploy.slowdown import limit_slowdown
+    compiled, slow = limit_slowdown(compiled, board.core, max_slowdown)
+    if slow and not quiet:
+        click.echo(f"--max-slowdown {max_slowdown:g}: layer{'s' if len(slow) > 1 else ''} "
+                   f"{', '.join(map(str, slow))} kept dense (estimated over {max_slowdown:g}x "
+                   f"their dense instructions on {board.core})", err=True)
+    return compiled
+
+
 def json_option(help: str = "Print the report as JSON."):
     return click.option("--json", "as_json", is_flag=True, help=help)
 

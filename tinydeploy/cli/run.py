@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from .console import friendly
-from .options import board_option, model_argument, profile_options, report_option, weights_option
+from .options import (
+    board_option,
+    compile_for,
+    max_slowdown_option,
+    model_argument,
+    profile_options,
+    report_option,
+    weights_option,
+)
 from .profile import emit_profile
 from .report import write_report
 
@@ -20,19 +28,19 @@ from .report import write_report
               "the board's USB VID:PID).")
 @click.option("--runner", default=None, help="Override the board's flash runner.")
 @weights_option
+@max_slowdown_option
 @profile_options
 @report_option()
 @friendly
-def run(model, board, output, benchmark_id, port, runner, weights, inputs, runs, warmup, limit, ppk2,
-        as_json, report_path):
+def run(model, board, output, benchmark_id, port, runner, weights, max_slowdown, inputs, runs,
+        warmup, limit, ppk2, as_json, report_path):
     """Build, flash (or boot in QEMU) and profile in one command."""
-    from ..compiler.compiled import compile_model
     from ..deploy.boards import load_board
     from ..deploy.sizes import format_size_report
     from ..measure.run import run_pipeline
     from ..progress import reporter
     board = load_board(board)
-    compiled = compile_model(model, weights=weights)
+    compiled = compile_for(model, weights, board, max_slowdown, as_json)
     r = run_pipeline(compiled, board, out_dir=output, benchmark_id=benchmark_id, inputs=inputs,
                      runs=runs, warmup=warmup, port=port, runner=runner, ppk2=ppk2,
                      limit=limit, progress=reporter(as_json))

@@ -29,6 +29,7 @@ class Compiled:
     tflite_bytes: bytes     # the flatbuffer, embedded in the generated C for TFLM users
     path: Path | None = None    # where it was read from; None when compiled from bytes
     weights: str = "auto"   # the weight-storage policy it was lowered with (WEIGHT_POLICIES)
+    dense_layers: frozenset = frozenset()   # .tflite op indices kept dense all the same
 
     @property
     def name(self) -> str:
@@ -36,25 +37,27 @@ class Compiled:
 
 
 def compile_graph(g: Graph, tflite_bytes: bytes, path: Path | None = None,
-                  where: str = "model", weights: str = "auto") -> Compiled:
-    """Verify, validate, lower (with the weight-storage policy `weights`) and plan a
-    parsed graph."""
+                  where: str = "model", weights: str = "auto",
+                  dense_layers: frozenset = frozenset()) -> Compiled:
+    """Verify, validate, lower (with the weight-storage policy `weights`, the layers of
+    `dense_layers` kept dense) and plan a parsed graph."""
     verify(g, where=where)
     validate(g, where=where)
-    program = lower(g, weights=weights)
-    return Compiled(g, program, plan(program), tflite_bytes, path, weights)
+    program = lower(g, weights=weights, dense_layers=dense_layers)
+    return Compiled(g, program, plan(program), tflite_bytes, path, weights, dense_layers)
 
 
-def compile_model(model: str | Path | bytes, weights: str = "auto") -> Compiled:
+def compile_model(model: str | Path | bytes, weights: str = "auto",
+                  dense_layers: frozenset = frozenset()) -> Compiled:
     """Compile a .tflite file (or its bytes); see the module docstring."""
     if isinstance(model, (bytes, bytearray)):
         buf = bytes(model)
-        return compile_graph(parse(buf), buf, weights=weights)
+        return compile_graph(parse(buf), buf, weights=weights, dense_layers=dense_layers)
     p = Path(model)
     buf = read_tflite(p)
     g = parse(buf, name=p.stem)
     g.name = p.stem
-    return compile_graph(g, buf, p, where=str(p), weights=weights)
+    return compile_graph(g, buf, p, where=str(p), weights=weights, dense_layers=dense_layers)
 
 
 def as_compiled(model: Compiled | str | Path | bytes) -> Compiled:

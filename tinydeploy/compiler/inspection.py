@@ -72,16 +72,21 @@ def format_inspect(r: dict) -> str:
     def shp(s):
         return "x".join(map(str, s)) or "scalar"
     encoded = any(l["encoding"] != "dense" for l in r["layers"])
+    est = "core" in r
     rows = [("#", "op", "input", "output", "MACs", "weights B")
-            + (("stored as", "stored B", "dense B") if encoded else ())]
+            + (("stored as", "stored B", "dense B") if encoded else ())
+            + ((f"instr ({r.get('core')}, est.)", "vs dense") if est else ())]
     for l in r["layers"]:
         op = l["op"] + (f" (+{len(l['fused'])} folded)" if l["fused"] else "")
         rows.append((str(l["index"]), op, ", ".join(shp(s) for s in l["inputs"]),
                      shp(l["output"]), f"{l['macs']:,}", f"{l['weights_bytes']:,}")
                     + ((l["encoding"], f"{l['const_bytes']:,}", f"{l['dense_const_bytes']:,}")
-                       if encoded else ()))
+                       if encoded else ())
+                    + (_estimate_cells(l) if est else ()))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.rjust(w) if i in (0, 4, 5, 7, 8) else c.ljust(w)
+    right = {0, 4, 5} | ({7, 8} if encoded else set()) | (
+        {len(rows[0]) - 2, len(rows[0]) - 1} if est else set())
+    lines = ["  ".join(c.rjust(w) if i in right else c.ljust(w)
                        for i, (c, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     lines += ["", f"model    {r['name']}: {len(r['inputs'])} input(s), {len(r['outputs'])} "
@@ -94,9 +99,22 @@ def format_inspect(r: dict) -> str:
               + (f" ({r['dense_const_bytes']:,} B stored dense; --weights {r['weights']})"
                  if r["const_bytes"] != r["dense_const_bytes"] else ""),
               f"arena    {r['arena_bytes']:,} B planned (static, all activations)"]
+    if est:
+        total = sum(l.get("instructions_est", 0) for l in r["layers"])
+        dense = sum(l.get("dense_instructions_est", 0) for l in r["layers"])
+        lines += [f"instr    {total:,} estimated on {r['core']} (cost model)"
+                  + (f", {dense:,} stored dense ({total / dense:.2f}x)" if dense != total else "")]
     if "plan" in r:
         lines += ["", format_plan(r["plan"])]
     return "\n".join(lines)
+
+
+def _estimate_cells(layer: dict) -> tuple[str, str]:
+    """Estimated instructions as stored, and their ratio to the layer stored dense."""
+    if "instructions_est" not in layer:
+        return ("", "")
+    mine, dense = layer["instructions_est"], layer["dense_instructions_est"]
+    return (f"{mine:,}", f"{mine / dense:.2f}x" if layer["encoding"] != "dense" and dense else "")
 
 
 def format_plan(rows: list[dict]) -> str:

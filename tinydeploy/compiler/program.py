@@ -113,12 +113,13 @@ WEIGHT_POLICIES = ("auto", "dense", "sparse", "palette", "sparse-palette", "nm")
 class LowerContext:
     """Shared helpers for the per-op lowering functions."""
 
-    def __init__(self, g: Graph, weights: str = "auto"):
+    def __init__(self, g: Graph, weights: str = "auto", dense_layers: frozenset = frozenset()):
         if weights not in WEIGHT_POLICIES:
             raise ModelError(f"weight storage '{weights}' is not one of "
                              f"{', '.join(WEIGHT_POLICIES)}")
         self.g = g
         self.weights = weights
+        self.dense_layers = dense_layers    # .tflite op indices kept dense whatever the policy
 
     def const(self, consts: list, op: Op, what: str, ctype: str, values) -> str:
         arr = np.asarray(values)

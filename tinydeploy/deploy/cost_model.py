@@ -8,10 +8,13 @@ of features read off the lowered program (no device needed):
             + c7 * output pixels x (channels mod 4) (the scalar tail of 4-channel SIMD loops)
 with one coefficient vector per (core, kernel), fitted by non-negative least squares on the
 per-layer instruction counts that real firmware reports in QEMU (`td-layers`), plus a
-per-core fallback fitted on all layers for kernels the calibration never saw.
-`fit(core, rows)` / `refit(prior, rows)` fit measured rows (measure/calibrate_cost.py
-measures them in QEMU); `CostModel.save/load` is JSON; `estimate(compiled, cost_model)`
-returns {"instructions", "per_layer"}; `default_cost_model(core)` loads the coefficients
+per-core fallback fitted on all layers for kernels the calibration never saw. A layer with
+encoded weights (sparse, palette, nm: Layer.dense_const_bytes set) counts its stored bytes
+as weight bytes and its MACs scaled by stored / dense bytes (the work its kernel does).
+`fit(core, rows)` / `refit(prior, rows)` / `add_kernels(cm, rows)` fit measured rows
+(measure/calibrate_cost.py measures them in QEMU); `CostModel.save/load` is JSON;
+`estimate(compiled, cost_model)` returns {"instructions", "per_layer"};
+`default_cost_model(core)` loads the coefficients
 shipped in boards/cost/<core>.json (benchmarks/calibrate_cost_model.py writes them).
 """
 from __future__ import annotations
@@ -41,12 +44,17 @@ def layer_features(compiled: Compiled) -> list[dict]:
             continue
         ins = sum(g.t(t).size for t in layer.inputs if t is not None and t >= 0)
         wbytes = layer.weight_bytes or sum(c.nbytes for c in layer.consts)
+        macs = float(layer.macs)
+        if layer.dense_const_bytes:
+            # an encoded layer (sparse, palette, ...) works in proportion to what it stores
+            wbytes = layer.const_bytes
+            macs *= layer.const_bytes / layer.dense_const_bytes
         out = g.t(layer.output)
         channels = out.shape[-1] if out.shape else 1
         rows.append({"kernel": layer.kernel, "op": layer.op, "tflite_index": layer.index,
-                     "const": 1.0, "macs": float(layer.macs), "out_elems": float(g.t(layer.output).size),
+                     "const": 1.0, "macs": macs, "out_elems": float(g.t(layer.output).size),
                      "in_elems": float(ins), "weight_bytes": float(wbytes),
-                     "patch": float(layer.macs) / max(1, channels),
+                     "patch": macs / max(1, channels),
                      "pixels": float(out.size // max(1, channels)),
                      "tail": float(out.size // max(1, channels) * (channels % 4))})
     return rows
@@ -117,6 +125,19 @@ def fit(core: str, rows: list[dict], min_samples: int = 1) -> CostModel:
             cm.coefficients[kernel] = _nnls(a_all[idx], b_all[idx]).tolist()
             cm.samples[kernel] = len(idx)
     return cm
+
+
+def add_kernels(cm: CostModel, rows: list[dict]) -> CostModel:
+    """cm with each kernel of `rows` fitted on those rows alone (as fit() does per kernel),
+    every other kernel and the fallback as they were: new kernels join a shipped model."""
+    out = CostModel(cm.core, {k: list(v) for k, v in cm.coefficients.items()}, dict(cm.samples),
+                    list(cm.calibrated_on), dict(cm.error))
+    for kernel in sorted({r["kernel"] for r in rows}):
+        mine = [r for r in rows if r["kernel"] == kernel]
+        out.coefficients[kernel] = _nnls(np.stack([_vector(r) for r in mine]),
+                                         np.array([r["instructions"] for r in mine])).tolist()
+        out.samples[kernel] = len(mine)
+    return out
 
 
 def refit(prior: CostModel, rows: list[dict], strength: float = 1.0) -> CostModel:

@@ -33,13 +33,14 @@ def _working_copy(g: Graph) -> Graph:
     return Graph(g.name, list(g.tensors), list(g.ops), list(g.inputs), list(g.outputs))
 
 
-def lower(g: Graph, weights: str = "auto") -> Program:
+def lower(g: Graph, weights: str = "auto", dense_layers: frozenset = frozenset()) -> Program:
     """Lower a validated Graph (see module docstring). `g` itself is left as it is: the
     Program's graph is a copy with the dilated-conv patterns folded. `weights` is the
-    weight-storage policy (program.WEIGHT_POLICIES) the fast paths choose encodings by."""
+    weight-storage policy (program.WEIGHT_POLICIES) the fast paths choose encodings by;
+    the layers of `dense_layers` (.tflite op indices) stay dense whatever it says."""
     g = _working_copy(g)
     fold_dilated_convs(g)
-    low = LowerContext(g, weights)
+    low = LowerContext(g, weights, dense_layers)
     layers = []
     shape_only = output_shape_ops(g)
     for op in g.ops:

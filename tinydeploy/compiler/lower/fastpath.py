@@ -73,6 +73,8 @@ def _compress(f: ConvFast, w2d: np.ndarray, sparse_kernel: str, apply_palette,
     only where it takes less flash than the dense weights. `apply_palette` is None where
     no palette kernel exists for the layer; `nm_kind` is encode_nm's "fc" or "conv"."""
     policy = f.low.weights
+    if f.op.index in f.low.dense_layers:
+        return
     blob = encode_sparse.candidate(policy, w2d)
     both = encode_sparse_palette.candidate(policy, w2d)
     pal = encode_palette.candidate(policy, w2d) if apply_palette is not None else None

@@ -1,0 +1,49 @@
+"""Bounding what compressed weights cost in time, per layer, on a board's core.
+
+Contract: `encoding_costs(compiled, core)` gives, per kernel call, the cost model's
+instructions as compiled and as the same layer would run stored dense (deploy/cost_model.py,
+the coefficients shipped for the core); `limit_slowdown(compiled, core, factor)` returns the
+model compiled again with every encoded layer whose estimate exceeds `factor` times its
+dense estimate kept dense (Compiled.dense_layers), and those layers' .tflite indices. Both
+are estimates: the cost model's, not a measurement (`run` measures).
+"""
+from __future__ import annotations
+
+from ..compiler.compiled import Compiled, compile_graph
+from ..errors import TinyDeployError
+from .cost_model import default_cost_model, estimate
+
+
+def encoding_costs(compiled: Compiled, core: str) -> list[dict]:
+    """[{tflite_index, kernel, encoding, instructions, dense_instructions}] per kernel call."""
+    cm = default_cost_model(core)
+    dense = compiled if compiled.weights == "dense" else _recompile(compiled, "dense",
+                                                                     frozenset())
+    mine, theirs = estimate(compiled, cm)["per_layer"], estimate(dense, cm)["per_layer"]
+    layers = [layer for layer in compiled.program.layers if layer.kernel]
+    if len(mine) != len(theirs):
+        raise TinyDeployError("the dense and the encoded program differ in kernel calls")
+    return [{"tflite_index": m["tflite_index"], "kernel": m["kernel"],
+             "encoding": layer.encoding, "instructions": m["instructions"],
+             "dense_instructions": d["instructions"]}
+            for m, d, layer in zip(mine, theirs, layers)]
+
+
+def limit_slowdown(compiled: Compiled, core: str, factor: float
+                   ) -> tuple[Compiled, list[int]]:
+    """See the module docstring; `factor` >= 1 (1.0: no encoded layer may be slower)."""
+    if factor < 1.0:
+        raise TinyDeployError(f"--max-slowdown {factor:g}: give a factor of at least 1 (1.1 "
+                              "allows a compressed layer 10% more instructions than dense)")
+    slow = sorted({c["tflite_index"] for c in encoding_costs(compiled, core)
+                   if c["encoding"] != "dense"
+                   and c["instructions"] > factor * c["dense_instructions"]})
+    if not slow:
+        return compiled, []
+    return _recompile(compiled, compiled.weights,
+                      compiled.dense_layers | frozenset(slow)), slow
+
+
+def _recompile(c: Compiled, weights: str, dense_layers: frozenset) -> Compiled:
+    return compile_graph(c.graph, c.tflite_bytes, c.path, where=str(c.path or c.name),
+                         weights=weights, dense_layers=dense_layers)
