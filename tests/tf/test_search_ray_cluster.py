@@ -11,10 +11,12 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,12 +47,12 @@ class Cluster:
     runs in a session of its own, which every process it spawns (the nodes' daemons, their
     workers) keeps: the cluster's processes are those of these sessions."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, ray_temp: Path):
         self.shared = tmp / "shared"
         self.shared.mkdir()
         self.sessions: dict[str, int] = {}
         self.address = f"127.0.0.1:{_port()}"
-        self.temp = tmp / "r"
+        self.temp = ray_temp
         self.env = {**os.environ, "RAY_TMPDIR": str(self.temp), "PYTHONUNBUFFERED": "1",
                     # Ray's head turns token auth on by itself; the other node and the
                     # drivers need the same token, given here, not ~/.ray's
@@ -119,14 +121,18 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("rc")      # short: Ray's socket paths must stay < 108 chars
+    tmp = tmp_path_factory.mktemp("rc")
+    # Ray's socket paths must stay under 108 characters: pytest's own temp paths (longer
+    # under xdist: .../popen-gw0/...) leave too little room, so Ray's dir is a short one
+    ray_temp = Path(tempfile.mkdtemp(prefix="tdray", dir="/tmp"))
     search_builders.save_stripes(tmp / "stripes.npz")
-    c = Cluster(tmp)
+    c = Cluster(tmp, ray_temp)
     try:
         c.start()
         yield c
     finally:
         c.stop()
+        shutil.rmtree(ray_temp, ignore_errors=True)
 
 
 def _finish(p: subprocess.Popen, timeout=600) -> dict:
