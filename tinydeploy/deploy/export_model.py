@@ -22,6 +22,9 @@ from ..errors import TinyDeployError
 ARENA_MODES = ("static", "extern")
 ARENA_ALIGN = 16             # the static arena's alignment (TD_ALIGNED(16) in td_model.c)
 DEFAULT_NAME = "td_model"
+# Target names CMake reserves (policy CMP0037) and make's special words.
+_RESERVED = {"all", "clean", "help", "install", "package", "package_source", "test",
+             "edit_cache", "rebuild_cache", "depend", "preinstall", "list_install_components"}
 
 _C_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SECTION = re.compile(r"\.?[A-Za-z_][A-Za-z0-9_.$]*\Z")
@@ -41,8 +44,11 @@ def check_name(name: str) -> str:
     if not _C_IDENT.match(name) or len(name) > 40:
         raise TinyDeployError(f"--name {name!r} is not a C identifier (letters, digits and _, "
                               "not starting with a digit, at most 40 characters)")
-    if name != DEFAULT_NAME and name.lower().startswith("td_"):
-        raise TinyDeployError(f"--name {name!r}: the td_ prefix is the kernels'; choose another")
+    if name != DEFAULT_NAME and name.lower().startswith(("td_", "tinydeploy")):
+        raise TinyDeployError(f"--name {name!r}: the td_ and tinydeploy prefixes are the "
+                              "kernels'; choose another")
+    if name.lower() in _RESERVED:
+        raise TinyDeployError(f"--name {name!r} is a name CMake or make reserves; choose another")
     return name
 
 
@@ -86,6 +92,8 @@ def _extern_arena(c_text: str) -> str:
 
     text = _PARAM_BLOCK.sub(block, c_text)
     text = text.replace("    static int8_t *const ptrs[", "    int8_t *const ptrs[")
+    text = text.replace("    return (index >= 0 && index < ",   # NULL until an arena is set
+                        "    return (td_arena != NULL && index >= 0 && index < ")
     setter = "\n".join([
         "#include <stdint.h>",
         "",
@@ -119,7 +127,8 @@ _EXTERN_API = f"""#include <stddef.h>
  * at least TD_MODEL_ARENA_BYTES bytes aligned to TD_MODEL_ARENA_ALIGN. Several models that
  * never run at the same time may share one buffer (sized by the largest); a model's
  * tensors are not kept across another model's invoke. Returns TD_MODEL_ARENA_OK, or an
- * error code and keeps the previous arena; until one is set, invoke does nothing. */
+ * error code and keeps the previous arena. Until one is set, invoke does nothing and
+ * input/output return NULL. */
 #define TD_MODEL_ARENA_ALIGN {ARENA_ALIGN}u
 #define TD_MODEL_ARENA_OK 0
 #define TD_MODEL_ARENA_TOO_SMALL (-1)
