@@ -118,8 +118,14 @@ def test_cmake_two_models_one_arena_bit_exact(models, tmp_path):
     app.mkdir()
     (app / "main.c").write_text(MAIN_C)
     (app / "CMakeLists.txt").write_text(APP_CMAKE.format(fc=dirs["fc"]))
+    # conv installed on its own, then found by find_package under the prefix
+    prefix = tmp_path / "prefix"
+    _cmake(dirs["conv"], tmp_path / "build-conv")
+    r = subprocess.run(["cmake", "--install", str(tmp_path / "build-conv"), "--prefix",
+                        str(prefix)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
     # td_fixedpoint.c is in both exports: the shared kernels target compiles it once
-    _cmake(app, tmp_path / "build", f"-DCMAKE_PREFIX_PATH={dirs['conv']}",
+    _cmake(app, tmp_path / "build", f"-DCMAKE_PREFIX_PATH={prefix}",
            "-DCMAKE_C_FLAGS=-Wall -Wextra -Werror")
     members = subprocess.run(["ar", "t", str(tmp_path / "build" / "fc" /
                                          "libtinydeploy_kernels.a")],
