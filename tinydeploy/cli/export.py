@@ -10,8 +10,9 @@ from .options import model_argument, weights_option
 @click.command()
 @model_argument
 @click.option("--format", "fmt", required=True,
-              help="c (sources + a Makefile fragment, model.mk) or cmake (a library target "
-                   "for add_subdirectory / find_package).")
+              help="c (sources + a Makefile fragment, model.mk), cmake (a library target "
+                   "for add_subdirectory / find_package), arduino (a library folder and its "
+                   ".zip), platformio (library.json) or zephyr (a module).")
 @click.option("--core", required=True,
               help="The Cortex-M core the library is compiled for (cortex-m4, ...).")
 @click.option("-o", "--output", "output", type=click.Path(), required=True,
@@ -27,7 +28,7 @@ from .options import model_argument, weights_option
 @weights_option
 @friendly
 def export(model, fmt, core, output, name, arena, section, weights):
-    """Write the model as a C or CMake library: model, the kernels it calls, README."""
+    """Write the model as a library for your firmware: model, the kernels it calls, README."""
     from ..compiler.compiled import compile_model
     from ..deploy.export import check_options, export_files
     from ..writer import write_files

@@ -1,11 +1,12 @@
 """`export`: a compiled model as a library for the application's own firmware.
 
-Contract: `export_files(compiled, fmt, core, name, arena, section)` returns {path: text}:
-model/ (the generated model, deploy/export_model.py), kernels/ (only the kernel sources the
-model calls, with every header they include), README.md (the lines that use it) and the
-build file of the format: "c" model.mk (a Makefile fragment), "cmake" CMakeLists.txt (a
-static library target <name> over a shared tinydeploy_kernels target) and
-<name>Config.cmake (find_package). The kernels are shared code: two exports in one image
+Contract: `export_files(compiled, fmt, core, name, arena, section)` returns
+{path: text or bytes}: model/ (the generated model, deploy/export_model.py), kernels/ (only
+the kernel sources the model calls, with every header they include), README.md (the lines
+that use it) and the build file of the format: "c" model.mk (a Makefile fragment), "cmake"
+CMakeLists.txt (a static library target <name> over a shared tinydeploy_kernels target) and
+<name>Config.cmake (find_package); "arduino", "platformio", "zephyr": their library layouts
+(deploy/export_frameworks.py). The kernels are shared code: two exports in one image
 compile each kernel file once (model.mk and CMakeLists.txt both skip a kernel another export
 already added). Generation is the same as `build`'s; the core only sets the compile flags
 (the fast paths are picked in C from __ARM_FEATURE_DSP). All options are checked before
@@ -21,10 +22,11 @@ from ..compiler.compiled import Compiled
 from ..compiler.params import KERNELS_VERSION
 from ..errors import TinyDeployError
 from ..resources import data_dir, template_env
+from .export_frameworks import FRAMEWORKS
 from .export_model import ARENA_MODES, check_name, check_section, library_model
 from .toolchain import CORES, cpu_flags
 
-FORMATS = ("c", "cmake")
+FORMATS = ("c", "cmake", *FRAMEWORKS)
 
 # A function definition at file scope that is not static: its name.
 _DEFINITION = re.compile(r"^(?!static\b)[A-Za-z_][\w \t*]*?\b(td_\w+)\s*\([^;{]*\)\s*\{", re.M)
@@ -88,7 +90,7 @@ def kernel_closure(called: set[str]) -> list[str]:
 
 
 def export_files(compiled: Compiled, fmt: str, core: str, name: str = "td_model",
-                 arena: str = "static", section: str | None = None) -> dict[str, str]:
+                 arena: str = "static", section: str | None = None) -> dict[str, str | bytes]:
     """Every file of the export (see module docstring)."""
     check_options(fmt, core, name, arena, section)
     program = compiled.program
@@ -97,8 +99,7 @@ def export_files(compiled: Compiled, fmt: str, core: str, name: str = "td_model"
     called = {layer.kernel for layer in program.layers if layer.kernel}
     kfiles = kernel_closure(called)
     kdir = data_dir("firmware") / "kernels"
-    files = dict(model)
-    files.update({f"kernels/{f}": (kdir / f).read_text() for f in kfiles})
+    kernels = {f"kernels/{f}": (kdir / f).read_text() for f in kfiles}
     g = program.graph
     data = dict(name=name, upper=name.upper(), core=core, arena=arena, section=section,
                 version=__version__, kernels_version=KERNELS_VERSION,
@@ -108,8 +109,12 @@ def export_files(compiled: Compiled, fmt: str, core: str, name: str = "td_model"
                 inputs=len(g.inputs), outputs=len(g.outputs), fmt=fmt,
                 arena_bytes=max(compiled.plan.arena_bytes, 1))
     env = template_env()
+    readme = env.get_template("export/README.md.j2").render(**data)
+    if fmt in FRAMEWORKS:
+        return FRAMEWORKS[fmt](data, model, kernels, readme)
+    files: dict[str, str | bytes] = {**model, **kernels, "README.md": readme}
     build_files = {"c": ["model.mk"], "cmake": ["CMakeLists.txt", "Config.cmake"]}[fmt]
-    for f in build_files + ["README.md"]:
+    for f in build_files:
         out = f"{name}Config.cmake" if f == "Config.cmake" else f
         files[out] = env.get_template(f"export/{f}.j2").render(**data)
     return files
