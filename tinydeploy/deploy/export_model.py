@@ -44,7 +44,8 @@ def check_name(name: str) -> str:
     if not _C_IDENT.match(name) or len(name) > 40:
         raise TinyDeployError(f"--name {name!r} is not a C identifier (letters, digits and _, "
                               "not starting with a digit, at most 40 characters)")
-    if name != DEFAULT_NAME and name.lower().startswith(("td_", "tinydeploy")):
+    if name != DEFAULT_NAME and (name.lower() == "td"
+                                 or name.lower().startswith(("td_", "tinydeploy"))):
         raise TinyDeployError(f"--name {name!r}: the td_ and tinydeploy prefixes are the "
                               "kernels'; choose another")
     if name.lower() in _RESERVED:
