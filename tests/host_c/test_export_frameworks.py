@@ -61,6 +61,8 @@ def _properties(text):
 def test_arduino_zip_layout_and_example_compiles_for_nano33(models, tmp_path):
     dirs = export(models, tmp_path, "arduino", names=("fc", "kws_v2"))
     zpath = dirs["fc"] / "fc.zip"
+    again = export(models, tmp_path / "again", "arduino", names=("fc", "kws_v2"))
+    assert (again["fc"] / "fc.zip").read_bytes() == zpath.read_bytes()     # reproducible
     with zipfile.ZipFile(zpath) as z:
         names = z.namelist()
         assert {n.split("/")[0] for n in names} == {"fc"}    # one folder: "Add .ZIP Library"

@@ -1,13 +1,14 @@
 """The generated model as a library: its symbols prefixed, its arena where the application
 wants it.
 
-Contract: `library_model(model_files, name, arena, section)` takes codegen's
+Contract: `library_model(model_files, name, core, arena, section)` takes codegen's
 {model/td_model*.[ch]: text} and returns {model/<name>*.[ch]: text} (the TFLite flatbuffer
 array left out) plus model/<name>_version.h, which the header includes. With name
-"td_model" the names are codegen's own; otherwise every external symbol and header macro of the model is
-renamed (td_model* -> <name>*, TD_MODEL* -> <NAME>*, td_l<k>_* -> <name>_l<k>_*, the
-tensor/layer info types) so two models link into one image; the kernels keep their td_ names
-(shared code, compiled once per image). Text inside C string literals is never renamed.
+"td_model" the names are codegen's own; otherwise every external symbol and header macro of
+the model is renamed (td_model* -> <name>*, TD_MODEL* -> <NAME>*, td_l<k>_* ->
+<name>_l<k>_*, the tensor/layer info types, the TD_PROFILE_LAYERS hook) so two models link
+into one image; the kernels keep their td_ names (shared code, compiled once per image).
+Text inside C string literals is never renamed.
 Arena modes: "static" (codegen's), "section" (the static arena in a named linker section),
 "extern" (the application passes a buffer to <name>_set_arena before the first invoke).
 """
@@ -30,7 +31,7 @@ _C_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SECTION = re.compile(r"\.?[A-Za-z_][A-Za-z0-9_.$]*\Z")
 # A string literal (skipped), or a model symbol to rename.
 _TOKEN = re.compile(r'"(?:\\.|[^"\\\n])*"|\b(td_model|TD_MODEL|td_l(?=\d+(?:o\d+)?_\w)|'
-                    r'td_tensor_info_t\b|td_layer_info_t\b)')
+                    r'td_tensor_info_t\b|td_layer_info_t\b|td_profile_layer_end\b)')
 _ARENA_DECL = "static int8_t td_arena[TD_MODEL_ARENA_BYTES] TD_ALIGNED(16);"
 # A parameter block holding a scratch pointer into the arena: `.field = (void *)TD_SCRATCH_Lx,`
 _SCRATCH_FIELD = re.compile(r"^    \.(\w+) = \(void \*\)(TD_SCRATCH_L\w+),$", re.M)
@@ -65,7 +66,8 @@ def _rename(text: str, name: str) -> str:
     upper = name.upper()
     repl = {"td_model": name, "TD_MODEL": upper, "td_l": f"{name}_l",
             "td_tensor_info_t": f"{name}_tensor_info_t",
-            "td_layer_info_t": f"{name}_layer_info_t"}
+            "td_layer_info_t": f"{name}_layer_info_t",
+            "td_profile_layer_end": f"{name}_profile_layer_end"}
     text = text.replace('#include "td_model', f'#include "{name}')   # a literal, but a name
     return _TOKEN.sub(lambda m: repl[m.group(1)] if m.group(1) else m.group(0), text)
 
