@@ -6,8 +6,9 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
 
 # chromium + chromium-driver: the report tests open the HTML report in a headless browser.
+# cmake: the export tests build the exported CMake package.
 DEB_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make python3-venv
-              chromium chromium-driver)
+              chromium chromium-driver cmake)
 VENV="${TD_VENV:-$here/.venv}"
 
 missing=()

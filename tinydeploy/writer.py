@@ -7,7 +7,7 @@ import contextlib
 import io
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .errors import OutputError
@@ -78,8 +78,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
 
 
-def write_files(files: dict[str, str], out_dir: str | Path) -> list[Path]:
-    """Write {relative_path: text} under out_dir, each file atomically. Returns the paths.
+def write_files(files: Mapping[str, str | bytes], out_dir: str | Path) -> list[Path]:
+    """Write {relative_path: text or bytes} under out_dir, each file atomically (text as
+    UTF-8). Returns the paths.
 
     Relative paths must stay inside out_dir (no absolute paths, no '..').
     """
@@ -90,5 +91,6 @@ def write_files(files: dict[str, str], out_dir: str | Path) -> list[Path]:
         p = Path(rel)
         if p.is_absolute() or ".." in p.parts:
             raise ValueError(f"refusing to write outside the output directory: {rel}")
-        written.append(write_bytes_atomic(out / p, text.encode("utf-8")))
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        written.append(write_bytes_atomic(out / p, data))
     return written

@@ -13,6 +13,7 @@ from .boards import boards
 from .build import build
 from .convert import convert
 from .distill import distill
+from .export import export
 from .flash import flash
 from .inspect import inspect
 from .optimize import optimize
@@ -22,8 +23,8 @@ from .report import report
 from .run import run
 from .search import search
 
-COMMANDS = [optimize, convert, distill, search, inspect, predict, boards, build, flash, profile,
-            run, report]
+COMMANDS = [optimize, convert, distill, search, inspect, predict, boards, build, export, flash,
+            profile, run, report]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,7 +18,7 @@ _CPU = {
     "cortex-m7": ("-mcpu=cortex-m7", "-mfpu=fpv5-d16"),
     "cortex-m33": ("-mcpu=cortex-m33", "-mfpu=fpv5-sp-d16"),
 }
-
+CORES = tuple(_CPU)   # the cores a build or an export may name
 
 
 def cpu_flags(core: str, fpu: bool) -> list[str]:
