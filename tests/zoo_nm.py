@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from zoo_sparse import conv1x1_two, conv3x3_same, fc_two
+
 
 def prune_groups(w: np.ndarray, keep: int = 2) -> np.ndarray:
     """Kernel [..., in, out] (reduction axes first) with all but the `keep` largest-
@@ -56,24 +58,9 @@ def conv_edges(model) -> None:
     layer.set_weights(ws)
 
 
-def fc_two(x, L):
-    y = L.Dense(24, activation="relu")(x)
-    return L.Dense(10)(y)
-
-
 def fc_3d_two(x, L):
     y = L.Dense(12, activation="relu")(x)
     return L.Dense(3)(y)
-
-
-def conv1x1_two(x, L):
-    y = L.Conv2D(12, 1, activation="relu")(x)
-    return L.Conv2D(7, 1)(y)
-
-
-def conv3x3_same(x, L):
-    y = L.Conv2D(8, 3, padding="same", activation="relu")(x)
-    return L.Conv2D(6, 3, strides=2, padding="same")(y)
 
 
 SPECS = {

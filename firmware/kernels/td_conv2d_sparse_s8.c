@@ -99,22 +99,7 @@ static inline __attribute__((always_inline)) void td_conv_sparse_k(
     }
 }
 
-static TD_NO_SCHED void td_conv_columns(const td_conv_params_t *p, const int16_t *cols,
-                                        int32_t k4w, int8_t *d0, int8_t *d1) {
-    const int32_t wide = td_sparse_wide(p->weights);
-    (void)k4w;   /* the rows say which elements they read */
-    if (p->act_min == -128 && p->act_max == 127) {
-        if (wide) {
-            td_conv_sparse_k(p, cols, d0, d1, 1, 1);
-        } else {
-            td_conv_sparse_k(p, cols, d0, d1, 1, 0);
-        }
-    } else if (wide) {
-        td_conv_sparse_k(p, cols, d0, d1, 0, 1);
-    } else {
-        td_conv_sparse_k(p, cols, d0, d1, 0, 0);
-    }
-}
+TD_SPARSE_CONV_COLUMNS(td_conv_sparse_k)
 
 void td_conv2d_sparse_s8(const td_conv_params_t *p, const int8_t *in, int8_t *out) {
     td_conv_sparse_pixels(p, in, out);

@@ -78,6 +78,24 @@ static inline const int8_t *td_spal_table(const td_spal_t *s, int32_t r) {
     return s->table_of ? s->tables + 16 * s->table_of[r] : s->tables;
 }
 
+/* td_conv_columns of a sparse conv kernel whose pixel-pair body is K(p, cols, d0, d1, full,
+ * wide): one inlined copy per activation-range kind (full: all of int8, one saturation)
+ * and count width. */
+#define TD_SPARSE_CONV_COLUMNS(K)                                                        \
+    static TD_NO_SCHED void td_conv_columns(const td_conv_params_t *p,                  \
+                                            const int16_t *cols, int32_t k4w, int8_t *d0, \
+                                            int8_t *d1) {                                \
+        const int32_t wide_ = td_sparse_wide(p->weights);                                \
+        (void)k4w; /* the rows say which elements they read */                          \
+        if (p->act_min == -128 && p->act_max == 127) {                                   \
+            if (wide_) K(p, cols, d0, d1, 1, 1); else K(p, cols, d0, d1, 1, 0);          \
+        } else if (wide_) {                                                              \
+            K(p, cols, d0, d1, 0, 1);                                                    \
+        } else {                                                                         \
+            K(p, cols, d0, d1, 0, 0);                                                    \
+        }                                                                                \
+    }
+
 static inline uint32_t td_read_u16(const void *p) {
     uint16_t v;
     memcpy(&v, p, 2);
