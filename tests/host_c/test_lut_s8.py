@@ -1,4 +1,4 @@
-"""Bit-exactness of td_lut_s8 (LEAKY_RELU, HARD_SWISH, TANH, ELU by a build-time table).
+"""Bit-exactness of td_lut_s8 (LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS by a build-time table).
 Each zoo model of the stem (tests/bitexact.py) against TFLite Micro, with the scalar loops
 and with the packed loops of the DSP cores emulated on the host; and, built without
 TensorFlow, every int8 input value through each op for quantizations and options the
@@ -39,6 +39,10 @@ CASES = {
     "elu": ("ELU", None, (0.043, 1), (0.025, -88)),
     "elu_wide": ("ELU", None, (0.25, -20), (0.1, -110)),
     "elu_saturating_out": ("ELU", None, (0.05, 30), (0.005, -60)),
+    "abs": ("ABS", None, (0.043, 9), (0.025, -128)),
+    "abs_same_scale": ("ABS", None, (0.05, -20), (0.05, -100)),
+    "abs_saturating_out": ("ABS", None, (0.04, 3), (0.01, -110)),
+    "abs_wider_out": ("ABS", None, (0.02, -60), (0.07, 5)),
 }
 
 

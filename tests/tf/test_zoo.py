@@ -31,6 +31,8 @@ REQUIRED_OPS = {
     "TRANSPOSE_CONV", "BATCH_MATMUL",
     # ---- model I/O
     "DEQUANTIZE", "ARG_MAX", "ARG_MIN",
+    # issue 20: ops TFLite Micro runs
+    "ABS",
 }
 
 # FC-free models on which TFLM and the TF reference kernels agree bit for bit (see

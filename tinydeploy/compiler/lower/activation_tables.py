@@ -109,3 +109,17 @@ def elu(in_scale, in_zp: int, out_scale, out_zp: int) -> list[int]:
         r = quant.round_half_away(float(_f32(t * inv)))
         out.append(_clamp8(int(_f32(r) + _f32(out_zp))))
     return out
+
+
+def abs_(in_scale, in_zp: int, out_scale, out_zp: int) -> list[int]:
+    """TFLM elementwise.cc AbsEvalQuantized (int8): |x - zp_in|, rescaled by the
+    QuantizeMultiplier of the scale ratio (in double) only when the float32 scales
+    differ, plus zp_out, clamped."""
+    s_in, s_out = _f32(in_scale), _f32(out_scale)
+    rescale = s_in != s_out
+    m, sh = quant.quantize_multiplier(float(s_in) / float(s_out)) if rescale else (0, 0)
+    out = []
+    for v in INPUTS:
+        a = abs(v - in_zp)
+        out.append(_clamp8((kl.mbqm(a, m, sh) if rescale else a) + out_zp))
+    return out
