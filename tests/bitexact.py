@@ -44,7 +44,7 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "mean_axes13_keep", "mean_axes123", "sum_axes13_keep", "rmax_axes13", "gmp_c5",
              # activations and L2 normalization
              "leaky_relu_neg_dense", "hard_swish_dense", "tanh_saturating", "prelu_shared_c",
-             "prelu_dense", "unit_norm_3d", "abs_dense",
+             "prelu_dense", "unit_norm_3d", "abs_dense", "rsqrt_dense",
              # ---- TRANSPOSE_CONV, BATCH_MATMUL
              "tconv_same_s2", "tconv_k53_s32_valid", "tconv_k5_s3_same_relu6",
              "conv1d_transpose", "tconv_free_batch", "bmm_qk_adj_y", "bmm_adj_xy", "bmm_bcast_rhs",
@@ -117,7 +117,7 @@ STEMS = {
     # activations and L2 normalization
     "lut_s8": ["leaky_relu_c5", "leaky_relu_alpha2", "leaky_relu_neg_dense", "hard_swish_mnv3",
                "hard_swish_relu6", "hard_swish_dense", "tanh_conv", "tanh_dense",
-               "tanh_saturating", "abs_conv", "abs_dense"],
+               "tanh_saturating", "abs_conv", "abs_dense", "rsqrt_conv", "rsqrt_dense"],
     "prelu_s8": ["prelu_full", "prelu_shared_hw", "prelu_shared_c", "prelu_shared_all",
                  "prelu_dense"],
     "l2norm_s8": ["l2norm_conv", "unit_norm_dense", "unit_norm_3d"],
