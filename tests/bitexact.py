@@ -45,6 +45,7 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              # activations and L2 normalization
              "leaky_relu_neg_dense", "hard_swish_dense", "tanh_saturating", "prelu_shared_c",
              "prelu_dense", "unit_norm_3d", "abs_dense", "rsqrt_dense",
+             "reverse_hw_neg",
              # ---- TRANSPOSE_CONV, BATCH_MATMUL
              "tconv_same_s2", "tconv_k53_s32_valid", "tconv_k5_s3_same_relu6",
              "conv1d_transpose", "tconv_free_batch", "bmm_qk_adj_y", "bmm_adj_xy", "bmm_bcast_rhs",
@@ -101,7 +102,8 @@ STEMS = {
     "copy_nd_s8": ["transpose_perm", "transpose_5d", "crop2d", "crop1d", "strided_slice_steps",
                    "strided_slice_shrink", "slice_sizes", "split_channels", "split_spatial",
                    "splitv_channels", "splitv_spatial", "unstack_stack", "unstack_channels",
-                   "depth_to_space", "space_to_depth"],
+                   "depth_to_space", "space_to_depth", "reverse_width", "reverse_hw_neg",
+                   "reverse_time"],
     "gather_s8": ["gather_axes", "gather_axis0"],
     "resize_nearest_s8": ["upsample_nearest", "resize_nearest_align", "resize_nearest_half",
                           "resize_nearest_plain"],

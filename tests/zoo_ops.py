@@ -7,6 +7,8 @@ Converter facts (TF 2.21) these entries encode:
 * tf.math.rsqrt(relu(x) + c) -> ADD (a scalar constant) -> int8 RSQRT, input zero point
   -128 (no input below it, which TFLite Micro would refuse). A Keras LayerNormalization
   gives RSQRT too, but with a float NEG island (DEQUANTIZE -> NEG -> QUANTIZE).
+* tf.reverse -> REVERSE_V2 with a constant 1-D int32 axis list, input and output sharing
+  one quantization; the converter's own calibration (TFLite) refuses non-contiguous axes.
 """
 from __future__ import annotations
 
@@ -41,6 +43,22 @@ def rsqrt_dense(x, L):
     return L.Lambda(lambda t: tf.math.rsqrt(t + 0.05))(L.Dense(9, activation="relu")(x))
 
 
+def reverse_width(x, L):
+    tf = _tf()
+    return L.Lambda(lambda t: tf.reverse(t, [2]))(_conv(L, x, 4))
+
+
+def reverse_hw_neg(x, L):
+    tf = _tf()
+    return L.Lambda(lambda t: tf.reverse(t, [-2, -3]))(_conv(L, x, 3))
+
+
+def reverse_time(x, L):
+    tf = _tf()
+    y = L.Lambda(lambda t: tf.reverse(t, [1]))(L.Conv1D(5, 1)(x))
+    return L.Conv1D(3, 2)(y)
+
+
 SPECS = {
     "abs_conv": (abs_conv, (5, 6, 3), {"CONV_2D", "ABS"},
                  "tf.math.abs after a conv: |x| on its own output scale"),
@@ -49,4 +67,11 @@ SPECS = {
                    "tf.math.rsqrt(relu(conv) + 0.1): a scalar ADD, then RSQRT"),
     "rsqrt_dense": (rsqrt_dense, (7,), {"FULLY_CONNECTED", "ADD", "RSQRT"},
                     "tf.math.rsqrt(relu(dense) + 0.05) on [1,9]"),
+    "reverse_width": (reverse_width, (4, 6, 3), {"CONV_2D", "REVERSE_V2"},
+                      "tf.reverse(axis=[2]): columns read backwards"),
+    "reverse_hw_neg": (reverse_hw_neg, (5, 4, 2), {"CONV_2D", "REVERSE_V2"},
+                       "tf.reverse(axis=[-2,-3]): negative, unsorted, two contiguous axes"),
+    "reverse_time": (reverse_time, (9, 4), {"RESHAPE", "CONV_2D", "REVERSE_V2"},
+                     "tf.reverse(axis=[1]) between Conv1Ds: time reversed, as a "
+                     "bidirectional RNN does"),
 }

@@ -69,6 +69,7 @@ CASES = {
     "PACK": ([[4, 8], [4, 8]], {"axis": 0, "values_count": 2}, [2, 4, 8]),
     "UNPACK": ([[2, 4, 8]], {"axis": 0, "num": 2}, [[4, 8], [4, 8]]),
     "GATHER": ([X, c(7, 0, 2)], {"axis": 3, "batch_dims": 0}, [1, 4, 4, 3]),
+    "REVERSE_V2": ([X, c(1, 2)], {}, X),
     "DEPTH_TO_SPACE": ([[1, 2, 2, 8]], {"block_size": 2}, [1, 4, 4, 2]),
     "SPACE_TO_DEPTH": ([[1, 4, 4, 2]], {"block_size": 2}, [1, 2, 2, 8]),
     **{op: ([[1, 2, 2, 8], c(4, 4)], {"align_corners": False, "half_pixel_centers": False},
