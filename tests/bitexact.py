@@ -45,7 +45,7 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              # activations and L2 normalization
              "leaky_relu_neg_dense", "hard_swish_dense", "tanh_saturating", "prelu_shared_c",
              "prelu_dense", "unit_norm_3d", "abs_dense", "rsqrt_dense",
-             "reverse_hw_neg",
+             "reverse_hw_neg", "mirror_pad_reflect", "mirror_pad_symmetric",
              # ---- TRANSPOSE_CONV, BATCH_MATMUL
              "tconv_same_s2", "tconv_k53_s32_valid", "tconv_k5_s3_same_relu6",
              "conv1d_transpose", "tconv_free_batch", "bmm_qk_adj_y", "bmm_adj_xy", "bmm_bcast_rhs",
@@ -105,6 +105,7 @@ STEMS = {
                    "depth_to_space", "space_to_depth", "reverse_width", "reverse_hw_neg",
                    "reverse_time"],
     "gather_s8": ["gather_axes", "gather_axis0"],
+    "mirror_pad_s8": ["mirror_pad_reflect", "mirror_pad_symmetric", "mirror_pad_1d"],
     "resize_nearest_s8": ["upsample_nearest", "resize_nearest_align", "resize_nearest_half",
                           "resize_nearest_plain"],
     "resize_bilinear_s8": ["upsample_bilinear", "resize_bilinear_align", "resize_bilinear_half",

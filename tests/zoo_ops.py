@@ -9,6 +9,8 @@ Converter facts (TF 2.21) these entries encode:
   gives RSQRT too, but with a float NEG island (DEQUANTIZE -> NEG -> QUANTIZE).
 * tf.reverse -> REVERSE_V2 with a constant 1-D int32 axis list, input and output sharing
   one quantization; the converter's own calibration (TFLite) refuses non-contiguous axes.
+* tf.pad(mode="REFLECT" / "SYMMETRIC") -> int8 MIRROR_PAD with int32 paddings [rank, 2] and
+  its MirrorPadOptions, input and output sharing one quantization.
 """
 from __future__ import annotations
 
@@ -59,6 +61,21 @@ def reverse_time(x, L):
     return L.Conv1D(3, 2)(y)
 
 
+def _mirror(pads, mode):
+    def body(x, L):
+        tf = _tf()
+        return L.Lambda(lambda t: tf.pad(t, pads, mode=mode))(_conv(L, x, 3))
+    body.__name__ = f"mirror_pad_{mode.lower()}"
+    return body
+
+
+def mirror_pad_1d(x, L):
+    tf = _tf()
+    y = L.Lambda(lambda t: tf.pad(t, [[0, 0], [3, 2], [0, 0]], mode="REFLECT"))(
+        L.Conv1D(4, 1)(x))
+    return L.Conv1D(3, 3)(y)
+
+
 SPECS = {
     "abs_conv": (abs_conv, (5, 6, 3), {"CONV_2D", "ABS"},
                  "tf.math.abs after a conv: |x| on its own output scale"),
@@ -74,4 +91,12 @@ SPECS = {
     "reverse_time": (reverse_time, (9, 4), {"RESHAPE", "CONV_2D", "REVERSE_V2"},
                      "tf.reverse(axis=[1]) between Conv1Ds: time reversed, as a "
                      "bidirectional RNN does"),
+    "mirror_pad_reflect": (_mirror([[0, 0], [1, 2], [2, 1], [0, 0]], "REFLECT"), (4, 5, 2),
+                           {"CONV_2D", "MIRROR_PAD"},
+                           "tf.pad REFLECT, rows 1/2 and columns 2/1"),
+    "mirror_pad_symmetric": (_mirror([[0, 0], [3, 0], [1, 4], [1, 1]], "SYMMETRIC"),
+                             (3, 4, 2), {"CONV_2D", "MIRROR_PAD"},
+                             "tf.pad SYMMETRIC, a pad as wide as the axis, channels too"),
+    "mirror_pad_1d": (mirror_pad_1d, (8, 3), {"RESHAPE", "CONV_2D", "MIRROR_PAD"},
+                      "tf.pad REFLECT on the time axis between Conv1Ds"),
 }

@@ -57,6 +57,8 @@ CASES = {
     "PAD": ([X, c(0, 0, 1, 1, 1, 1, 0, 0).reshape(4, 2)], {}, [1, 6, 6, 8]),
     "PADV2": ([X, c(0, 0, 1, 0, 0, 1, 0, 0).reshape(4, 2), np.zeros((1,), np.int8)], {},
               [1, 5, 5, 8]),
+    "MIRROR_PAD": ([X, c(0, 0, 1, 2, 2, 1, 0, 0).reshape(4, 2)], {"mode": "REFLECT"},
+                   [1, 7, 7, 8]),
     "CONCATENATION": ([X, X], {"axis": 3, "activation": "NONE"}, [1, 4, 4, 16]),
     "SPACE_TO_BATCH_ND": ([X, c(2, 2), c(0, 0, 0, 0).reshape(2, 2)], {}, [4, 2, 2, 8]),
     "BATCH_TO_SPACE_ND": ([[4, 2, 2, 8], c(2, 2), c(0, 0, 0, 0).reshape(2, 2)], {}, X),

@@ -249,6 +249,15 @@ class GatherParams(Params):
 
 
 @dataclass
+class MirrorPadParams(Params):
+    C_TYPE: ClassVar[str] = "td_mirror_pad_params_t"
+    ndim: int
+    dims: list[int]
+    inner: int
+    src: str
+
+
+@dataclass
 class ResizeParams(Params):
     C_TYPE: ClassVar[str] = "td_resize_params_t"
     batches: int
@@ -261,7 +270,7 @@ class ResizeParams(Params):
     xs: str
 
 
-ALL_PARAMS = ALL_PARAMS + (CopyParams, GatherParams, ResizeParams)
+ALL_PARAMS = ALL_PARAMS + (CopyParams, GatherParams, MirrorPadParams, ResizeParams)
 
 
 # ---- TRANSPOSE_CONV, BATCH_MATMUL
