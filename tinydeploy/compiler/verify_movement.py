@@ -1,8 +1,8 @@
 """Verifier rules (verify_ops.py) of the data-movement ops: TRANSPOSE, SLICE,
 STRIDED_SLICE, SPLIT, SPLIT_V, PACK, UNPACK, GATHER, DEPTH_TO_SPACE, SPACE_TO_DEPTH,
-RESIZE_*, REVERSE_V2; and `strided_slice_axis`, the per-axis arithmetic the STRIDED_SLICE lowering
-shares. Run-time descriptors (begin, perm, axis... not constant) are left to the lowering,
-which refuses them.
+RESIZE_*, REVERSE_V2; and `strided_slice_axis`, the per-axis arithmetic the STRIDED_SLICE
+lowering shares. Run-time descriptors (begin, perm, axis... not constant) are left to the
+lowering, which refuses them.
 """
 from __future__ import annotations
 

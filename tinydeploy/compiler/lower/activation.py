@@ -2,9 +2,9 @@
 
 LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS and RSQRT -> td_lut_s8 (td_lut_params_t): each is
 a function of one int8 value, so the lowering evaluates TFLite Micro's arithmetic for all
-256 inputs (activation_tables.py) and the device looks the output up. TFLite Micro itself builds
-such a table in Prepare for ELU; for the others the table holds exactly what its Eval
-computes per element.
+256 inputs (activation_tables.py) and the device looks the output up. TFLite Micro itself
+builds such a table in Prepare for ELU; for the others the table holds exactly what its
+Eval computes per element.
 
 PRELU -> td_prelu_s8 (td_binary_params_t, input 2 the constant alpha broadcast as
 TFLite's BroadcastPrelu4DSlow does): x >= 0 requantized with in1_mult/in1_shift,

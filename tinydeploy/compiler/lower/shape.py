@@ -1,9 +1,9 @@
 """Data-movement ops -> one strided copy (td_copy_nd_s8, td_copy_params_t): TRANSPOSE,
 SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK, DEPTH_TO_SPACE, SPACE_TO_DEPTH, REVERSE_V2
-(negative strides); GATHER with
-constant coordinates -> td_gather_s8; PACK -> td_concat_s8 (a concatenation along the new
-axis). TFLite Micro copies the int8 values unchanged, so input and output must share one
-quantization (the converter gives them one; anything else is refused).
+(negative strides); GATHER with constant coordinates -> td_gather_s8; PACK -> td_concat_s8
+(a concatenation along the new axis). TFLite Micro copies the int8 values unchanged, so
+input and output must share one quantization (the converter gives them one; anything else
+is refused).
 
 Every op becomes "output element i = input element offset + sum(idx_d * strides_d)"
 over the output's dimensions, computed here; multi-output ops (SPLIT, SPLIT_V, UNPACK)
