@@ -2,7 +2,7 @@
 the stem (tests/bitexact.py) against TFLite Micro, with the scalar loops and with the
 packed loops of the DSP cores emulated; and, built without TensorFlow, what the converter
 does not give: int64 paddings, a missing options table and an unknown mode (TFLite Micro
-runs both as SYMMETRIC), padding on every axis; paddings that reach past the input are
+runs both as SYMMETRIC), padding on every axis, none at all, 5-D; paddings that reach past the input are
 refused as not supported."""
 import numpy as np
 import pytest
@@ -26,6 +26,8 @@ CASES = {
     "symmetric_every_axis": ([2, 3, 4, 2], [[1, 2], [3, 0], [2, 4], [1, 1]], "int32", 1),
     "no_options": ([1, 6], [[0, 0], [5, 6]], "int32", None),
     "unknown_mode": ([3, 5], [[2, 1], [1, 3]], "int32", 7),
+    "no_padding": ([2, 3, 4], [[0, 0], [0, 0], [0, 0]], "int32", 0),
+    "reflect_5d": ([1, 2, 3, 2, 3], [[0, 0], [1, 1], [2, 0], [0, 1], [0, 0]], "int32", 0),
 }
 
 
