@@ -44,7 +44,8 @@ SANITIZED = ["mul_se", "quantize_requant", "pad_asym", "pool_avg", "pool_max", "
              "mean_axes13_keep", "mean_axes123", "sum_axes13_keep", "rmax_axes13", "gmp_c5",
              # activations and L2 normalization
              "leaky_relu_neg_dense", "hard_swish_dense", "tanh_saturating", "prelu_shared_c",
-             "prelu_dense", "unit_norm_3d",
+             "prelu_dense", "unit_norm_3d", "abs_dense", "rsqrt_dense",
+             "reverse_hw_neg", "mirror_pad_reflect", "mirror_pad_symmetric",
              # ---- TRANSPOSE_CONV, BATCH_MATMUL
              "tconv_same_s2", "tconv_k53_s32_valid", "tconv_k5_s3_same_relu6",
              "conv1d_transpose", "tconv_free_batch", "bmm_qk_adj_y", "bmm_adj_xy", "bmm_bcast_rhs",
@@ -101,8 +102,10 @@ STEMS = {
     "copy_nd_s8": ["transpose_perm", "transpose_5d", "crop2d", "crop1d", "strided_slice_steps",
                    "strided_slice_shrink", "slice_sizes", "split_channels", "split_spatial",
                    "splitv_channels", "splitv_spatial", "unstack_stack", "unstack_channels",
-                   "depth_to_space", "space_to_depth"],
+                   "depth_to_space", "space_to_depth", "reverse_width", "reverse_hw_neg",
+                   "reverse_time"],
     "gather_s8": ["gather_axes", "gather_axis0"],
+    "mirror_pad_s8": ["mirror_pad_reflect", "mirror_pad_symmetric", "mirror_pad_1d"],
     "resize_nearest_s8": ["upsample_nearest", "resize_nearest_align", "resize_nearest_half",
                           "resize_nearest_plain"],
     "resize_bilinear_s8": ["upsample_bilinear", "resize_bilinear_align", "resize_bilinear_half",
@@ -117,7 +120,7 @@ STEMS = {
     # activations and L2 normalization
     "lut_s8": ["leaky_relu_c5", "leaky_relu_alpha2", "leaky_relu_neg_dense", "hard_swish_mnv3",
                "hard_swish_relu6", "hard_swish_dense", "tanh_conv", "tanh_dense",
-               "tanh_saturating"],
+               "tanh_saturating", "abs_conv", "abs_dense", "rsqrt_conv", "rsqrt_dense"],
     "prelu_s8": ["prelu_full", "prelu_shared_hw", "prelu_shared_c", "prelu_shared_all",
                  "prelu_dense"],
     "l2norm_s8": ["l2norm_conv", "unit_norm_dense", "unit_norm_3d"],

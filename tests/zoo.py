@@ -71,6 +71,7 @@ import zoo_binred
 import zoo_blocks
 import zoo_io
 import zoo_nm
+import zoo_ops
 import zoo_palette
 import zoo_shape
 import zoo_sparse
@@ -921,6 +922,8 @@ _SPECS = {
     **zoo_tconv_matmul.SPECS,
     # ---- whole blocks: MobileNetV3, U-Net, MultiHeadAttention (zoo_blocks.py)
     **zoo_blocks.SPECS,
+    # ---- issue 20: ABS, RSQRT, REVERSE_V2, MIRROR_PAD (zoo_ops.py)
+    **zoo_ops.SPECS,
 }
 
 MLPERF = ("ds_cnn", "mobilenet_v1_025", "resnet8", "fc_autoencoder")

@@ -1,7 +1,8 @@
 /* One strided copy for the data-movement ops: TRANSPOSE, SLICE, STRIDED_SLICE, SPLIT,
- * SPLIT_V, UNPACK, DEPTH_TO_SPACE, SPACE_TO_DEPTH. The output is written in order; the
- * build computes, per output dimension, the input step (negative for reversed slices) and
- * the input element of output element 0, and merges dimensions that are contiguous. */
+ * SPLIT_V, UNPACK, DEPTH_TO_SPACE, SPACE_TO_DEPTH, REVERSE_V2. The output is written in
+ * order; the build computes, per output dimension, the input step (negative for reversed
+ * slices and axes) and the input element of output element 0, and merges dimensions that
+ * are contiguous. */
 #include <string.h>
 #include "td_kernels.h"
 

@@ -122,13 +122,20 @@ typedef struct {
 } td_gather_params_t;
 
 typedef struct {
+    int32_t ndim;                  /* 1..TD_MAX_DIMS */
+    int32_t dims[TD_MAX_DIMS];     /* output dims, outermost first, the trailing run aside */
+    int32_t inner;                 /* bytes per entry: the trailing axes left unpadded */
+    const int32_t *src;            /* per dim d, dims[d] input byte offsets, dims in order */
+} td_mirror_pad_params_t;
+
+typedef struct {
     int32_t batches, in_h, in_w, c, out_h, out_w;
     /* nearest: ys[out_h], xs[out_w] the input row / column of each output one.
      * bilinear: ys[3*out_h], xs[3*out_w] as (lower, upper, 10-bit position - 1024*lower). */
     const int32_t *ys;
     const int32_t *xs;
 } td_resize_params_t;
-/* activations (LEAKY_RELU, HARD_SWISH, TANH, ELU) and L2_NORMALIZATION */
+/* activations (LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS, RSQRT) and L2_NORMALIZATION */
 typedef struct {
     int32_t size;
     const int8_t *table;           /* [256]: output for input v at table[v + 128] */
@@ -260,6 +267,7 @@ void td_reduce_max_s8(const td_reduce_params_t *p, const int8_t *in, int8_t *out
 /* ---- shape / data movement */
 void td_copy_nd_s8(const td_copy_params_t *p, const int8_t *in, int8_t *out);
 void td_gather_s8(const td_gather_params_t *p, const int8_t *in, int8_t *out);
+void td_mirror_pad_s8(const td_mirror_pad_params_t *p, const int8_t *in, int8_t *out);
 void td_resize_nearest_s8(const td_resize_params_t *p, const int8_t *in, int8_t *out);
 void td_resize_bilinear_s8(const td_resize_params_t *p, const int8_t *in, int8_t *out);
 /* activations and L2_NORMALIZATION. td_prelu_s8 takes the binary block: in1 the input,

@@ -1,4 +1,5 @@
-"""Bit-exactness of td_lut_s8 (LEAKY_RELU, HARD_SWISH, TANH, ELU by a build-time table).
+"""Bit-exactness of td_lut_s8 (LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS, RSQRT by a
+build-time table).
 Each zoo model of the stem (tests/bitexact.py) against TFLite Micro, with the scalar loops
 and with the packed loops of the DSP cores emulated on the host; and, built without
 TensorFlow, every int8 input value through each op for quantizations and options the
@@ -39,6 +40,14 @@ CASES = {
     "elu": ("ELU", None, (0.043, 1), (0.025, -88)),
     "elu_wide": ("ELU", None, (0.25, -20), (0.1, -110)),
     "elu_saturating_out": ("ELU", None, (0.05, 30), (0.005, -60)),
+    "abs": ("ABS", None, (0.043, 9), (0.025, -128)),
+    "abs_same_scale": ("ABS", None, (0.05, -20), (0.05, -100)),
+    "abs_saturating_out": ("ABS", None, (0.04, 3), (0.01, -110)),
+    "abs_wider_out": ("ABS", None, (0.02, -60), (0.07, 5)),
+    # RSQRT: TFLite Micro refuses inputs below the zero point, so these start at -128
+    "rsqrt": ("RSQRT", None, (0.0148, -128), (0.0124, -128)),
+    "rsqrt_fine_out": ("RSQRT", None, (0.05, -128), (0.004, -128)),
+    "rsqrt_coarse_in": ("RSQRT", None, (0.3, -128), (0.02, -20)),
 }
 
 
@@ -61,3 +70,18 @@ def test_every_int8_input_matches_tflite_micro(case):
     ref = run_tflm(buf, x).reshape(ours.shape)
     np.testing.assert_array_equal(ours, ref)
     assert len(np.unique(ref)) > 8          # the case exercises the function, not a constant
+
+
+@pytest.mark.parametrize("qin", [(0.02, -30), (0.1, 100), (0.007, 127)])
+def test_rsqrt_every_input_at_or_above_the_zero_point_matches_tflite_micro(qin):
+    """TFLite Micro stops with an error on an RSQRT input below its zero point; every
+    other input is compared."""
+    buf = single_op_model("RSQRT", None, qin, (0.03, -100))
+    x = np.resize(np.arange(qin[1], 128, dtype=np.int8), 256).reshape(1, 256)
+    compiled = compile_model(buf)
+    hm = HostModel(compiled.program, compiled.plan, buf)
+    try:
+        ours = hm.run(x)
+    finally:
+        hm.close()
+    np.testing.assert_array_equal(ours, run_tflm(buf, x).reshape(ours.shape))

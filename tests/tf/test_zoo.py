@@ -31,6 +31,8 @@ REQUIRED_OPS = {
     "TRANSPOSE_CONV", "BATCH_MATMUL",
     # ---- model I/O
     "DEQUANTIZE", "ARG_MAX", "ARG_MIN",
+    # issue 20: ops TFLite Micro runs
+    "ABS", "RSQRT", "REVERSE_V2", "MIRROR_PAD",
 }
 
 # FC-free models on which TFLM and the TF reference kernels agree bit for bit (see

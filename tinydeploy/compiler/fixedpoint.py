@@ -119,6 +119,31 @@ def tanh(a: int, integer_bits: int) -> int:
     return wrap32(-t) if a < 0 else t
 
 
+def inv_sqrt_multiplier_exp(x: int) -> tuple[int, int]:
+    """GetInvSqrtQuantizedMultiplierExp(x, kReverseShift = -1) for x >= 0: 1 / sqrt(x) as
+    a Q31 multiplier and a left shift (<= 0), Newton-Raphson in Q3.28."""
+    if x <= 1:
+        return INT32_MAX, 0
+    shift = 11
+    while x >= (1 << 29):
+        x = _trunc_div(x, 4)
+        shift += 1
+    pairs = (32 - x.bit_length() - 1) // 2 - 1
+    shift -= pairs
+    x <<= 2 * pairs
+    half_input = srmbpot(x >> 1, -1)
+    half_three = (1 << 28) + (1 << 27)
+    r = 1 << 28
+    for _ in range(5):
+        r3 = srmbpot(srdhm(srdhm(r, r), r), 6)
+        r = srmbpot(wrap32(srdhm(half_three, r) - srdhm(half_input, r3)), 3)
+    r = srdhm(r, 1518500250)                        # sqrt(2) / 2, Q0.31
+    if shift < 0:
+        r = wrap32(r << -shift)
+        shift = 0
+    return r, -shift
+
+
 # ------------------------------------------------------------------ int16 (hard swish)
 
 def srdhm16(a: int, b: int) -> int:

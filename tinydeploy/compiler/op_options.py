@@ -159,3 +159,10 @@ def _resize(cls):
 
 parse_resize_bilinear = _resize(tflite.ResizeBilinearOptions)
 parse_resize_nearest_neighbor = _resize(tflite.ResizeNearestNeighborOptions)
+
+
+def parse_mirror_pad(op) -> dict:
+    """TFLite Micro's ParseMirrorPad: REFLECT only where the table says so; a missing table
+    or an unknown mode runs as SYMMETRIC (offset 0 in mirror_pad.cc)."""
+    o = _table(op, tflite.MirrorPadOptions)
+    return {"mode": "REFLECT" if o is not None and o.Mode() == 0 else "SYMMETRIC"}

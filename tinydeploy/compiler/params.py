@@ -8,9 +8,6 @@ float, lists (C arrays) or the name of a constant array (pointer fields; None is
 KERNELS_VERSION is the version of td_kernels.h the generated C is written for: the header
 defines TD_KERNELS_VERSION and td_model.c refuses to compile against any other. Raise both
 together when a struct or a kernel signature changes.
-
-IN_PLACE_KERNELS is the one statement of which kernels may write their output over an
-input of the same size (the planner then may give both one buffer).
 """
 from __future__ import annotations
 
@@ -20,15 +17,13 @@ from typing import ClassVar
 KERNELS_VERSION = 6
 MAX_DIMS = 6          # TD_MAX_DIMS: the most dimensions a broadcast or tensor info holds
 
-# Kernels that read element i (softmax: row i) of a same-sized input before writing
-# element i of the output.
-IN_PLACE_KERNELS = frozenset({"td_add_s8", "td_mul_s8", "td_softmax_s8", "td_logistic_s8",
-                              "td_requantize_s8",
-                              # SUB, MAXIMUM/MINIMUM, SQUARED_DIFFERENCE (issue 10)
-                              "td_sub_s8", "td_maximum_s8", "td_minimum_s8",
-                              "td_squared_difference_s8",
-                              # activations (LEAKY_RELU ... ELU, PRELU) and L2_NORMALIZATION
-                              "td_lut_s8", "td_prelu_s8", "td_l2norm_s8"})
+# The one statement of which kernels may write their output over an input of the same size
+# (the planner then may give both one buffer): each reads element i (softmax: row i) of the
+# input before writing element i of the output.
+IN_PLACE_KERNELS = frozenset({
+    "td_add_s8", "td_mul_s8", "td_softmax_s8", "td_logistic_s8", "td_requantize_s8",
+    "td_sub_s8", "td_maximum_s8", "td_minimum_s8", "td_squared_difference_s8",  # issue 10
+    "td_lut_s8", "td_prelu_s8", "td_l2norm_s8"})        # activations, L2_NORMALIZATION
 
 
 @dataclass
@@ -206,7 +201,7 @@ class RequantParams(Params):
     act_max: int
 
 
-# activations (LEAKY_RELU, HARD_SWISH, TANH, ELU) and L2_NORMALIZATION
+# activations (LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS, RSQRT) and L2_NORMALIZATION
 @dataclass
 class LutParams(Params):
     C_TYPE: ClassVar[str] = "td_lut_params_t"
@@ -249,6 +244,15 @@ class GatherParams(Params):
 
 
 @dataclass
+class MirrorPadParams(Params):
+    C_TYPE: ClassVar[str] = "td_mirror_pad_params_t"
+    ndim: int
+    dims: list[int]
+    inner: int
+    src: str
+
+
+@dataclass
 class ResizeParams(Params):
     C_TYPE: ClassVar[str] = "td_resize_params_t"
     batches: int
@@ -261,7 +265,7 @@ class ResizeParams(Params):
     xs: str
 
 
-ALL_PARAMS = ALL_PARAMS + (CopyParams, GatherParams, ResizeParams)
+ALL_PARAMS = ALL_PARAMS + (CopyParams, GatherParams, MirrorPadParams, ResizeParams)
 
 
 # ---- TRANSPOSE_CONV, BATCH_MATMUL

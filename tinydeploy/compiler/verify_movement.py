@@ -1,8 +1,8 @@
 """Verifier rules (verify_ops.py) of the data-movement ops: TRANSPOSE, SLICE,
 STRIDED_SLICE, SPLIT, SPLIT_V, PACK, UNPACK, GATHER, DEPTH_TO_SPACE, SPACE_TO_DEPTH,
-RESIZE_*; and `strided_slice_axis`, the per-axis arithmetic the STRIDED_SLICE lowering
-shares. Run-time descriptors (begin, perm, axis... not constant) are left to the lowering,
-which refuses them.
+RESIZE_*, REVERSE_V2; and `strided_slice_axis`, the per-axis arithmetic the STRIDED_SLICE
+lowering shares. Run-time descriptors (begin, perm, axis... not constant) are left to the
+lowering, which refuses them.
 """
 from __future__ import annotations
 
@@ -55,6 +55,15 @@ def transpose(g: Graph, op: Op) -> list[str]:
     if sorted(perm) != list(range(len(x))):
         return [f"permutation {perm} is not one of a {len(x)}-D input's axes"]
     return expect_size(g, op.outputs[0], [x[p] for p in perm])
+
+
+def reverse(g: Graph, op: Op) -> list[str]:
+    """REVERSE_V2: axes in range, the output the input's shape. Axes TFLite Micro cannot
+    reverse (none, repeated, not contiguous) are left to the lowering, which refuses them
+    as not supported."""
+    x, axes = shape_of(g, op.inputs[0]), const_ints(g, op.inputs[1])
+    bad = axes_in_range(axes, len(x)) if axes is not None else []
+    return bad or expect_size(g, op.outputs[0], x)
 
 
 def slice_op(g: Graph, op: Op) -> list[str]:

@@ -109,3 +109,36 @@ def elu(in_scale, in_zp: int, out_scale, out_zp: int) -> list[int]:
         r = quant.round_half_away(float(_f32(t * inv)))
         out.append(_clamp8(int(_f32(r) + _f32(out_zp))))
     return out
+
+
+def abs_(in_scale, in_zp: int, out_scale, out_zp: int) -> list[int]:
+    """TFLM elementwise.cc AbsEvalQuantized (int8): |x - zp_in|, rescaled by the
+    QuantizeMultiplier of the scale ratio (in double) only when the float32 scales
+    differ, plus zp_out, clamped."""
+    s_in, s_out = _f32(in_scale), _f32(out_scale)
+    rescale = s_in != s_out
+    m, sh = quant.quantize_multiplier(float(s_in) / float(s_out)) if rescale else (0, 0)
+    out = []
+    for v in INPUTS:
+        a = abs(v - in_zp)
+        out.append(_clamp8((kl.mbqm(a, m, sh) if rescale else a) + out_zp))
+    return out
+
+
+def rsqrt(in_scale, in_zp: int, out_scale, out_zp: int) -> list[int]:
+    """TFLM elementwise.cc RsqrtEvalQuantized (int8) with the multiplier of 1 / (sqrt(s_in)
+    * s_out) in double: 127 for x == zp_in, else 1 / sqrt(x - zp_in) in Q20 rescaled.
+    TFLite Micro stops with an error on an input below zp_in; its entry holds 127 too."""
+    m, sh = quant.quantize_multiplier(1.0 / (math.sqrt(float(_f32(in_scale)))
+                                             * float(_f32(out_scale))))
+    k_shift = 20                                    # TFLM's kShift: 1/sqrt(x) in Q20
+    out = []
+    for v in INPUTS:
+        x = v - in_zp
+        if x <= 0:
+            out.append(127)
+            continue
+        inv, inv_shift = fp.inv_sqrt_multiplier_exp(x)
+        data = kl.mbqm(1, inv, inv_shift + k_shift)
+        out.append(_clamp8(kl.mbqm(data, m, sh - k_shift) + out_zp))
+    return out

@@ -1,8 +1,9 @@
 """Data-movement ops -> one strided copy (td_copy_nd_s8, td_copy_params_t): TRANSPOSE,
-SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK, DEPTH_TO_SPACE, SPACE_TO_DEPTH; GATHER with
-constant coordinates -> td_gather_s8; PACK -> td_concat_s8 (a concatenation along the new
-axis). TFLite Micro copies the int8 values unchanged, so input and output must share one
-quantization (the converter gives them one; anything else is refused).
+SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK, DEPTH_TO_SPACE, SPACE_TO_DEPTH, REVERSE_V2
+(negative strides); GATHER with constant coordinates -> td_gather_s8; PACK -> td_concat_s8
+(a concatenation along the new axis). TFLite Micro copies the int8 values unchanged, so
+input and output must share one quantization (the converter gives them one; anything else
+is refused).
 
 Every op becomes "output element i = input element offset + sum(idx_d * strides_d)"
 over the output's dimensions, computed here; multi-output ops (SPLIT, SPLIT_V, UNPACK)
@@ -145,6 +146,24 @@ def strided_slice(low: LowerContext, op: Op) -> Layer:
     return copy_layer(low, op, op.inputs[0], op.outputs[0], dims, strides, offset)
 
 
+def reverse(low: LowerContext, op: Op) -> Layer:
+    """REVERSE_V2 as TFLite Micro's reverse.cc takes it: a 1-D int32 axis list, negative
+    axes counted from the end, contiguous once sorted; each reversed axis is read
+    backwards."""
+    x, a = low.g.t(op.inputs[0]), low.g.t(op.inputs[1])
+    axes = _const_ints(low, op, 1, "the axis")
+    n = len(x.shape)
+    axes = sorted(v + n if v < 0 else v for v in axes)
+    if a.dtype != "int32" or len(a.shape) != 1 or not axes \
+            or axes != list(range(axes[0], axes[0] + len(axes))):
+        raise _err(op, f"not supported yet: axes {axes} ({a.dtype}, {len(a.shape)}-D); "
+                       "TFLite Micro reverses only a 1-D int32 list of contiguous axes")
+    st = _strides(x.shape)
+    return copy_layer(low, op, op.inputs[0], op.outputs[0], x.shape,
+                      [-s if k in axes else s for k, s in enumerate(st)],
+                      sum((x.shape[k] - 1) * st[k] for k in axes))
+
+
 def _split_along(low: LowerContext, op: Op, data: int, axis: int) -> list[Layer]:
     x = low.g.t(data)
     axis = axis + len(x.shape) if axis < 0 else axis
@@ -282,5 +301,7 @@ SPECS = (
     OpSpec("DEPTH_TO_SPACE", rules.depth_to_space, depth_to_space, opts.parse_depth_to_space,
            kernels=("copy_nd_s8",)),
     OpSpec("SPACE_TO_DEPTH", rules.space_to_depth, space_to_depth, opts.parse_space_to_depth,
+           kernels=("copy_nd_s8",)),
+    OpSpec("REVERSE_V2", rules.reverse, reverse, inputs=2, descriptor_inputs=(1,),
            kernels=("copy_nd_s8",)),
 )
