@@ -43,8 +43,10 @@ from tinydeploy.compiler.compiled import compile_model  # noqa: E402
 from tinydeploy.compiler.reader import load_model  # noqa: E402
 from tinydeploy.deploy.boards import load_board  # noqa: E402
 from tinydeploy.deploy.build import build_firmware  # noqa: E402
+from tinydeploy.deploy.cost_model import default_cost_model, estimate  # noqa: E402
 from tinydeploy.deploy.qemu import start_qemu  # noqa: E402
 from tinydeploy.measure.dut import Dut  # noqa: E402
+from tinydeploy.resources import data_dir  # noqa: E402
 from zoo_nm import prune_groups  # noqa: E402
 from zoo_palette import cluster_model  # noqa: E402
 
@@ -141,9 +143,12 @@ def measure(path: Path, weights: str, board: str, work: Path) -> dict:
     exact = np.array_equal(out, run_tflm(path, x).reshape(-1))
     calls = [layer for layer in c.program.layers if layer.kernel]
     kernels = sorted({layer.kernel for layer in calls if layer.encoding != "dense"})
+    core = load_board(board).core
+    est = ([e["instructions"] for e in estimate(c, default_cost_model(core))["per_layer"]]
+           if (data_dir("boards") / "cost" / f"{core}.json").is_file() else [0.0] * len(calls))
     return dict(weights=r["size"]["flash"]["weights"], instructions=instr, exact=exact,
-                encoded=kernels, layers=[(layer.kernel, layer.encoding, t)
-                                         for layer, t in zip(calls, times)])
+                encoded=kernels, layers=[(layer.kernel, layer.encoding, t, e)
+                                         for layer, t, e in zip(calls, times, est)])
 
 
 def tflm_lut_bytes(path: Path) -> tuple[int, int]:
@@ -167,15 +172,16 @@ def tflm_lut_bytes(path: Path) -> tuple[int, int]:
     return flash, ram
 
 
-def per_kernel(dense: dict, encoded: dict) -> dict[str, tuple[float, float]]:
-    """Encoded kernel -> (its layers' instructions, the same layers' dense instructions)."""
+def per_kernel(dense: dict, encoded: dict) -> dict[str, tuple[float, float, float, float]]:
+    """Encoded kernel -> (its layers' instructions, the same layers' dense instructions, and
+    the cost model's estimates of both)."""
     out: dict[str, list[float]] = {}
-    for (_, _, td), (kernel, enc, te) in zip(dense["layers"], encoded["layers"]):
+    for (_, _, td, ed), (kernel, enc, te, ee) in zip(dense["layers"], encoded["layers"]):
         if enc != "dense":
-            acc = out.setdefault(kernel, [0.0, 0.0])
-            acc[0] += te
-            acc[1] += td
-    return {k: (v[0], v[1]) for k, v in out.items()}
+            acc = out.setdefault(kernel, [0.0, 0.0, 0.0, 0.0])
+            for i, v in enumerate((te, td, ee, ed)):
+                acc[i] += v
+    return {k: (v[0], v[1], v[2], v[3]) for k, v in out.items()}
 
 
 def prune(model, fraction: float) -> None:
@@ -252,11 +258,13 @@ def print_table(rows: list[tuple]) -> None:
               f"{e['instructions']:>10,} {ri:>6.3f} {'<=' + str(ti) if ti else '':>7} "
               f"{'yes' if d['exact'] and e['exact'] else 'NO':<6} "
               f"{f'{lut:,} ({lut_ram:,})':>16}  {','.join(e['encoded'])}")
-    print("\nper encoded kernel: its layers' instructions / the same layers dense")
+    print("\nper encoded kernel: its layers' instructions / the same layers dense (and the "
+          "ratio the cost model estimates: what --max-slowdown goes by)")
     for mname, variant, board, d, e, _ in rows:
-        for kernel, (te, td) in per_kernel(d, e).items():
+        for kernel, (te, td, ee, ed) in per_kernel(d, e).items():
             print(f"  {mname:<15} {variant:<22} {board:<11} {kernel:<32} {te:>11,.0f} / "
-                  f"{td:>11,.0f} = {te / td:.3f}x")
+                  f"{td:>11,.0f} = {te / td:.3f}x"
+                  + (f"  (estimated {ee / ed:.3f}x)" if ed else ""))
 
 
 def main() -> None:

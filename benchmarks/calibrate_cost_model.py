@@ -106,15 +106,18 @@ def add_encoded(board, out: Path | None) -> int:
     for name in ENCODED_MODELS:
         for policy in ENCODED_POLICIES:
             c = compile_model(zoo.tflite_path(name), weights=policy)
-            kernels = tuple(layer.kernel for layer in c.program.layers)
-            if kernels in seen or not any(layer.dense_const_bytes for layer in c.program.layers):
-                continue
-            seen.add(kernels)
+            key = (name, tuple(layer.kernel for layer in c.program.layers))
+            if key in seen or not any(layer.dense_const_bytes for layer in c.program.layers):
+                continue                    # this model's kernels under another policy
+            seen.add(key)
             got = [r for r, layer in zip(measure_layers(c, board),
                                          [x for x in c.program.layers if x.kernel])
                    if layer.dense_const_bytes]
             rows += got
             print(f"{name} {policy}: {len(got)} encoded layers", flush=True)
+    # the 2:4 kernels: too few distinct layers here to fit (estimates off by 2-3x on the
+    # DS-CNN of bench_compress): left out, so --max-slowdown never judges them
+    rows = [r for r in rows if "_nm_" not in r["kernel"]]
     cm = cmod.add_kernels(cmod.CostModel.load(path), rows)
     for kernel in sorted({r["kernel"] for r in rows}):
         mine = [r for r in rows if r["kernel"] == kernel]

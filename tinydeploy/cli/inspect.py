@@ -44,7 +44,8 @@ def inspect(model, with_plan, weights, board, max_slowdown, as_json):
     for layer in r["layers"]:
         if layer["kernel"] != "alias (no copy)":
             c = next(costs)
-            layer.update(instructions_est=round(c["instructions"]),
-                         dense_instructions_est=round(c["dense_instructions"]))
+            if c["calibrated"] or c["encoding"] == "dense":
+                layer.update(instructions_est=round(c["instructions"]),
+                             dense_instructions_est=round(c["dense_instructions"]))
     r["core"] = b.core
     emit(r, as_json, format_inspect)

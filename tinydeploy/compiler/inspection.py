@@ -102,8 +102,12 @@ def format_inspect(r: dict) -> str:
     if est:
         total = sum(l.get("instructions_est", 0) for l in r["layers"])
         dense = sum(l.get("dense_instructions_est", 0) for l in r["layers"])
+        missing = [l["index"] for l in r["layers"]
+                   if l["kernel"] != "alias (no copy)" and "instructions_est" not in l]
         lines += [f"instr    {total:,} estimated on {r['core']} (cost model)"
-                  + (f", {dense:,} stored dense ({total / dense:.2f}x)" if dense != total else "")]
+                  + (f", {dense:,} stored dense ({total / dense:.2f}x)" if dense != total else "")
+                  + (f"; layers {', '.join(map(str, missing))} not estimated (no coefficients "
+                     "for their kernel)" if missing else "")]
     if "plan" in r:
         lines += ["", format_plan(r["plan"])]
     return "\n".join(lines)

@@ -9,8 +9,8 @@ of features read off the lowered program (no device needed):
 with one coefficient vector per (core, kernel), fitted by non-negative least squares on the
 per-layer instruction counts that real firmware reports in QEMU (`td-layers`), plus a
 per-core fallback fitted on all layers for kernels the calibration never saw. A layer with
-encoded weights (sparse, palette, nm: Layer.dense_const_bytes set) counts its stored bytes
-as weight bytes and its MACs scaled by stored / dense bytes (the work its kernel does).
+encoded weights (Layer.dense_const_bytes set) counts its stored bytes as weight bytes, and
+a sparse one its MACs scaled by stored / dense bytes (its kernel skips the zeros).
 `fit(core, rows)` / `refit(prior, rows)` / `add_kernels(cm, rows)` fit measured rows
 (measure/calibrate_cost.py measures them in QEMU); `CostModel.save/load` is JSON;
 `estimate(compiled, cost_model)` returns {"instructions", "per_layer"};
@@ -46,9 +46,11 @@ def layer_features(compiled: Compiled) -> list[dict]:
         wbytes = layer.weight_bytes or sum(c.nbytes for c in layer.consts)
         macs = float(layer.macs)
         if layer.dense_const_bytes:
-            # an encoded layer (sparse, palette, ...) works in proportion to what it stores
+            # an encoded layer reads what it stores; the sparse kernels also multiply only
+            # what they store (palette and 2:4 kernels: every MAC, or a fixed half of them)
             wbytes = layer.const_bytes
-            macs *= layer.const_bytes / layer.dense_const_bytes
+            if layer.encoding.startswith("sparse"):
+                macs *= layer.const_bytes / layer.dense_const_bytes
         out = g.t(layer.output)
         channels = out.shape[-1] if out.shape else 1
         rows.append({"kernel": layer.kernel, "op": layer.op, "tflite_index": layer.index,

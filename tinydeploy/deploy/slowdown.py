@@ -5,7 +5,8 @@ instructions as compiled and as the same layer would run stored dense (deploy/co
 the coefficients shipped for the core); `limit_slowdown(compiled, core, factor)` returns the
 model compiled again with every encoded layer whose estimate exceeds `factor` times its
 dense estimate kept dense (Compiled.dense_layers), and those layers' .tflite indices. Both
-are estimates: the cost model's, not a measurement (`run` measures).
+are estimates: the cost model's, not a measurement (`run` measures); a kernel the model has
+no coefficients for (the 2:4 kernels) is never judged.
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from .cost_model import default_cost_model, estimate
 
 
 def encoding_costs(compiled: Compiled, core: str) -> list[dict]:
-    """[{tflite_index, kernel, encoding, instructions, dense_instructions}] per kernel call."""
+    """[{tflite_index, kernel, encoding, instructions, dense_instructions, calibrated}] per
+    kernel call; `calibrated`: the kernel has coefficients of its own (else the fallback's
+    guess, which --max-slowdown does not act on)."""
     cm = default_cost_model(core)
     dense = compiled if compiled.weights == "dense" else _recompile(compiled, "dense",
                                                                      frozenset())
@@ -25,7 +28,8 @@ def encoding_costs(compiled: Compiled, core: str) -> list[dict]:
         raise TinyDeployError("the dense and the encoded program differ in kernel calls")
     return [{"tflite_index": m["tflite_index"], "kernel": m["kernel"],
              "encoding": layer.encoding, "instructions": m["instructions"],
-             "dense_instructions": d["instructions"]}
+             "dense_instructions": d["instructions"],
+             "calibrated": m["kernel"] in cm.coefficients}
             for m, d, layer in zip(mine, theirs, layers)]
 
 
@@ -36,7 +40,7 @@ def limit_slowdown(compiled: Compiled, core: str, factor: float
         raise TinyDeployError(f"--max-slowdown {factor:g}: give a factor of at least 1 (1.1 "
                               "allows a compressed layer 10% more instructions than dense)")
     slow = sorted({c["tflite_index"] for c in encoding_costs(compiled, core)
-                   if c["encoding"] != "dense"
+                   if c["encoding"] != "dense" and c["calibrated"]
                    and c["instructions"] > factor * c["dense_instructions"]})
     if not slow:
         return compiled, []
