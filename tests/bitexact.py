@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tinydeploy.compiler.compiled import compile_model
 from tinydeploy.compiler.hostrun import HostModel
 from tinydeploy.compiler.lower import lower
-from tinydeploy.compiler.planner import plan
 from tinydeploy.compiler.reader import load_model
 
 import zoo
@@ -156,12 +156,12 @@ def models(stem: str, only: list[str] | None = None) -> list[str]:
     return sorted(n for n in STEMS[stem] if only is None or n in only)
 
 
-def run_ours(path, x, flags=None, weights="auto"):
-    """Our generated C on the host: an array for a single-I/O model, else (x a list of
-    arrays, one per input) a list of arrays, one per output. `weights`: the weight-storage
-    policy (program.WEIGHT_POLICIES)."""
-    program = lower(load_model(path), weights=weights)
-    hm = HostModel(program, plan(program), path.read_bytes(), extra_flags=flags)
+def run_ours(model, x, flags=None, weights="auto"):
+    """Our generated C on the host for `model` (a .tflite path or its bytes): an array for
+    a single-I/O model, else (x a list of arrays, one per input) a list of arrays, one per
+    output. `weights`: the weight-storage policy (program.WEIGHT_POLICIES)."""
+    c = compile_model(model, weights=weights)
+    hm = HostModel(c.program, c.plan, c.tflite_bytes, extra_flags=flags)
     try:
         outs = hm.run_all(x if isinstance(x, list) else [x])
         return outs if isinstance(x, list) or len(outs) > 1 else outs[0]

@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 from tinydeploy.compiler.compiled import compile_model
-from tinydeploy.compiler.hostrun import HostModel
 from tinydeploy.errors import ModelError
 
-from bitexact import stem_tests
+from bitexact import run_ours, stem_tests
 from oracle import run_tflm
 from tflite_builder import build, tensor
 
@@ -34,12 +33,7 @@ def _reverse_model(shape, axes) -> bytes:
 def test_hand_built_reverse_matches_tflite_micro(shape, axes):
     buf = _reverse_model(shape, axes)
     x = np.random.default_rng(3).integers(-128, 128, size=[1] + shape, dtype=np.int8)
-    compiled = compile_model(buf)
-    hm = HostModel(compiled.program, compiled.plan, buf)
-    try:
-        ours = hm.run(x)
-    finally:
-        hm.close()
+    ours = run_ours(buf, x)
     np.testing.assert_array_equal(ours.reshape(-1), run_tflm(buf, x).reshape(-1))
 
 

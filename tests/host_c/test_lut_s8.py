@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 from tinydeploy.compiler.compiled import compile_model
-from tinydeploy.compiler.hostrun import HostModel
 
-from bitexact import stem_tests
+from bitexact import run_ours, stem_tests
 from oracle import run_tflm
 from tflite_builder import build, tensor
 
@@ -62,11 +61,7 @@ def test_every_int8_input_matches_tflite_micro(case):
     compiled = compile_model(buf)
     assert [la.kernel for la in compiled.program.layers] == ["td_lut_s8"]
     x = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
-    hm = HostModel(compiled.program, compiled.plan, buf)
-    try:
-        ours = hm.run(x)
-    finally:
-        hm.close()
+    ours = run_ours(buf, x)
     ref = run_tflm(buf, x).reshape(ours.shape)
     np.testing.assert_array_equal(ours, ref)
     assert len(np.unique(ref)) > 8          # the case exercises the function, not a constant
@@ -78,10 +73,5 @@ def test_rsqrt_every_input_at_or_above_the_zero_point_matches_tflite_micro(qin):
     other input is compared."""
     buf = single_op_model("RSQRT", None, qin, (0.03, -100))
     x = np.resize(np.arange(qin[1], 128, dtype=np.int8), 256).reshape(1, 256)
-    compiled = compile_model(buf)
-    hm = HostModel(compiled.program, compiled.plan, buf)
-    try:
-        ours = hm.run(x)
-    finally:
-        hm.close()
+    ours = run_ours(buf, x)
     np.testing.assert_array_equal(ours, run_tflm(buf, x).reshape(ours.shape))
