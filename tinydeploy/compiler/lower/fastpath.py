@@ -66,29 +66,34 @@ class ConvFast:
                 (acc0 + delta).astype(np.int32))
 
 
-def _compress(f: ConvFast, w2d: np.ndarray, sparse_kernel: str, apply_palette,
-              nm_kind: str) -> None:
+# per layer kind ("fc" or "conv", as encode_nm names them): its sparse and sparse-palette kernels
+_SPARSE_KERNELS = {"fc": ("td_fully_connected_sparse_s8", "td_fully_connected_sparse_palette_s8"),
+                   "conv": ("td_conv2d_sparse_s8", "td_conv2d_sparse_palette_s8")}
+
+
+def _compress(f: ConvFast, w2d: np.ndarray, kind: str, apply_palette) -> None:
     """Store a dense fast layer sparse, sparse-palette, as a palette or 2:4 as the policy
     asks: a forced policy takes its encoding wherever it applies; "auto" the smallest one,
-    only where it takes less flash than the dense weights. `apply_palette` is None where
-    no palette kernel exists for the layer; `nm_kind` is encode_nm's "fc" or "conv"."""
+    only where it takes less flash than the dense weights. `kind`: "fc" or "conv";
+    `apply_palette` is None where no palette kernel exists for the layer."""
     policy = f.low.weights
     if f.op.index in f.low.dense_layers:
         return
+    sparse_kernel, both_kernel = _SPARSE_KERNELS[kind]
     blob = encode_sparse.candidate(policy, w2d)
     both = encode_sparse_palette.candidate(policy, w2d)
     pal = encode_palette.candidate(policy, w2d) if apply_palette is not None else None
-    nm = encode_nm.candidate(policy, w2d, nm_kind)
+    nm = encode_nm.candidate(policy, w2d, kind)
     options = []
     if blob is not None:
         options.append((int(blob.size), lambda: encode_sparse.store(f, blob, sparse_kernel)))
     if both is not None:
-        kernel = sparse_kernel.replace("_sparse_", "_sparse_palette_")
-        options.append((int(both.size), lambda: encode_sparse_palette.store(f, both, kernel)))
+        options.append((int(both.size),
+                        lambda: encode_sparse_palette.store(f, both, both_kernel)))
     if pal is not None:
         options.append((pal.nbytes, lambda: apply_palette(f, pal)))
     if nm is not None:
-        store = encode_nm.store_fc if nm_kind == "fc" else encode_nm.store_conv
+        store = encode_nm.store_fc if kind == "fc" else encode_nm.store_conv
         options.append((int(nm.size), lambda: store(f, nm)))
     if policy == "auto":
         dense_w = next(c.nbytes for c in f.layer.consts if c.name == f.p.weights)
@@ -122,8 +127,7 @@ def conv_fast(f: ConvFast) -> None:
     # two pixels' int16 columns; im2col puts an int8 staging area in front
     f.layer.scratch = 4 * k4 if pointwise else 5 * k4
     f.drop_reference_consts()
-    _compress(f, w2d, "td_conv2d_sparse_s8",
-              encode_palette.apply_conv_1x1 if pointwise else None, "conv")
+    _compress(f, w2d, "conv", encode_palette.apply_conv_1x1 if pointwise else None)
 
 
 def _depthwise_groups(w: np.ndarray) -> np.ndarray:
@@ -195,4 +199,4 @@ def fully_connected_fast(f: ConvFast) -> None:
     p.acc0 = f.replace_const("acc0", "int32_t", acc0)
     p.rq = rq
     f.drop_reference_consts()
-    _compress(f, f.weights, "td_fully_connected_sparse_s8", encode_palette.apply_fc, "fc")
+    _compress(f, f.weights, "fc", encode_palette.apply_fc)
