@@ -10,7 +10,9 @@ no coefficients for (the 2:4 kernels) is never judged.
 """
 from __future__ import annotations
 
-from ..compiler.compiled import Compiled, compile_graph
+import functools
+
+from ..compiler.compiled import Compiled, compile_graph, compile_model
 from ..errors import TinyDeployError
 from .cost_model import default_cost_model, estimate
 
@@ -20,8 +22,7 @@ def encoding_costs(compiled: Compiled, core: str) -> list[dict]:
     kernel call; `calibrated`: the kernel has coefficients of its own (else the fallback's
     guess, which --max-slowdown does not act on)."""
     cm = default_cost_model(core)
-    dense = compiled if compiled.weights == "dense" else _recompile(compiled, "dense",
-                                                                     frozenset())
+    dense = compiled if compiled.weights == "dense" else _dense(compiled.tflite_bytes)
     mine, theirs = estimate(compiled, cm)["per_layer"], estimate(dense, cm)["per_layer"]
     layers = [layer for layer in compiled.program.layers if layer.kernel]
     if len(mine) != len(theirs):
@@ -46,6 +47,13 @@ def limit_slowdown(compiled: Compiled, core: str, factor: float
         return compiled, []
     return _recompile(compiled, compiled.weights,
                       compiled.dense_layers | frozenset(slow)), slow
+
+
+@functools.lru_cache(maxsize=2)
+def _dense(tflite_bytes: bytes) -> Compiled:
+    """The model stored dense, compiled once per process (limit_slowdown and inspect's
+    estimates both need it)."""
+    return compile_model(tflite_bytes, weights="dense")
 
 
 def _recompile(c: Compiled, weights: str, dense_layers: frozenset) -> Compiled:
