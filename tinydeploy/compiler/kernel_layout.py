@@ -11,7 +11,6 @@ import numpy as np
 RQ_WORDS = 2          # td_rq_t: mult, c_hi << 8 | rshift
 MAX_RQ_SHIFT = 24     # the one-step form is exact for right shifts 1..24 (td_fixedpoint.h)
 C_HI_LIMIT = 1 << 23  # td_rq_t's c_hi is a signed 24-bit field
-MAX_STEPS = 4096      # output values a re-expressed channel may take over its range
 
 
 def mbqm(x: int, mult: int, shift: int) -> int:
@@ -71,7 +70,7 @@ def _first_at_least(f, lo: int, hi: int, v: int) -> int:
 def _same_on(f, g, lo: int, hi: int) -> bool:
     """Whether two non-decreasing step functions agree on every integer of [lo, hi]:
     equal at both ends and stepping to each value at the same point."""
-    if f(lo) != g(lo) or f(hi) != g(hi) or f(hi) - f(lo) > MAX_STEPS:
+    if f(lo) != g(lo) or f(hi) != g(hi):
         return False
     return all(_first_at_least(f, lo, hi, v) == _first_at_least(g, lo, hi, v)
                for v in range(f(lo) + 1, f(hi) + 1))
@@ -123,7 +122,7 @@ def _reexpress(m: int, e: int, zp: int, lo: int, hi: int) -> tuple[int, int, int
     coarse (_deltas). Checked again on every accumulator of the range."""
     def tflm(acc):
         return min(127, max(-128, mbqm(acc, m, -e) + zp))
-    first, last = tflm(lo), tflm(hi)
+    first, last = tflm(lo), tflm(hi)            # saturated: at most 255 steps
     steps = {_first_at_least(tflm, lo, hi, v) for v in range(first + 1, last + 1)}
     points = [(a, tflm(a)) for a in sorted({lo, hi} | steps | {t - 1 for t in steps})]
     top = next((r for r in range(min(e - 1, 23), 0, -1)
