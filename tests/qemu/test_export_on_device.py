@@ -1,7 +1,6 @@
 """`export` on the device: the CMake package cross-built for the Cortex-M4 by a CMake
 project of the test's own and run on mps2-an386 in QEMU (a bare-metal main of the test's
 own, not the harness): two models in one arena, bit-exact with TFLite Micro."""
-import shutil
 import subprocess
 
 import numpy as np
@@ -89,8 +88,6 @@ def models(tmp_path_factory):
     return model_paths(tmp_path_factory.mktemp("models"))
 
 
-@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None
-                    or shutil.which("qemu-system-arm") is None, reason="no Arm toolchain/QEMU")
 def test_cmake_cortex_m4_in_qemu_two_models_one_arena_bit_exact(models, tmp_path):
     """The CMake package cross-built for the Cortex-M4 (mps2-an386) and run in QEMU."""
     from tinydeploy.deploy.boards import load_board
