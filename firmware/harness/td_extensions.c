@@ -12,6 +12,9 @@
 #include "td_mlperf.h"
 #include "td_input.h"
 #include "td_extensions.h"
+#if TD_OWN_STARTUP
+#include "td_cortexm.h"
+#endif
 
 #define TD_NLAYERS_ARR (TD_MODEL_NUM_LAYERS > 0 ? TD_MODEL_NUM_LAYERS : 1)
 #define TD_OUT_BYTES_PER_LINE 32u
@@ -238,6 +241,13 @@ int td_extension_command(const td_tok_t *tok, int nt) {
         }
     } else if (td_tok_is(&tok[0], "td-in")) {
         td_cmd_in(tok, nt);
+#if TD_OWN_STARTUP
+    } else if (td_tok_is(&tok[0], "td-stack")) {
+        if (td_no_args(tok, nt)) {      /* td_startup.c's painted stack */
+            td_kv_u32("stack-used", td_stack_used());
+            td_kv_u32("stack-reserved", td_stack_reserved());
+        }
+#endif
     } else {
         return 0;
     }

@@ -31,6 +31,12 @@
 /* Weak in td_startup.c; a port defines it to count SysTick wraps. */
 void SysTick_Handler(void);
 
+/* td_startup.c: the stack painted at reset and its high-water mark in bytes (td-stack),
+ * and the bytes the linker script reserves for it (tinydeploy's static analysis). */
+#define TD_STACK_PAINT 0x5AD7C3A5u
+uint32_t td_stack_used(void);
+uint32_t td_stack_reserved(void);
+
 /* External interrupt n is served by td_irq<n>_handler (weak, defaults to a hang in
  * td_startup.c). A port defines e.g. `void TD_IRQ_HANDLER(37)(void) { ... }`; n must expand
  * to a plain decimal literal (no suffix, no parentheses). Declare it first, as in

@@ -27,6 +27,7 @@ typedef void (*td_handler_t)(void);
 /* From the linker script. */
 extern uint32_t __td_stack_top[];
 extern uint32_t __td_stack_limit[];
+extern char __td_stack_bytes[];     /* an absolute symbol: its address is the size */
 extern const uint32_t __td_data_load[];
 extern uint32_t __td_data_start[];
 extern uint32_t __td_data_end[];
@@ -136,6 +137,22 @@ void *_sbrk(ptrdiff_t incr)
     return (void *)-1;
 }
 
+/* The stack's high-water mark: from the top of RAM down to the lowest word that no longer
+ * holds the paint. A stack that reached below .bss's end reports all of RAM above it. */
+uint32_t td_stack_used(void)
+{
+    const uint32_t *w = __td_stack_limit;
+    while (w < __td_stack_top && *w == TD_STACK_PAINT) {
+        w++;
+    }
+    return (uint32_t)((uintptr_t)__td_stack_top - (uintptr_t)w);
+}
+
+uint32_t td_stack_reserved(void)
+{
+    return (uint32_t)(uintptr_t)__td_stack_bytes;
+}
+
 void td_default_handler(void)
 {
     for (;;) {
@@ -168,6 +185,12 @@ void Reset_Handler(void)
     n = ((uintptr_t)__td_bss_end - (uintptr_t)__td_bss_start) / 4u;
     for (uintptr_t i = 0; i < n; i++) {
         __td_bss_start[i] = 0u;
+    }
+    /* Paint the free stack (everything below sp down to .bss) for td_stack_used(). */
+    uint32_t *sp;
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    for (uint32_t *w = __td_stack_limit; w < sp - 1; w++) {
+        *w = TD_STACK_PAINT;
     }
     (void)main();
     for (;;) {

@@ -91,7 +91,8 @@ def models(tmp_path_factory):
 def test_cmake_cortex_m4_in_qemu_two_models_one_arena_bit_exact(models, tmp_path):
     """The CMake package cross-built for the Cortex-M4 (mps2-an386) and run in QEMU."""
     from tinydeploy.deploy.boards import load_board
-    from tinydeploy.resources import data_dir, template_env
+    from tinydeploy.deploy.project import linker_script
+    from tinydeploy.resources import data_dir
     board = load_board("mps2-an386")
     dirs = export(models, tmp_path, "cmake")
     app = tmp_path / "app"
@@ -102,10 +103,7 @@ def test_cmake_cortex_m4_in_qemu_two_models_one_arena_bit_exact(models, tmp_path
         f"static const int8_t in_fc[{N}][FC_INPUT_BYTES] = {{\n{_c_rows(xs['fc'])}}};\n"
         f"static const int8_t in_conv[{N}][CONV_INPUT_BYTES] = {{\n{_c_rows(xs['conv'])}}};\n")
     (app / "main.c").write_text(QEMU_MAIN_C)
-    (app / "td_linker.ld").write_text(template_env().get_template(
-        "project/board/td_linker.ld.j2").render(
-        flash_origin=board.flash.origin, flash_size=board.flash.size,
-        ram_origin=board.ram.origin, ram_size=board.ram.size, stack_bytes=board.stack_bytes))
+    (app / "td_linker.ld").write_text(linker_script(board, board.stack_bytes)["board/td_linker.ld"])
     (app / "CMakeLists.txt").write_text(QEMU_CMAKE.format(
         fc=dirs["fc"], startup=data_dir("firmware") / "startup", ld=app / "td_linker.ld"))
     (tmp_path / "arm.cmake").write_text(TOOLCHAIN)

@@ -40,7 +40,7 @@ def build(model, board, output, benchmark_id, energy_mode, weights, max_slowdown
           report_path):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
     from ..deploy.boards import load_board
-    from ..deploy.build import build_firmware
+    from ..deploy.build import build_firmware, describe_stack
     from ..deploy.fit import FitError
     from ..deploy.sizes import format_size_report
     from ..progress import reporter
@@ -60,4 +60,5 @@ def build(model, board, output, benchmark_id, energy_mode, weights, max_slowdown
         return
     lines = [f"project: {r['project']} ({r['built']})"]
     lines += [f"{key:<8} {r[key]}" for key in ("elf", "bin", "hex", "image") if r.get(key)]
+    lines += [describe_stack(r["stack"])] if "stack" in r else []
     show("\n".join(lines + [format_size_report(r["size"], board)]))

@@ -20,8 +20,9 @@ from ..progress import steps
 from ..writer import write_files
 from .boards import Board, as_board
 from .fit import FitError, check_fit
-from .project import render_project
+from .project import linker_script, render_project
 from .sizes import size_report
+from .stack_usage import StackUnbounded, analyse
 from .toolchain import COMMON_CFLAGS, COMPILER_KEYS, compiler_error, cpu_flags, relevant_line, require
 
 
@@ -97,6 +98,30 @@ def _framework_build(out: Path, board: Board) -> tuple[str, str | None]:
             f"(or: arduino-cli compile --fqbn {board.arduino['fqbn']} {out / 'td_app'})"), None
 
 
+def _reserve_stack(out: Path, board: Board, progress=None) -> dict:
+    """Relink the image reserving the analysed worst-case stack instead of the board file's
+    guess; when the analysis cannot bound it, the board's figure stays (and says why)."""
+    try:
+        use = analyse(out / "build" / "firmware.elf", out / "build", board.fpu)
+    except StackUnbounded as e:
+        return dict(bytes=board.stack_bytes, source="board", reason=str(e))
+    if use.bytes != board.stack_bytes:
+        write_files(linker_script(board, use.bytes, analysed=True), out)
+        _make(out, progress)            # only the link reruns: the script changed
+    return dict(bytes=use.bytes, source="analysis", path=use.path, main_bytes=use.main_bytes,
+                handler_bytes=use.handler_bytes)
+
+
+def describe_stack(stack: dict) -> str:
+    """One line for the build's text output."""
+    if stack["source"] == "board":
+        return (f"stack    {stack['bytes']:,} B (the board file's stack_bytes: the analysis "
+                f"found no bound, {stack['reason']})")
+    return (f"stack    {stack['bytes']:,} B, the worst case by static analysis: "
+            f"{stack['main_bytes']:,} B on {' -> '.join(stack['path'])}, "
+            f"+ {stack['handler_bytes']:,} B for interrupt handlers")
+
+
 def default_project_dir(model_stem: str, board_name: str) -> Path:
     """td-build/MODEL-BOARD: one folder right under ./td-build whatever the names hold."""
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{model_stem}-{board_name}").lstrip(".")
@@ -127,6 +152,7 @@ def build_firmware(model: Compiled | str | Path, board: Board | str, out_dir=Non
         say("compiling with arm-none-eabi-gcc")
         _make(out, progress)
         elf = out / "build" / "firmware.elf"
+        report["stack"] = _reserve_stack(out, board, progress)
         report.update(elf=str(elf), bin=str(out / "build" / "firmware.bin"),
                       hex=str(out / "build" / "firmware.hex"),
                       size=size_report([elf], board), built="built with arm-none-eabi-gcc")

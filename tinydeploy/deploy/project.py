@@ -70,7 +70,18 @@ def board_data(board: Board, program: Program, benchmark_id: str, build_id: str,
                 benchmark_id=c_string(benchmark_id, 32),
                 input_mode=bench.c_input, results_mode=bench.c_results, build_id=build_id,
                 core=board.core, model_name=c_string(program.graph.name),
+                own_startup=int(board.framework == "baremetal"),
                 qemu_machine=board.qemu_machine)
+
+
+def linker_script(board: Board, stack_bytes: int, analysed: bool = False) -> dict[str, str]:
+    """The project's linker script reserving `stack_bytes` of stack above .bss (analysed:
+    the figure is the static analysis's worst case, not the board file's)."""
+    return {"board/td_linker.ld": template_env().get_template(
+        "project/board/td_linker.ld.j2").render(
+        flash_origin=board.flash.origin, flash_size=board.flash.size,
+        ram_origin=board.ram.origin, ram_size=board.ram.size, stack_bytes=stack_bytes,
+        analysed=analysed)}
 
 
 def render_project(compiled: Compiled, board: Board, benchmark_id: str | None = None,
@@ -89,9 +100,7 @@ def render_project(compiled: Compiled, board: Board, benchmark_id: str | None = 
     files = dict(model)
     files.update({f"firmware/{k}": v for k, v in fw.items()})
     files["board/td_board.h"] = env.get_template("project/board/td_board.h.j2").render(**data)
-    files["board/td_linker.ld"] = env.get_template("project/board/td_linker.ld.j2").render(
-        flash_origin=board.flash.origin, flash_size=board.flash.size,
-        ram_origin=board.ram.origin, ram_size=board.ram.size, stack_bytes=board.stack_bytes)
+    files.update(linker_script(board, board.stack_bytes))
     sources = sorted(k for k in files if k.endswith(".c") and k != "model/td_model_tflite.c")
     files["Makefile"] = env.get_template("project/Makefile.j2").render(
         **data, cpu_flags=" ".join(cpu_flags(board.core, board.fpu)),

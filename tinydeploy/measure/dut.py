@@ -289,3 +289,13 @@ class Dut(SerialLink):
     def output(self, index: int = 0) -> bytes:
         """Raw bytes of output `index` after the last inference (`td-out K`)."""
         return self.outputs(index)[0]
+
+    def stack(self) -> dict:
+        """`td-stack`: the stack's high-water mark since reset (bytes below the top of RAM
+        that no longer hold the paint of td_startup.c) and the bytes the image reserves."""
+        pairs, lines = self._td_lines("td-stack")
+        d = dict(pairs)
+        try:
+            return {"used": int(d["stack-used"]), "reserved": int(d["stack-reserved"])}
+        except (KeyError, ValueError):
+            raise DeviceError(f"malformed reply to 'td-stack': {lines[:-1]}", lines) from None
