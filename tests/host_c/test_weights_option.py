@@ -117,3 +117,64 @@ def test_max_slowdown_keeps_dense_the_layers_estimated_slower(tmp_path):
         r = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "inspect", str(m), *args],
                            capture_output=True, text=True)
         assert r.returncode != 0 and said in r.stderr and "Traceback" not in r.stderr
+
+
+def _two_pruned_fcs(path, keep=0.4, seed=2):
+    """FC 96 -> 48 -> FC 12 -> SOFTMAX, both weight matrices with (1 - keep) zeros."""
+    rng = np.random.default_rng(seed)
+    ws = []
+    for units, depth in ((48, 96), (12, 48)):
+        w = rng.integers(-127, 128, size=(units, depth), dtype=np.int8)
+        w[rng.random(w.shape) >= keep] = 0
+        ws.append(w)
+    tensors = [tensor("x", [1, 96], "int8", 0.05, -3),
+               tensor("w1", [48, 96], "int8", 0.01, 0, ws[0]),
+               tensor("h", [1, 48], "int8", 0.3, 2),
+               tensor("w2", [12, 48], "int8", 0.01, 0, ws[1]),
+               tensor("fc", [1, 12], "int8", 0.2, 5),
+               tensor("y", [1, 12], "int8", 1.0 / 256, -128)]
+    ops = [("FULLY_CONNECTED", [0, 1, -1], [2], ("FullyConnectedOptions", {})),
+           ("FULLY_CONNECTED", [2, 3, -1], [4], ("FullyConnectedOptions", {})),
+           ("SOFTMAX", [4], [5], ("SoftmaxOptions", {"Beta": 1.0}))]
+    path.write_bytes(build(tensors, ops, [0], [5]))
+    return path
+
+
+def test_flash_budget_stores_dense_what_the_budget_leaves_room_for(tmp_path):
+    """60%-pruned layers are estimated slower stored sparse on the M4: a budget restores
+    them dense as far as it allows and never goes over; without a cost model the layers
+    saving least go first; a budget under the smallest storage is a one-line error."""
+    from tinydeploy.compiler.compiled import compile_model
+    from tinydeploy.deploy.slowdown import encoding_costs, fit_flash_budget
+    m = _two_pruned_fcs(tmp_path / "two.tflite")
+    auto = compile_model(m)
+    dense = compile_model(m, weights="dense")
+    layers = {layer.index: layer for layer in auto.program.layers}
+    assert layers[0].encoding != "dense" and layers[1].encoding != "dense"
+    saved = {i: layers[i].dense_const_bytes - layers[i].const_bytes for i in (0, 1)}
+    small, big = sorted(saved, key=saved.get)
+    low = auto.program.const_bytes
+    costs = {c["tflite_index"]: c for c in encoding_costs(auto, "cortex-m4")}
+    assert all(costs[i]["instructions"] > costs[i]["dense_instructions"] for i in (0, 1))
+    for budget, want in ((low, []), (low + saved[small], [small]),
+                         (dense.program.const_bytes, [0, 1])):
+        got, kept = fit_flash_budget(auto, "cortex-m4", budget)
+        assert kept == want and got.program.const_bytes <= budget
+        assert got.dense_layers == frozenset(want)
+    # the one whose compression costs most time per byte saved is restored first
+    per_byte = {i: (costs[i]["instructions"] - costs[i]["dense_instructions"]) / saved[i]
+                for i in (0, 1)}
+    first = max(per_byte, key=per_byte.get)
+    assert fit_flash_budget(auto, "cortex-m4", low + saved[first])[1] == [first]
+    assert fit_flash_budget(auto, None, low + saved[big])[1] == [small]   # no estimates
+    r = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "inspect", str(m),
+                        "--flash-budget", f"{low - 1}"], capture_output=True, text=True)
+    assert r.returncode != 0 and "--flash-budget" in r.stderr and f"{low:,} B" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "inspect", str(m), "--json",
+                        "--board", "mps2-an386", "--flash-budget", "64K"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and json.loads(r.stdout)["const_bytes"] == dense.program.const_bytes
+    r = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "inspect", str(m),
+                        "--flash-budget", "lots"], capture_output=True, text=True)
+    assert r.returncode == 2 and "not a positive byte count" in r.stderr

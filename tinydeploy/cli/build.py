@@ -10,6 +10,7 @@ from .console import friendly, show
 from .options import (
     board_option,
     compile_for,
+    flash_budget_option,
     json_option,
     max_slowdown_option,
     model_argument,
@@ -33,11 +34,12 @@ from .report import write_report
                    "the board's marker pin (for an energy monitor) instead of lap lines.")
 @weights_option
 @max_slowdown_option
+@flash_budget_option
 @json_option()
 @report_option()
 @friendly
-def build(model, board, output, benchmark_id, energy_mode, weights, max_slowdown, as_json,
-          report_path):
+def build(model, board, output, benchmark_id, energy_mode, weights, max_slowdown, flash_budget,
+          as_json, report_path):
     """Generate the firmware project for a board, compile it, report flash and RAM."""
     from ..deploy.boards import load_board
     from ..deploy.build import build_firmware, describe_stack
@@ -45,7 +47,7 @@ def build(model, board, output, benchmark_id, energy_mode, weights, max_slowdown
     from ..deploy.sizes import format_size_report
     from ..progress import reporter
     board = load_board(board)
-    compiled = compile_for(model, weights, board, max_slowdown, as_json)
+    compiled = compile_for(model, weights, board, max_slowdown, as_json, flash_budget)
     try:
         r = build_firmware(compiled, board, output, benchmark_id, progress=reporter(as_json),
                            energy_mode=energy_mode)

@@ -22,20 +22,56 @@ max_slowdown_option = click.option(
          "Default: compress wherever it saves flash.")
 
 
-def compile_for(model, weights: str, board, max_slowdown: float | None, quiet: bool):
-    """The model compiled with `weights`, bounded by --max-slowdown on the board's core
-    (deploy/slowdown.py); which layers stayed dense is said on stderr unless `quiet`."""
+class ByteCount(click.ParamType):
+    """A byte count: 40000, 48K, 1M (K and M are 1024 and 1024^2)."""
+    name = "BYTES"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B")
+        scale = {"K": 1024, "M": 1024 * 1024}.get(text[-1:], 1)
+        try:
+            n = int(text[:-1] if scale > 1 else text) * scale
+        except ValueError:
+            n = -1
+        if n <= 0:
+            self.fail(f"{value!r} is not a positive byte count (e.g. 40000, 48K, 1M)", param, ctx)
+        return n
+
+
+flash_budget_option = click.option(
+    "--flash-budget", "flash_budget", type=ByteCount(), default=None,
+    help="Flash the model's constants (weights and per-channel tables) may take: layers "
+         "whose compression is not needed to stay within it are stored dense, those the cost "
+         "model estimates slowest compressed first. Default: compress wherever it saves "
+         "flash.")
+
+
+def compile_for(model, weights: str, board, max_slowdown: float | None, quiet: bool,
+                flash_budget: int | None = None):
+    """The model compiled with `weights`, bounded by --max-slowdown on the board's core and
+    by --flash-budget (deploy/slowdown.py); which layers stayed dense is said on stderr
+    unless `quiet`."""
     from ..compiler.compiled import compile_model
     compiled = compile_model(model, weights=weights)
-    if max_slowdown is None:
-        return compiled
-    from ..deploy.slowdown import limit_slowdown
-    compiled, slow = limit_slowdown(compiled, board.core, max_slowdown)
-    if slow and not quiet:
-        click.echo(f"--max-slowdown {max_slowdown:g}: layer{'s' if len(slow) > 1 else ''} "
-                   f"{', '.join(map(str, slow))} kept dense (estimated over {max_slowdown:g}x "
-                   f"their dense instructions on {board.core})", err=True)
+    if max_slowdown is not None:
+        from ..deploy.slowdown import limit_slowdown
+        compiled, slow = limit_slowdown(compiled, board.core, max_slowdown)
+        _say_dense(slow, quiet, f"--max-slowdown {max_slowdown:g}",
+                   f"estimated over {max_slowdown:g}x their dense instructions on {board.core}")
+    if flash_budget is not None:
+        from ..deploy.slowdown import fit_flash_budget
+        compiled, kept = fit_flash_budget(compiled, board.core if board else None, flash_budget)
+        _say_dense(kept, quiet, f"--flash-budget {flash_budget:,}",
+                   f"the model's constants take {compiled.program.const_bytes:,} B")
     return compiled
+
+
+def _say_dense(layers: list[int], quiet: bool, option: str, why: str) -> None:
+    if layers and not quiet:
+        click.echo(f"{option}: layer{'s' if len(layers) > 1 else ''} "
+                   f"{', '.join(map(str, layers))} kept dense ({why})", err=True)
 
 
 def json_option(help: str = "Print the report as JSON."):

@@ -8,6 +8,7 @@ from .console import friendly
 from .options import (
     board_option,
     compile_for,
+    flash_budget_option,
     max_slowdown_option,
     model_argument,
     profile_options,
@@ -29,18 +30,19 @@ from .report import write_report
 @click.option("--runner", default=None, help="Override the board's flash runner.")
 @weights_option
 @max_slowdown_option
+@flash_budget_option
 @profile_options
 @report_option()
 @friendly
-def run(model, board, output, benchmark_id, port, runner, weights, max_slowdown, inputs, runs,
-        warmup, limit, ppk2, as_json, report_path):
+def run(model, board, output, benchmark_id, port, runner, weights, max_slowdown, flash_budget,
+        inputs, runs, warmup, limit, ppk2, as_json, report_path):
     """Build, flash (or boot in QEMU) and profile in one command."""
     from ..deploy.boards import load_board
     from ..deploy.sizes import format_size_report
     from ..measure.run import run_pipeline
     from ..progress import reporter
     board = load_board(board)
-    compiled = compile_for(model, weights, board, max_slowdown, as_json)
+    compiled = compile_for(model, weights, board, max_slowdown, as_json, flash_budget)
     r = run_pipeline(compiled, board, out_dir=output, benchmark_id=benchmark_id, inputs=inputs,
                      runs=runs, warmup=warmup, port=port, runner=runner, ppk2=ppk2,
                      limit=limit, progress=reporter(as_json))

@@ -7,6 +7,12 @@ model compiled again with every encoded layer whose estimate exceeds `factor` ti
 dense estimate kept dense (Compiled.dense_layers), and those layers' .tflite indices. Both
 are estimates: the cost model's, not a measurement (`run` measures); a kernel the model has
 no coefficients for (the 2:4 kernels) is never judged.
+
+`fit_flash_budget(compiled, core, budget)` keeps dense the encoded layers whose compression
+the model does not need to keep its constants (weights and per-channel tables, what
+`inspect` counts as stored) within `budget` bytes: first those the cost model estimates
+slowest per byte saved, then (no estimate: the core has no cost model, or the kernel no
+coefficients) those saving least; a layer estimated faster compressed stays compressed.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import functools
 
 from ..compiler.compiled import Compiled, compile_graph, compile_model
 from ..errors import TinyDeployError
+from ..resources import data_dir
 from .cost_model import default_cost_model, estimate
 
 
@@ -47,6 +54,44 @@ def limit_slowdown(compiled: Compiled, core: str, factor: float
         return compiled, []
     return _recompile(compiled, compiled.weights,
                       compiled.dense_layers | frozenset(slow)), slow
+
+
+def fit_flash_budget(compiled: Compiled, core: str | None, budget: int
+                     ) -> tuple[Compiled, list[int]]:
+    """See the module docstring; core None: no estimates. Raises TinyDeployError when even
+    the compiled encodings exceed the budget."""
+    total = compiled.program.const_bytes
+    if total > budget:
+        raise TinyDeployError(
+            f"--flash-budget {budget:,}: the model's constants take {total:,} B even stored "
+            f"as --weights {compiled.weights} gives them; prune or cluster harder, or raise "
+            f"the budget")
+    costs: dict[int, dict] = {}
+    if core is not None and (data_dir("boards") / "cost" / f"{core}.json").is_file():
+        costs = {c["tflite_index"]: c for c in encoding_costs(compiled, core) if c["calibrated"]}
+
+    saved = {layer.index: layer.dense_const_bytes - layer.const_bytes
+             for layer in compiled.program.layers if layer.encoding != "dense"
+             and layer.dense_const_bytes and layer.dense_const_bytes > layer.const_bytes}
+
+    def order(index: int) -> tuple:
+        c = costs.get(index)
+        if c is None:
+            return (1, saved[index])
+        return (0, -(c["instructions"] - c["dense_instructions"]) / saved[index])
+
+    keep, slack = [], budget - total
+    for index in sorted(saved, key=order):
+        c = costs.get(index)
+        if c is not None and c["instructions"] <= c["dense_instructions"]:
+            continue                    # faster compressed: never worth restoring
+        if saved[index] <= slack:
+            slack -= saved[index]
+            keep.append(index)
+    if not keep:
+        return compiled, []
+    return _recompile(compiled, compiled.weights,
+                      compiled.dense_layers | frozenset(keep)), sorted(keep)
 
 
 @functools.lru_cache(maxsize=2)
