@@ -88,6 +88,7 @@ STEMS = {
                "add_same_shape_c5", "add_same_shape_relu_c8", "add_bcast_row"],
     "mul_s8": ["mul_se", "mul_same_shape"],
     "softmax_s8": ["softmax_head"],
+    "log_softmax_s8": ["log_softmax_dense", "log_softmax_conv"],
     "logistic_s8": ["logistic_out"],
     "mean_s8": ["mean_keepdims",
                 # issue 10: MEAN over any axes

@@ -1,5 +1,5 @@
 """Zoo models of the ops of issue 20 that TFLite Micro runs (ABS, RSQRT, REVERSE_V2,
-MIRROR_PAD). zoo.py takes SPECS into its registry; entries are in its format
+MIRROR_PAD, LOG_SOFTMAX). zoo.py takes SPECS into its registry; entries are in its format
 (builder(x, L), input shape, ops the converted model contains, note[, batch]).
 
 Converter facts (TF 2.21) these entries encode:
@@ -11,6 +11,8 @@ Converter facts (TF 2.21) these entries encode:
   one quantization; the converter's own calibration (TFLite) refuses non-contiguous axes.
 * tf.pad(mode="REFLECT" / "SYMMETRIC") -> int8 MIRROR_PAD with int32 paddings [rank, 2] and
   its MirrorPadOptions, input and output sharing one quantization.
+* tf.nn.log_softmax -> int8 LOG_SOFTMAX over the last axis, output scale 16/256 and zero
+  point 127 (the quantizer's fixed range, which TFLite Micro requires).
 """
 from __future__ import annotations
 
@@ -61,6 +63,16 @@ def reverse_time(x, L):
     return L.Conv1D(3, 2)(y)
 
 
+def log_softmax_dense(x, L):
+    tf = _tf()
+    return L.Lambda(lambda t: tf.nn.log_softmax(t))(L.Dense(10)(x))
+
+
+def log_softmax_conv(x, L):
+    tf = _tf()
+    return L.Lambda(lambda t: tf.nn.log_softmax(t))(_conv(L, x, 6))
+
+
 def _mirror(pads, mode):
     def body(x, L):
         tf = _tf()
@@ -99,4 +111,8 @@ SPECS = {
                              "tf.pad SYMMETRIC, a pad as wide as the axis, channels too"),
     "mirror_pad_1d": (mirror_pad_1d, (8, 3), {"RESHAPE", "CONV_2D", "MIRROR_PAD"},
                       "tf.pad REFLECT on the time axis between Conv1Ds"),
+    "log_softmax_dense": (log_softmax_dense, (12,), {"FULLY_CONNECTED", "LOG_SOFTMAX"},
+                          "tf.nn.log_softmax of 10 classes"),
+    "log_softmax_conv": (log_softmax_conv, (4, 5, 3), {"CONV_2D", "LOG_SOFTMAX"},
+                         "tf.nn.log_softmax over 6 channels of every pixel (20 rows)"),
 }

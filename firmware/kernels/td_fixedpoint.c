@@ -1,4 +1,4 @@
-/* gemmlowp's fixed-point exp / reciprocal / logistic on int32, with the integer-bit
+/* gemmlowp's fixed-point exp / reciprocal / logistic / log on int32, with the integer-bit
  * count as a run-time argument (gemmlowp makes it a template parameter). */
 #include "td_fixedpoint.h"
 
@@ -71,4 +71,54 @@ int32_t td_fp_logistic(int32_t a, int integer_bits) {
         td_fp_exp_on_negative_values((int32_t)(0u - (uint32_t)abs_input), integer_bits));
     neg = td_sub_wrap(TD_INT32_MAX, pos);
     return a > 0 ? pos : neg;
+}
+
+static int td_clz(uint32_t x) {
+    int n = 0;
+    if (x == 0) return 32;
+    while (!(x & 0x80000000u)) {
+        x <<= 1;
+        ++n;
+    }
+    return n;
+}
+
+/* TFLite's SaturatingAddNonGemmlowp and SaturatingSub on int32. */
+static int32_t td_sat_i64(int64_t v) {
+    return v > TD_INT32_MAX ? TD_INT32_MAX : (v < TD_INT32_MIN ? TD_INT32_MIN : (int32_t)v);
+}
+
+/* TFLite's log_x_for_x_greater_than_or_equal_to_1_impl (internal/common.h): the input's
+ * power of two from its leading zeros (taken from x and from x * sqrt(1/2), whichever is
+ * nearer), the remaining factor r in [sqrt(1/2), 1) through a rational approximation; the
+ * sum is accumulated with one integer bit more than the output. */
+int32_t td_fp_log_x_ge_1(int32_t x, int in_bits, int out_bits) {
+    const int accum_bits = out_bits + 1;
+    const int32_t log_2 = 1488522236, sqrt_sqrt_half = 1805811301, sqrt_half = 1518500250;
+    const int32_t alpha_n = 117049297, alpha_d = 127690142;
+    const int32_t alpha_i = 1057819769, alpha_f = 638450708;
+    const int32_t shifted_quarter = td_srmbpot((int32_t)1 << 29, -accum_bits);
+    const int z_a_headroom_plus_1 = td_clz((uint32_t)x);
+    const int32_t r_a_tmp = td_srmbpot(x, z_a_headroom_plus_1 - 1);
+    const int32_t r_a = td_srmbpot(td_srdhm(r_a_tmp, sqrt_half), 1);
+    const int32_t z_a_pow_2_adj = td_sat_i64(
+        (int64_t)td_srmbpot(in_bits - z_a_headroom_plus_1, 31 - accum_bits) + shifted_quarter);
+    const int32_t z_b = td_srdhm(x, sqrt_half);
+    const int z_b_headroom = td_clz((uint32_t)z_b) - 1;
+    const int32_t r_b = td_srmbpot(x, z_b_headroom);
+    const int32_t z_b_pow_2_adj = td_sat_i64(
+        (int64_t)td_srmbpot(in_bits - z_b_headroom, 31 - accum_bits) - shifted_quarter);
+    const int32_t r = td_min_i32(r_a, r_b);
+    const int32_t z_pow_2_adj = td_max_i32(z_a_pow_2_adj, z_b_pow_2_adj);
+    const int32_t p = rounding_half_sum(r, sqrt_sqrt_half);
+    const int32_t q = td_add_wrap(td_sub_wrap(r, sqrt_sqrt_half), td_sub_wrap(r, sqrt_sqrt_half));
+    const int32_t common_sq = td_srdhm(q, q);
+    const int32_t num = td_add_wrap(td_srdhm(q, r), td_srdhm(td_srdhm(q, common_sq), alpha_n));
+    const int32_t denom_minus_one = td_add_wrap(
+        td_srdhm(p, td_add_wrap(td_add_wrap(alpha_i, q), td_srdhm(alpha_d, common_sq))),
+        td_srdhm(alpha_f, q));
+    const int32_t recip_denom = td_fp_one_over_one_plus_x_for_x_in_0_1(denom_minus_one);
+    const int32_t num_scaled = td_srmbpot(num, -accum_bits);
+    return td_srmbpot(td_add_wrap(td_srdhm(z_pow_2_adj, log_2), td_srdhm(num_scaled, recip_denom)),
+                      accum_bits - out_bits);
 }

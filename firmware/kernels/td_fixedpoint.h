@@ -122,5 +122,7 @@ static inline int32_t td_srmbpot(int32_t x, int exponent) {
 int32_t td_fp_exp_on_negative_values(int32_t a, int integer_bits);
 int32_t td_fp_one_over_one_plus_x_for_x_in_0_1(int32_t a);
 int32_t td_fp_logistic(int32_t a, int integer_bits);
+/* log(x) of x >= 1 in Q(in_bits) as Q(out_bits) (LOG_SOFTMAX: Q12 in, Q5 out). */
+int32_t td_fp_log_x_ge_1(int32_t x, int in_bits, int out_bits);
 
 #endif

@@ -71,6 +71,13 @@ typedef struct {
     int32_t in_mult, in_left_shift, diff_min;
 } td_softmax_params_t;
 
+/* LOG_SOFTMAX (output scale 16/256, zero point 127): softmax's input scaling, and the
+ * reverse scaling of TFLM's PreprocessLogSoftmaxScalingExp (rev_shift <= 0, a right shift) */
+typedef struct {
+    int32_t outer, depth;
+    int32_t in_mult, in_left_shift, rev_div, rev_shift, diff_min;
+} td_log_softmax_params_t;
+
 typedef struct {
     int32_t size, in_zp, range_radius, in_mult, in_left_shift;
 } td_logistic_params_t;
@@ -250,6 +257,7 @@ void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_mul_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_softmax_s8(const td_softmax_params_t *p, const int8_t *in, int8_t *out);
+void td_log_softmax_s8(const td_log_softmax_params_t *p, const int8_t *in, int8_t *out);
 void td_logistic_s8(const td_logistic_params_t *p, const int8_t *in, int8_t *out);
 void td_pad_s8(const td_pad_params_t *p, const int8_t *in, int8_t *out);
 void td_concat_s8(const td_concat_params_t *p, const int8_t *const *ins, int8_t *out);

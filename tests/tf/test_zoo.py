@@ -32,7 +32,7 @@ REQUIRED_OPS = {
     # ---- model I/O
     "DEQUANTIZE", "ARG_MAX", "ARG_MIN",
     # issue 20: ops TFLite Micro runs
-    "ABS", "RSQRT", "REVERSE_V2", "MIRROR_PAD",
+    "ABS", "RSQRT", "REVERSE_V2", "MIRROR_PAD", "LOG_SOFTMAX",
 }
 
 # FC-free models on which TFLM and the TF reference kernels agree bit for bit (see

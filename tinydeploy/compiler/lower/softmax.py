@@ -1,5 +1,6 @@
-"""SOFTMAX and LOGISTIC -> td_softmax_s8 / td_logistic_s8: the fixed-point exp/sigmoid
-input scaling of TFLite Micro's Prepare; both need the int8 output scale 1/256, zp -128."""
+"""SOFTMAX, LOG_SOFTMAX and LOGISTIC -> td_softmax_s8 / td_log_softmax_s8 / td_logistic_s8:
+the fixed-point exp/log/sigmoid input scaling of TFLite Micro's Prepare; SOFTMAX and
+LOGISTIC need the int8 output scale 1/256 and zero point -128, LOG_SOFTMAX 16/256 and 127."""
 from __future__ import annotations
 
 import math
@@ -12,7 +13,7 @@ from .. import quant
 from .. import verify_ops as rules
 from ..ir import Op
 from ..opspec import OpSpec
-from ..params import LogisticParams, SoftmaxParams
+from ..params import LogisticParams, LogSoftmaxParams, SoftmaxParams
 from ..program import Layer, LowerContext
 
 
@@ -35,6 +36,27 @@ def softmax(low: LowerContext, op: Op) -> Layer:
         diff_min=-quant.input_radius(5, left)))
 
 
+def _input_scaling(x) -> tuple[int, int]:
+    """PreprocessSoftmaxScaling with beta 1 and 5 integer bits: (multiplier, left shift)."""
+    real = min(float(x.scale) * (1 << (31 - 5)), (1 << 31) - 1.0)
+    return quant.quantize_multiplier_gt_one(real)
+
+
+def log_softmax(low: LowerContext, op: Op) -> Layer:
+    x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])
+    if y.zero_point != 127 or float(np.float32(y.scale)) != 16.0 / 256:
+        raise ModelError(f"layer {op.index} LOG_SOFTMAX: int8 output must have scale 16/256 "
+                         f"and zero point 127 (has {y.scale}, {y.zero_point}); TFLite Micro "
+                         "requires it too: reconvert the model")
+    mult, left = _input_scaling(x)
+    # PreprocessLogSoftmaxScalingExp's reverse scaling: 2^(31 - left) / mult, below one
+    rev_div, rev_shift = quant.quantize_multiplier((1 << (31 - left)) / float(mult))
+    depth = x.shape[-1]
+    return low.unary(op, "td_log_softmax_s8", LogSoftmaxParams(
+        outer=x.size // depth, depth=depth, in_mult=mult, in_left_shift=left,
+        rev_div=rev_div, rev_shift=rev_shift, diff_min=-quant.input_radius(5, left)))
+
+
 def logistic(low: LowerContext, op: Op) -> Layer:
     x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])
     _check_unit_output(op, y)
@@ -48,5 +70,6 @@ def logistic(low: LowerContext, op: Op) -> Layer:
 
 SPECS = (
     OpSpec("SOFTMAX", rules.softmax, softmax, opts.parse_softmax, kernels=("softmax_s8",)),
+    OpSpec("LOG_SOFTMAX", rules.same_shape, log_softmax, kernels=("log_softmax_s8",)),
     OpSpec("LOGISTIC", rules.same_shape, logistic, kernels=("logistic_s8",)),
 )

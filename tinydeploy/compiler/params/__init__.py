@@ -23,6 +23,7 @@ from .layers import (
     FcParams,
     L2NormParams,
     LogisticParams,
+    LogSoftmaxParams,
     LutParams,
     PadParams,
     PoolParams,
@@ -41,6 +42,6 @@ __all__ = [
     "ALL_PARAMS", "IN_PLACE_KERNELS", "KERNELS_VERSION", "MAX_DIMS", "Params",
     "ArgMinMaxParams", "BatchMatMulParams", "BinaryParams", "ConcatParams", "ConvPaletteParams",
     "ConvParams", "CopyParams", "DequantizeParams", "FcPaletteParams", "FcParams",
-    "GatherParams", "L2NormParams", "LogisticParams", "LutParams", "MirrorPadParams",
+    "GatherParams", "L2NormParams", "LogisticParams", "LogSoftmaxParams", "LutParams", "MirrorPadParams",
     "PadParams", "PoolParams", "QuantizeF32Params", "ReduceParams", "RequantParams",
     "ResizeParams", "SoftmaxParams", "TransposeConvParams"]

@@ -119,6 +119,18 @@ class SoftmaxParams(Params):
 
 
 @dataclass
+class LogSoftmaxParams(Params):
+    C_TYPE: ClassVar[str] = "td_log_softmax_params_t"
+    outer: int
+    depth: int
+    in_mult: int
+    in_left_shift: int
+    rev_div: int
+    rev_shift: int
+    diff_min: int
+
+
+@dataclass
 class LogisticParams(Params):
     C_TYPE: ClassVar[str] = "td_logistic_params_t"
     size: int
@@ -190,5 +202,6 @@ class L2NormParams(Params):
     in_zp: int
 
 
-ALL = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogisticParams,
+ALL = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogSoftmaxParams,
+       LogisticParams,
        ReduceParams, PadParams, ConcatParams, RequantParams, LutParams, L2NormParams)
