@@ -11,15 +11,23 @@ M4 = ARM DDI 0439B (Cortex-M4 TRM) 3.3 Table 3-1 and 3.3.2 "Load/store timings";
 M3 = ARM DDI 0337 chapter 18; M0 = ARM DDI 0432C Table 3-1; M33: the M4's figures.
 P (pipeline refill) as the plugin documents: 1 after a direct branch, 2 after BX, 3 after
 a load into PC on M3/M4/M33; 2 on M0."""
+import json
 import subprocess
+import sys
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tinydeploy.deploy.boards import load_board
 from tinydeploy.deploy.cycle_model import plugin_arg, plugin_for, read_marks
 from tinydeploy.deploy.qemu import symbol_address
 
+from tflite_builder import fc_softmax_model
+
 pytestmark = pytest.mark.qemu
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs/schema/profile.schema.json")
+                    .read_text())
 
 N = 100
 
@@ -160,3 +168,42 @@ def test_m7_has_no_model_and_says_so():
     from tinydeploy.deploy.cycle_model import NO_MODEL
     assert plugin_for("cortex-m7") is None
     assert "dual issue" in NO_MODEL["cortex-m7"]
+
+
+def _run_json(model, board: str, out) -> dict:
+    r = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "run", str(model), "--board",
+                        board, "--runs", "3", "-o", str(out), "--json"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    prof = json.loads(r.stdout)["profile"]
+    jsonschema.validate(prof, SCHEMA)
+    return prof
+
+
+def test_run_reports_cycles_per_inference_and_per_layer(tmp_path):
+    """`run --json` on mps2-an386: estimated cycles beside the exact instructions, per
+    inference and per layer, consistent with each other (no M4 instruction costs less than
+    a cycle; the layers are part of the inference) and with the estimated time."""
+    model = tmp_path / "fc.tflite"
+    model.write_bytes(fc_softmax_model(in_features=256, classes=16, seed=3))
+    prof = _run_json(model, "mps2-an386", tmp_path / "fw")
+    cyc, insns = prof["cycles"], prof["latency"]["value"]
+    assert cyc["note"] is None and "cortex-m4" in cyc["model"] and cyc["estimate"] is True
+    assert insns <= cyc["value"] <= 3 * insns
+    assert cyc["per_instruction"] == pytest.approx(cyc["value"] / insns, rel=0.01)
+    assert cyc["time_us"] == pytest.approx(cyc["value"] / 25.0)       # 25 MHz
+    layers = prof["per_layer"]
+    assert [layer["op"] for layer in layers] == ["FULLY_CONNECTED", "SOFTMAX"]
+    assert all(layer["cycles"] >= layer["time"] > 0 for layer in layers)
+    assert sum(layer["cycles"] for layer in layers) <= cyc["value"]
+    # the fully connected layer is loads and MACs: well over one cycle per instruction
+    assert layers[0]["cycles"] > 1.2 * layers[0]["time"]
+
+
+def test_run_on_the_m7_board_says_why_it_has_no_cycles(tmp_path):
+    model = tmp_path / "fc.tflite"
+    model.write_bytes(fc_softmax_model(in_features=32, classes=4, seed=3))
+    prof = _run_json(model, "mps2-an500", tmp_path / "fw")
+    assert prof["complete"] and prof["latency"]["value"] > 0
+    assert prof["cycles"]["value"] is None and "dual issue" in prof["cycles"]["note"]
+    assert all("cycles" not in layer for layer in prof["per_layer"])
