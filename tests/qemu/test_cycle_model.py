@@ -207,3 +207,30 @@ def test_run_on_the_m7_board_says_why_it_has_no_cycles(tmp_path):
     assert prof["complete"] and prof["latency"]["value"] > 0
     assert prof["cycles"]["value"] is None and "dual issue" in prof["cycles"]["note"]
     assert all("cycles" not in layer for layer in prof["per_layer"])
+
+
+def test_profile_with_the_cycle_log_of_a_flashed_qemu(tmp_path):
+    """`flash` starts QEMU with the cycle model and prints its log; `profile --cycle-log`
+    reports the estimate for that running device."""
+    model = tmp_path / "fc.tflite"
+    model.write_bytes(fc_softmax_model(in_features=64, classes=8, seed=5))
+    cli = [sys.executable, "-m", "tinydeploy.cli"]
+    build = tmp_path / "fw"
+    subprocess.run([*cli, "build", str(model), "--board", "mps2-an386", "-o", str(build)],
+                   check=True, capture_output=True, timeout=600)
+    r = subprocess.run([*cli, "flash", str(build), "--json"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    fl = json.loads(r.stdout)
+    try:
+        assert Path(fl["cycle_log"]).is_file()
+        r = subprocess.run([*cli, "profile", "--port", fl["url"], "--cycle-log",
+                            fl["cycle_log"], "--runs", "2", "--json"],
+                           capture_output=True, text=True, timeout=300)
+    finally:
+        subprocess.run([*cli, "flash", str(build), "--stop"], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    prof = json.loads(r.stdout)
+    jsonschema.validate(prof, SCHEMA)
+    assert prof["cycles"]["value"] >= prof["latency"]["value"] > 0
+    assert all(layer["cycles"] >= layer["time"] for layer in prof["per_layer"])
