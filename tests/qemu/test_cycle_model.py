@@ -1,12 +1,13 @@
 """The cycle model (firmware/qemu/td_cycles.c) against cycle totals computed by hand from
 the Technical Reference Manuals, on small bare-metal Thumb loops run in QEMU.
 
-Each core gets one program: per case `movs r4, #N; bl td_mark`, then a loop of N
-iterations of the case's body closed by `subs r4, #1; bne`. The plugin logs (instructions,
-cycles) at every entry into td_mark, so one case's cycles are the difference between two
-consecutive entries:
-    td_mark's `bx lr` + N x body + N x SUBS (1) + (N-1) x BNE taken + 1 x BNE not taken
-    + the next case's `movs` (1) + `bl td_mark`.
+Each core gets one program: per case `movs r4, #N; bl td_mark; b.n 0f`, then at a word
+boundary (`0:`, so no taken branch lands on a 32-bit instruction at a halfword address)
+a loop of N iterations of the case's body closed by `subs r4, #1; bne 0b`. The plugin logs
+(instructions, cycles) at every entry into td_mark, so one case's cycles are the difference
+between two consecutive entries:
+    td_mark's `bx lr` + `b.n` + N x body + N x SUBS (1) + (N-1) x BNE taken
+    + 1 x BNE not taken + the next case's `movs` (1) + `bl td_mark`.
 M4 = ARM DDI 0439B (Cortex-M4 TRM) 3.3 Table 3-1 and 3.3.2 "Load/store timings";
 M3 = ARM DDI 0337 chapter 18; M0 = ARM DDI 0432C Table 3-1; M33: the M4's figures.
 P (pipeline refill) as the plugin documents: 1 after a direct branch, 2 after BX, 3 after
@@ -65,8 +66,18 @@ M4_CASES = [
     # IT block: CMP 1, IT 1 (not folded), LDRHI 2 while r4 > 50 (50 iterations), 1 when
     # its condition fails (the other 50).
     ("it ldr", "cmp r4, #50\n it hi\n ldrhi r0, [r5]", N * (1 + 1) + 50 * 2 + 50 * 1, 3),
+    # 3.3.2: a load addressed by the result of the data processing just before it stalls
+    # one cycle (no forwarding path): ADDS 1 + LDR 2 + 1; not so when the ALU result is
+    # another register: ADDS 1 + LDR 2.
+    ("agu stall", "adds r5, #0\n ldr r0, [r5]", N * (1 + 2 + 1), 2),
+    ("no agu stall", "adds r1, #0\n ldr r0, [r5]", N * (1 + 2), 2),
+    # Table 3-1: P depends on "the alignment and width of the target instruction": B to a
+    # 32-bit LDR.W at a halfword address costs 1+P with P = 1 + 1; at a word address P = 1
+    # (the NOP between is jumped over).
+    ("b to unaligned wide", "b.n 1f\n 1: ldr.w r0, [r5]", N * ((1 + 2) + 2), 2),
+    ("b to aligned wide", "b.n 1f\n nop\n 1: ldr.w r0, [r5]", N * ((1 + 1) + 2), 2),
 ]
-M4_LOOP = dict(bx=1 + 2, bl=1 + 1, taken=1 + 1, not_taken=1)
+M4_LOOP = dict(bx=1 + 2, b=1 + 1, bl=1 + 1, taken=1 + 1, not_taken=1)
 
 # M3 (DDI 0337 Table 18-1): the M4's loads, stores and branches; MLA 2, UMULL 3-5 (the
 # plugin takes the upper bound, 5); no DSP instructions.
@@ -88,7 +99,7 @@ M0_CASES = [
     ("call", "bl fn_ret", N * (4 + 3), 2),
     ("call pop pc", "bl fn_pop", N * (4 + (1 + 2) + (3 + 2)), 3),
 ]
-M0_LOOP = dict(bx=3, bl=4, taken=3, not_taken=1)
+M0_LOOP = dict(bx=3, b=3, bl=4, taken=3, not_taken=1)
 
 CORES = {
     "mps2-an386": (M4_CASES, M4_LOOP),
@@ -114,8 +125,8 @@ _start:
     movs r6, #4
 """]
     for _, body, _, _ in cases:
-        parts.append(f"    movs r4, #{N}\n    bl td_mark\n0:\n    {body}\n"
-                     "    subs r4, #1\n    bne 0b\n")
+        parts.append(f"    movs r4, #{N}\n    bl td_mark\n    b.n 0f\n    .balign 4\n"
+                     f"0:\n    {body}\n    subs r4, #1\n    bne 0b\n")
     parts.append("""    movs r4, #0
     bl td_mark
     movs r0, #0x18
@@ -156,10 +167,10 @@ def test_loops_cost_what_the_trm_says(board_name, tmp_path):
     assert len(marks) == len(cases) + 1
     got, want = {}, {}
     for (name, _, body_cycles, body_insns), a, b in zip(cases, marks, marks[1:]):
-        # bx lr; the loop (SUBS 1 each time, BNE taken N-1 times); movs; bl td_mark
-        want[name] = (loop["bx"] + body_cycles + N * 1 + (N - 1) * loop["taken"]
+        # bx lr; b.n; the loop (SUBS 1 each time, BNE taken N-1 times); movs; bl td_mark
+        want[name] = (loop["bx"] + loop["b"] + body_cycles + N * 1 + (N - 1) * loop["taken"]
                       + loop["not_taken"] + 1 + loop["bl"],
-                      1 + N * (body_insns + 2) + 2)
+                      1 + 1 + N * (body_insns + 2) + 2)
         got[name] = (b[1] - a[1], b[0] - a[0])
     assert got == want
 
