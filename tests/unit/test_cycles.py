@@ -120,10 +120,11 @@ def test_an_edited_plugin_source_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     src = tmp_path / "qemu"
     src.mkdir()
+    copies = []
     for p in cycle_model._sources():
         (src / p.name).write_text(p.read_text())
-    monkeypatch.setattr(cycle_model, "_sources",
-                        lambda: [src / "td_cycles.c", src / "td_qemu_plugin_api.h"])
+        copies.append(src / p.name)
+    monkeypatch.setattr(cycle_model, "_sources", lambda: copies)
     first = cycle_model.plugin_for("cortex-m4")
     (src / "td_cycles.c").write_text((src / "td_cycles.c").read_text() + "\n/* edited */\n")
     second = cycle_model.plugin_for("cortex-m4")

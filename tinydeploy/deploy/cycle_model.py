@@ -31,8 +31,10 @@ MARK_SYMBOL = "td_port_counter"
 
 
 def _sources() -> list[Path]:
+    """The plugin's files, its C sources first."""
     d = data_dir("firmware") / "qemu"
-    return [d / "td_cycles.c", d / "td_qemu_plugin_api.h"]
+    return [d / "td_cycles.c", d / "td_cycles_thumb.c", d / "td_cycles_thumb.h",
+            d / "td_qemu_plugin_api.h"]
 
 
 def cache_dir() -> Path:
@@ -56,9 +58,9 @@ def plugin_for(core: str) -> Path | None:
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
-    src = _sources()[0]
+    srcs = [p for p in _sources() if p.suffix == ".c"]
     cmd = [cc, "-O2", "-std=c99", "-shared", "-fPIC", "-fvisibility=hidden",
-           f"-I{src.parent}", "-o", str(tmp), str(src)]
+           f"-I{srcs[0].parent}", "-o", str(tmp), *map(str, srcs)]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         tmp.unlink(missing_ok=True)
