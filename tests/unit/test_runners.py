@@ -509,11 +509,11 @@ def stand_in(monkeypatch):
     """start_qemu replaced by a `sleep` child: the record's lifecycle without QEMU."""
     procs = []
 
-    def fake_start(board, elf, serial="tcp", detach=False):
+    def fake_start(board, elf, serial="tcp", detach=False, cycles=False):
         p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         procs.append(p)
         return SimpleNamespace(pid=p.pid, url="socket://127.0.0.1:9", argv=[sys.executable, "-c"],
-                               log=Path("/tmp/fake.log"))
+                               log=Path("/tmp/fake.log"), cycle_log=None)
     monkeypatch.setattr(flash_mod, "start_qemu", fake_start)
     yield procs
     for p in procs:

@@ -45,6 +45,9 @@ def flash(build_dir, board, port, runner, runner_args, serial, stop_, as_json):
     elif r["emulated"]:
         click.echo(f"QEMU is running {r['board']} (pid {r['pid']}); serial: {r['url']}")
         click.echo(f"{r['note']}; stop it with: tinydeploy flash {r['build_dir']} --stop")
+        if r["cycle_log"]:
+            click.echo(f"estimated cycles: tinydeploy profile --port {r['url']} "
+                       f"--cycle-log {r['cycle_log']}")
     else:
         click.echo(f"flashed {r['board']} with {r['runner']}"
                    + (f" on {r['port']}" if r["port"] else ""))

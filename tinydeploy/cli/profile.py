@@ -41,9 +41,13 @@ def emit_profile(report: dict, as_json: bool, extra: str = "") -> None:
 @click.option("--validate", "validate", type=click.Path(), default=None,
               help="The .tflite the device runs: check its outputs against the host build.")
 @click.option("--baud", default=115200, show_default=True, type=click.IntRange(min=1))
+@click.option("--cycle-log", "cycle_log", type=click.Path(exists=True, dir_okay=False),
+              default=None, help="Emulated boards: the cycle model's log of the QEMU that "
+              "`tinydeploy flash` started (it prints the path): adds estimated cycles.")
 @profile_options
 @friendly
-def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_json):
+def profile(port, board, validate, baud, cycle_log, inputs, runs, warmup, limit, ppk2,
+            as_json):
     """Measure a device over the serial port: latency, per-layer cost, output check, energy."""
     from ..compiler.compiled import compile_model
     from ..deploy.boards import load_board
@@ -52,5 +56,6 @@ def profile(port, board, validate, baud, inputs, runs, warmup, limit, ppk2, as_j
     r = profile_device(port, board=load_board(board) if board else None, inputs=inputs,
                        runs=runs, warmup=warmup,
                        validate=compile_model(validate) if validate else None, ppk2=ppk2,
-                       baudrate=baud, limit=limit, progress=reporter(as_json))
+                       baudrate=baud, limit=limit, progress=reporter(as_json),
+                       cycle_log=cycle_log)
     emit_profile(r, as_json)

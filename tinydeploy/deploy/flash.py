@@ -7,10 +7,11 @@ Contract: `flash(build_dir, board=None, port=None, runner=None, serial="tcp", ex
   finds the serial port by USB VID:PID when the runner needs one and `port` is not given,
   does the 1200-baud touch for bossac, runs the argv (runners.py) with its output captured
   (failure: ToolError with the tool's most relevant line) and returns a JSON-able report.
-- emulated board (runner qemu): starts QEMU detached, records {pid, url, board, elf, ...}
-  in `<build_dir>/.td-qemu.json` and returns the serial URL (with serial="tcp" the guest
-  starts when the first client connects: that URL is what `tinydeploy profile --port`
-  opens). If the record names a QEMU that is still running, flash refuses (stop it first);
+- emulated board (runner qemu): starts QEMU detached (with the cycle model when the core
+  has one: `cycle_log`, for `tinydeploy profile --cycle-log`), records {pid, url, board,
+  elf, ...} in `<build_dir>/.td-qemu.json` and returns the serial URL (with serial="tcp"
+  the guest starts when the first client connects: that URL is what `tinydeploy profile
+  --port` opens). If the record names a QEMU that is still running, flash refuses (stop it first);
   a stale record is replaced.
 `stop(build_dir)` ends the recorded QEMU by its pid and clears the record; nothing recorded
 or a stale pid is reported, never an error. `running(build_dir)` is the live record or None.
@@ -194,10 +195,11 @@ def _start_emulated(bd: BuildDir, board: Board, serial: str, say) -> dict:
         state.unlink(missing_ok=True)
     elf = find_image(bd, ("elf",), board)
     say(f"starting QEMU ({board.qemu_machine}) with {elf}")
-    inst = start_qemu(board, elf, serial, detach=True)
+    inst = start_qemu(board, elf, serial, detach=True, cycles=True)
+    cycle_log = str(inst.cycle_log) if inst.cycle_log else None
     rec = dict(pid=inst.pid, url=inst.url, board=board.name, elf=str(elf), serial=serial,
                started=datetime.now(UTC).isoformat(timespec="seconds"),
-               argv=list(inst.argv), log=str(inst.log))
+               argv=list(inst.argv), log=str(inst.log), cycle_log=cycle_log)
     try:
         write_bytes_atomic(state, (json.dumps(rec, indent=2) + "\n").encode())
     except OSError as e:
@@ -207,7 +209,8 @@ def _start_emulated(bd: BuildDir, board: Board, serial: str, say) -> dict:
             if serial == "tcp" else "the firmware is running; open the pty to talk to it")
     return dict(board=board.name, runner="qemu", argv=list(inst.argv), port=inst.url,
                 url=inst.url, pid=inst.pid, image=str(elf), build_dir=str(bd.root),
-                emulated=True, state=str(state), log=str(inst.log), note=note)
+                emulated=True, state=str(state), log=str(inst.log), cycle_log=cycle_log,
+                note=note)
 
 
 def stop(build_dir, timeout: float = 5.0) -> dict:

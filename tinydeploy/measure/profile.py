@@ -7,7 +7,10 @@ on emulated ones, never passed off as time), time per inference in microseconds 
 device's clock (virtual on emulated boards: the nominal clock at one instruction per cycle,
 labelled so), throughput, per-layer breakdown with MACs, validation of
 on-device outputs against the host reference (bit-exact count, max abs difference, top-1
-agreement, accuracy with labels) and energy (estimate, or measured with a PPK2). If the
+agreement, accuracy with labels) and energy (estimate, or measured with a PPK2). With
+`cycle_log` (the log of a QEMU started with the cycle model, deploy/qemu.py) it also
+reports "cycles": estimated cycles per inference and per layer, and the time they take at
+the board's clock, all labelled estimates (measure/cycles.py). If the
 device stops answering, the report keeps what was gathered, with complete = False and the
 error; nothing ever waits without a timeout.
 """
@@ -24,6 +27,8 @@ from ..deploy.boards import Board, as_board
 from ..errors import TinyDeployError, printable
 from ..progress import steps
 from . import multi_io
+from .cycles import CycleLog, unavailable
+from .cycles import report as cycles_report
 from .dut import DeviceError, Dut
 from .energy import estimate_energy
 from .inputs import load_input_set
@@ -55,14 +60,16 @@ class _HostReference:
 def _empty_report(url: str) -> dict:
     return {"schema": SCHEMA, "complete": False, "error": None, "port": url, "device": {},
             "latency": None, "time": None, "throughput": None, "per_layer": [], "validation": None,
-            "energy": None, "garbage_lines": 0}
+            "energy": None, "cycles": None, "garbage_lines": 0}
 
 
 def profile_device(url: str, *, board: Board | str | None = None, inputs=None, runs: int = 10,
                    warmup: int = 1, validate: Compiled | str | Path | None = None, ppk2: str | None = None,
                    baudrate: int = 115200, timeout: float = 60.0, limit: int | None = None,
-                   progress=None, dut: Dut | None = None) -> dict:
-    """Profile the device at `url` (see module docstring)."""
+                   progress=None, dut: Dut | None = None, cycle_log: Path | str | None = None,
+                   cycle_note: str | None = None) -> dict:
+    """Profile the device at `url` (see module docstring). cycle_note: why an emulated
+    board has no cycle_log (reported as the cycles' note)."""
     say = progress or (lambda msg: None)
     if runs < 1:
         raise TinyDeployError("--runs must be at least 1")
@@ -79,7 +86,8 @@ def profile_device(url: str, *, board: Board | str | None = None, inputs=None, r
             say(f"opening {url}")
             dut = Dut.open(url, baudrate, timeout=min(timeout, 10.0))
         try:
-            _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say)
+            cyc = CycleLog(cycle_log) if cycle_log else cycle_note
+            _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say, cyc)
             report["complete"] = True
         except DeviceError as exc:
             report["error"] = str(exc)
@@ -102,7 +110,7 @@ def _connect(dut: Dut, say) -> None:
         dut.settle(10.0)
 
 
-def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -> None:
+def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say, cyc) -> None:
     _connect(dut, say)
     dev = report["device"]
     dev["name"] = dut.name()
@@ -152,7 +160,9 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
 
     say(f"timing {runs} inference(s) after {warmup} warm-up(s)")
     multi_io.load_all(dut, first_dbs)
-    count, us = _timed_runs(dut, runs, warmup, timeout, exact=info is not None)
+    log = cyc if isinstance(cyc, CycleLog) and info else None
+    profiled = info["layers"] if info and info.get("profiling") else 0
+    count, us = _timed_runs(dut, runs, warmup, timeout, info is not None, log, profiled)
     report["latency"] = {"value": count, "unit": unit, "runs": runs, "warmup": warmup}
     clock = info.get("clock", "hardware") if info else "hardware"
     report["time"] = {"value": us, "unit": "us", "clock": clock,
@@ -163,6 +173,11 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
         total = sum(layer["time"] for layer in layers) or 1
         report["per_layer"] = [dict(layer, unit=unit, share=layer["time"] / total)
                                for layer in layers]
+    if log is not None:
+        report["cycles"] = cycles_report(log, count, info.get("clock_hz"),
+                                         b.core if b else "?", report["per_layer"])
+    elif isinstance(cyc, str):
+        report["cycles"] = unavailable(cyc)
     report["energy"] = estimate_energy(b, count, unit)
     if ppk2:
         from .ppk2 import measure_energy
@@ -175,15 +190,19 @@ def _run(dut, report, b, inputs, runs, warmup, ref, ppk2, timeout, limit, say) -
         check(v)
 
 
-def _timed_runs(dut, runs, warmup, timeout, exact) -> tuple[float | None, float | None]:
+def _timed_runs(dut, runs, warmup, timeout, exact, log=None,
+                profiled=0) -> tuple[float | None, float | None]:
     """(counter, microseconds) per inference over `runs` timed runs, sent in chunks of at
     most RUN_CHUNK. exact: read each chunk's window with td-timing (also in energy mode);
-    else the lap lines (standard firmware: microseconds)."""
+    else the lap lines (standard firmware: microseconds). log: a CycleLog that takes each
+    chunk's counter reads (`profiled` layers per run)."""
     count = us = 0
     done = 0
     while done < runs:
         n = min(RUN_CHUNK, runs - done)
         r = dut.infer(n, warmup if done == 0 else 0, timeout=timeout)
+        if log is not None:
+            log.infer(n, warmup if done == 0 else 0, profiled)
         if exact:
             t = dut.timing()
             count, us = count + t["window_counter"], us + t["window_us"]
@@ -272,18 +291,31 @@ def format_profile(r: dict) -> str:
         what = "instructions per inference (emulated: not time)" if lat["unit"] == "instructions" \
             else "us per inference"
         lines.append(f"latency  {lat['value']:,.1f} {what}, {lat['runs']} runs")
+    cy = r.get("cycles")
+    if cy and cy["value"] is not None:
+        lines.append(f"cycles   {cy['value']:,.1f} per inference, estimated "
+                     f"({cy['per_instruction']:.2f} per instruction; {cy['model']})")
+        if cy["time_us"] is not None:
+            lines.append(f"time     {cy['time_us']:,.1f} us per inference, estimated (those "
+                         f"cycles at {cy['clock_hz'] / 1e6:g} MHz)")
+    elif cy:
+        lines.append(f"cycles   no estimate: {cy['note']}")
     tm = r.get("time")
     if tm:
         how = (f"virtual clock: {tm['clock_hz'] / 1e6:g} MHz at 1 instruction/cycle"
                if tm["clock"] == "virtual" and tm.get("clock_hz") else "device clock")
-        lines.append(f"time     {tm['value']:,.1f} us per inference ({how})")
+        lead = "         " if cy and cy["value"] is not None else "time     "
+        lines.append(f"{lead}{tm['value']:,.1f} us per inference ({how})")
     if r["throughput"]:
         lines.append(f"         {r['throughput']['value']:,.2f} inferences/s")
     if r["per_layer"]:
-        lines.append("layers   #  op                          MACs        " + lat["unit"])
+        cyc = all("cycles" in layer for layer in r["per_layer"])
+        lines.append("layers   #  op                          MACs        " + lat["unit"]
+                     + ("   est. cycles" if cyc else ""))
         for layer in r["per_layer"]:
             lines.append(f"        {layer['index']:>2}  {layer['op']:<20}{layer['macs']:>12,}"
-                         f"{layer['time']:>14,}  {layer['share'] * 100:5.1f}%")
+                         f"{layer['time']:>14,}  {layer['share'] * 100:5.1f}%"
+                         + (f"{layer['cycles']:>14,}" if cyc else ""))
     v = r["validation"]
     if v:
         parts = [f"{v['count']} inputs"]

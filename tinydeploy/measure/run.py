@@ -3,7 +3,8 @@
 Contract: `run_pipeline(model, board, ...)` builds the firmware, puts it on the board (QEMU
 for emulated boards, started and stopped by this function by pid; the board's flash runner
 otherwise), profiles it with the model as the host reference, and returns
-{"build": build report, "profile": profile report}.
+{"build": build report, "profile": profile report}. On emulated boards QEMU runs with the
+cycle model, so the profile has estimated cycles (measure/cycles.py).
 """
 from __future__ import annotations
 
@@ -44,8 +45,11 @@ def run_pipeline(model: Compiled | str, board: Board | str, *, out_dir=None, ben
                   ppk2=ppk2, limit=limit, progress=say)
     if board.emulated:
         say(f"boot in QEMU ({board.qemu_machine})")
-        with start_qemu(board, b["elf"]) as q:
-            prof = profile_device(q.url, timeout=600.0, **common)
+        with start_qemu(board, b["elf"], cycles=True) as q:
+            prof = profile_device(q.url, timeout=600.0, cycle_log=q.cycle_log,
+                                  cycle_note=q.cycle_note, **common)
+        if q.cycle_log is not None:
+            q.cycle_log.unlink(missing_ok=True)
     else:
         from ..deploy.flash import flash
         say(f"flash with {runner or board.runner}")
