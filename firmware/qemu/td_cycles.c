@@ -12,9 +12,12 @@
  *
  * How: at translation time each Thumb instruction is decoded into its cost on the core
  * (td_insn_cost) and the pairings the TRMs describe within a block (a load or store after
- * a load; a load or store addressed by the ALU result just before it); a block's costs are
- * summed once. At execution a callback per block adds the sum, and settles what is decided
- * at run time: whether the conditional branch that ended the previous block was taken (the
+ * a load; a load or store addressed by the ALU result just before it). At execution an
+ * inline add per instruction counts it and its cost: per instruction, not per block,
+ * because under -icount QEMU abandons a block at a device access that is not its last
+ * instruction and re-runs the part up to it uninstrumented (CF_MEMI_ONLY), so only the
+ * instructions that ran are counted, once. A callback on a block's final branch, when it
+ * runs, leaves what the next block settles: whether a conditional branch was taken (the
  * next block does not start at its fall-through address), and whether a taken branch
  * landed on a 32-bit instruction at a halfword address. Loads and stores whose condition
  * fails in an IT block are charged 1 cycle and an inline counter adds the rest per memory
@@ -37,8 +40,6 @@ static const td_core_t *td_core;
 typedef struct {
     uint64_t pc;            /* first instruction */
     uint64_t fallthrough;   /* after the last one */
-    uint64_t cycles;        /* static cost: not-taken for a final conditional branch */
-    unsigned insns;
     unsigned taken;         /* extra cycles if the final conditional branch is taken */
     int cond;               /* ends with a conditional branch */
     int jumps;              /* ends with an unconditional control transfer */
@@ -52,6 +53,17 @@ static int td_pending_jump;                          /* the last block jumped */
 static uint64_t td_mark_addr = UINT64_MAX;
 static FILE *td_log;
 
+/* Runs when a block's final branch executes (not when the block was abandoned before it). */
+static void td_branch_exec(unsigned int vcpu, void *udata) {
+    const td_block_t *b = udata;
+    (void)vcpu;
+    if (b->cond) {
+        td_pending_ft = b->fallthrough;
+        td_pending_taken = b->taken;
+    }
+    td_pending_jump = b->jumps;
+}
+
 static void td_block_exec(unsigned int vcpu, void *udata) {
     const td_block_t *b = udata;
     (void)vcpu;
@@ -63,17 +75,11 @@ static void td_block_exec(unsigned int vcpu, void *udata) {
         td_cycles += td_core->unaligned;
     }
     td_pending_ft = 0;
-    td_pending_jump = b->jumps;
+    td_pending_jump = 0;
     if (b->mark && td_log) {
         /* Flushed at once: the host reads the file as soon as the guest has replied. */
         fprintf(td_log, "%" PRIu64 " %" PRIu64 "\n", td_insns, td_cycles);
         fflush(td_log);
-    }
-    td_insns += b->insns;
-    td_cycles += b->cycles;
-    if (b->cond) {
-        td_pending_ft = b->fallthrough;
-        td_pending_taken = b->taken;
     }
 }
 
@@ -95,7 +101,6 @@ static void td_block_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
         return;
     }
     b->pc = qemu_plugin_tb_vaddr(tb);
-    b->insns = (unsigned)n;
     b->mark = (b->pc & ~(uint64_t)1) == td_mark_addr;
     for (k = 0; k < n; k++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, k);
@@ -136,9 +141,16 @@ static void td_block_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
             b->wide_unaligned = size == 4 && (b->pc & 2);
         }
         b->jumps = i.kind == TD_BRANCH && !conditional;
-        b->cycles += cost;
         b->fallthrough = qemu_plugin_insn_vaddr(insn) + size;
         prev = conditional ? none : i;
+        qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+                                                   &td_insns, 1);
+        qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+                                                   &td_cycles, cost);
+        if (k == n - 1 && (b->cond || b->jumps)) {
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, td_branch_exec,
+                                                   QEMU_PLUGIN_CB_NO_REGS, b);
+        }
     }
     qemu_plugin_register_vcpu_tb_exec_cb(tb, td_block_exec, QEMU_PLUGIN_CB_NO_REGS, b);
 }
