@@ -15,9 +15,10 @@ from oracle import run_tflm
 
 
 def check_zoo_model_on_device(name: str, board: str, out: Path, compiled: Compiled | None = None,
-                              n: int = 2, seed: int = 13) -> None:
+                              n: int = 2, seed: int = 13, then=None) -> dict:
     """Assert the device's outputs for `n` random inputs equal TFLite Micro's. `compiled`:
-    the model compiled with a weight policy of the test's choosing (default: the path)."""
+    the model compiled with a weight policy of the test's choosing (default: the path).
+    `then(dut)`, if given, runs on the device afterwards. Returns the build report."""
     path = zoo.tflite_path(name)
     r = build_firmware(compiled if compiled is not None else path, board, out)
     x = zoo.random_inputs(path, n, seed=seed)
@@ -30,5 +31,8 @@ def check_zoo_model_on_device(name: str, board: str, out: Path, compiled: Compil
                 dut.load(xi.astype(np.int8).tobytes())
                 dut.infer(1, 0, timeout=120.0)
                 assert dut.output() == wi.astype(np.int8).tobytes(), (board, name)
+            if then is not None:
+                then(dut)
         finally:
             dut.close()
+    return r

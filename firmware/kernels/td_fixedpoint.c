@@ -73,16 +73,6 @@ int32_t td_fp_logistic(int32_t a, int integer_bits) {
     return a > 0 ? pos : neg;
 }
 
-static int td_clz(uint32_t x) {
-    int n = 0;
-    if (x == 0) return 32;
-    while (!(x & 0x80000000u)) {
-        x <<= 1;
-        ++n;
-    }
-    return n;
-}
-
 /* TFLite's SaturatingAddNonGemmlowp and SaturatingSub on int32. */
 static int32_t td_sat_i64(int64_t v) {
     return v > TD_INT32_MAX ? TD_INT32_MAX : (v < TD_INT32_MIN ? TD_INT32_MIN : (int32_t)v);

@@ -33,6 +33,18 @@ static inline int32_t td_rdbpot(int32_t x, int exponent) {
     return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
+/* CountLeadingZeros of TFLite's common.h (32 for 0), portable C: the kernels build with
+ * any compiler. */
+static inline int td_clz(uint32_t x) {
+    int n = 0;
+    if (x == 0) return 32;
+    while (!(x & 0x80000000u)) {
+        x <<= 1;
+        ++n;
+    }
+    return n;
+}
+
 static inline int32_t td_shl(int32_t x, int s) { return (int32_t)((uint32_t)x << s); }
 static inline int32_t td_add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
 static inline int32_t td_sub_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }

@@ -3,16 +3,6 @@
 #include "td_kernels.h"
 #include "td_fixedpoint.h"
 
-static int td_clz32(uint32_t x) {
-    int n = 0;
-    if (x == 0) return 32;
-    while (!(x & 0x80000000u)) {
-        x <<= 1;
-        ++n;
-    }
-    return n;
-}
-
 /* 1 / sqrt(input) as a Q31 multiplier and a left shift (reverse_shift -1). */
 static void inv_sqrt(int32_t input, int32_t *mult, int32_t *shift) {
     const int32_t half_three = (1 << 28) + (1 << 27);       /* 1.5 in Q3.28 */
@@ -28,7 +18,7 @@ static void inv_sqrt(int32_t input, int32_t *mult, int32_t *shift) {
         input /= 4;
         ++s;
     }
-    pairs = ((unsigned)td_clz32((uint32_t)input) - 1u) / 2u - 1u;
+    pairs = ((unsigned)td_clz((uint32_t)input) - 1u) / 2u - 1u;
     s -= (int32_t)pairs;
     input = td_shl(input, (int)(2u * pairs));
     in_fp = input >> 1;                                     /* Q3.28 */

@@ -6,13 +6,6 @@
 #define SCALED_DIFF_INTEGER_BITS 5
 #define ACCUMULATION_INTEGER_BITS 12
 
-static int32_t count_leading_zeros(uint32_t x) {
-    int32_t n = 0;
-    if (x == 0) return 32;
-    while (!(x & 0x80000000u)) { x <<= 1; ++n; }
-    return n;
-}
-
 void td_softmax_s8(const td_softmax_params_t *p, const int8_t *in, int8_t *out) {
     int32_t i, c;
     for (i = 0; i < p->outer; ++i) {
@@ -29,7 +22,7 @@ void td_softmax_s8(const td_softmax_params_t *p, const int8_t *in, int8_t *out) 
             }
         }
         /* GetReciprocal(sum, 12 integer bits) */
-        headroom = count_leading_zeros((uint32_t)sum_of_exps);
+        headroom = td_clz((uint32_t)sum_of_exps);
         num_bits_over_unit = ACCUMULATION_INTEGER_BITS - headroom;
         shifted_scale = td_fp_one_over_one_plus_x_for_x_in_0_1(
             (int32_t)(((uint32_t)sum_of_exps << headroom) - ((uint32_t)1 << 31)));

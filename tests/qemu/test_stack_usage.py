@@ -4,17 +4,14 @@ free stack at reset and `td-stack` reports the high-water mark after real infere
 import re
 import subprocess
 
-import numpy as np
 import pytest
 
 from tinydeploy.deploy.boards import load_board
 from tinydeploy.deploy.build import build_firmware
-from tinydeploy.deploy.qemu import start_qemu
 from tinydeploy.deploy.stack_usage import StackUnbounded, _disassemble, _su_frames, analyse
-from tinydeploy.measure.dut import Dut
 
 import zoo
-from oracle import run_tflm
+from on_device import check_zoo_model_on_device
 
 pytestmark = [pytest.mark.qemu, pytest.mark.tf]
 
@@ -23,29 +20,15 @@ pytestmark = [pytest.mark.qemu, pytest.mark.tf]
                                           ("microbit", "dw3_s2_same_c12_even")])
 def test_the_analysed_stack_is_reserved_and_the_painted_high_water_mark_stays_below_it(
         board, model, tmp_path):
-    path = zoo.tflite_path(model)
-    r = build_firmware(path, board, tmp_path / "p")
+    seen = {}
+    r = check_zoo_model_on_device(model, board, tmp_path / "p",
+                                  then=lambda dut: (dut.layers(), seen.update(dut.stack())))
     stack = r["stack"]
     assert stack["source"] == "analysis", stack
     assert stack["path"][:2] == ["Reset_Handler", "main"]
     assert stack["bytes"] >= stack["main_bytes"] + stack["handler_bytes"]
     assert r["size"]["ram"]["stack"] == stack["bytes"]      # what the linker reserved
     assert stack["bytes"] < load_board(board).stack_bytes   # the board file's guess
-    x = zoo.random_inputs(path, 2, seed=3)
-    want = run_tflm(path, x)
-    with start_qemu(load_board(board), r["elf"]) as q:
-        dut = Dut.open(q.url, timeout=60.0)
-        try:
-            dut.wait_ready(30.0)
-            for xi, wi in zip(x, want):
-                dut.load(xi.astype(np.int8).tobytes())
-                dut.infer(2, 0, timeout=120.0)
-                assert dut.output() == wi.astype(np.int8).tobytes()
-            dut.layers()
-            dut.outputs()
-            seen = dut.stack()
-        finally:
-            dut.close()
     assert seen["reserved"] == stack["bytes"]
     # the kernels ran on that stack: well above the harness's idle depth, within the bound
     assert stack["main_bytes"] // 4 < seen["used"] <= stack["bytes"], (seen, stack)
