@@ -89,6 +89,7 @@ STEMS = {
     "mul_s8": ["mul_se", "mul_same_shape"],
     "softmax_s8": ["softmax_head"],
     "log_softmax_s8": ["log_softmax_dense", "log_softmax_conv"],
+    "float_island": ["island_elu", "island_square", "island_sin"],
     "logistic_s8": ["logistic_out"],
     "mean_s8": ["mean_keepdims",
                 # issue 10: MEAN over any axes

@@ -11,6 +11,8 @@ Converter facts (TF 2.21) these entries encode:
   one quantization; the converter's own calibration (TFLite) refuses non-contiguous axes.
 * tf.pad(mode="REFLECT" / "SYMMETRIC") -> int8 MIRROR_PAD with int32 paddings [rank, 2] and
   its MirrorPadOptions, input and output sharing one quantization.
+* A Keras ELU, tf.math.square and tf.math.sin stay float: DEQUANTIZE -> ELU / SQUARE / SIN
+  (float32) -> QUANTIZE (a float island).
 * tf.nn.log_softmax -> int8 LOG_SOFTMAX over the last axis, output scale 16/256 and zero
   point 127 (the quantizer's fixed range, which TFLite Micro requires).
 """
@@ -73,6 +75,20 @@ def log_softmax_conv(x, L):
     return L.Lambda(lambda t: tf.nn.log_softmax(t))(_conv(L, x, 6))
 
 
+def island_elu(x, L):
+    return L.Dense(8)(L.ELU()(L.Conv2D(6, 3)(x)))
+
+
+def island_square(x, L):
+    tf = _tf()
+    return L.Dense(4)(L.Lambda(lambda t: tf.math.square(t))(L.Dense(8)(x)))
+
+
+def island_sin(x, L):
+    tf = _tf()
+    return L.Dense(4)(L.Lambda(lambda t: tf.math.sin(t))(L.Dense(8)(x)))
+
+
 def _mirror(pads, mode):
     def body(x, L):
         tf = _tf()
@@ -113,6 +129,12 @@ SPECS = {
                       "tf.pad REFLECT on the time axis between Conv1Ds"),
     "log_softmax_dense": (log_softmax_dense, (12,), {"FULLY_CONNECTED", "LOG_SOFTMAX"},
                           "tf.nn.log_softmax of 10 classes"),
+    "island_elu": (island_elu, (6, 6, 2), {"CONV_2D", "DEQUANTIZE", "ELU", "QUANTIZE",
+                                           "FULLY_CONNECTED"}, "a Keras ELU left in float"),
+    "island_square": (island_square, (5,), {"FULLY_CONNECTED", "DEQUANTIZE", "SQUARE",
+                                            "QUANTIZE"}, "tf.math.square left in float"),
+    "island_sin": (island_sin, (5,), {"FULLY_CONNECTED", "DEQUANTIZE", "SIN", "QUANTIZE"},
+                   "tf.math.sin left in float"),
     "log_softmax_conv": (log_softmax_conv, (4, 5, 3), {"CONV_2D", "LOG_SOFTMAX"},
                          "tf.nn.log_softmax over 6 channels of every pixel (20 rows)"),
 }

@@ -11,7 +11,7 @@ from the op records (lower/registry.py).
 from __future__ import annotations
 
 from ..errors import ModelError
-from . import boundary
+from . import boundary, float_islands
 from .ir import Graph
 from .lower.registry import ALIAS_OPS, SPECS, SUPPORTED_OPS
 from .shape_inputs import output_shape_ops
@@ -50,8 +50,10 @@ def _unsupported(where: str, bad: list) -> ModelError:
 def validate(g: Graph, where: str = "model") -> None:
     """Raise ModelError unless every op has a kernel and every activation is int8."""
     shape_only = output_shape_ops(g)     # shape arithmetic TFLite Micro ignores
-    unsupported = [op for op in g.ops
-                   if op.kind not in SUPPORTED_OPS and op.index not in shape_only]
+    island_ends = float_islands.islands(g)
+    absorbed = {i for island in island_ends.values() for i in island.ops}
+    unsupported = [op for op in g.ops if op.kind not in SUPPORTED_OPS
+                   and op.index not in shape_only and op.index not in absorbed]
     if unsupported:
         raise _unsupported(where, unsupported)
     state = next(((op, x) for op in g.ops for x in op.inputs + op.outputs
@@ -71,8 +73,8 @@ def validate(g: Graph, where: str = "model") -> None:
                                 f"{', '.join(INT4_WEIGHT_OPS)} only",
                                 "quantize that tensor to int8")
     for op in g.ops:
-        if op.index in shape_only:
-            continue
+        if op.index in shape_only or op.index in absorbed:
+            continue                     # a float island's ops: its QUANTIZE stands for them
         skip = SPECS[op.kind].descriptor_inputs
         for pos, ti in enumerate(op.inputs + op.outputs):
             if ti < 0 or (pos < len(op.inputs) and pos in skip):
@@ -80,7 +82,7 @@ def validate(g: Graph, where: str = "model") -> None:
             t = g.t(ti)
             if t.dtype == "int8" or (t.is_const and t.dtype == "int32"):
                 continue
-            if boundary.allowed_non_int8(g, op, pos):
+            if boundary.allowed_non_int8(g, op, pos) or (op.index in island_ends and pos == 0):
                 continue
             at = f"tensor '{t.name}' of layer {op.index} {op.kind} is {t.dtype}"
             if t.dtype in ("float32", "float16"):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 from ...errors import ModelError
+from ..float_islands import members as float_island_members
 from ..ir import Graph
 from ..program import Layer, LowerContext, Program
 from ..shape_inputs import output_shape_ops
@@ -43,8 +44,9 @@ def lower(g: Graph, weights: str = "auto", dense_layers: frozenset = frozenset()
     low = LowerContext(g, weights, dense_layers)
     layers = []
     shape_only = output_shape_ops(g)
+    absorbed = float_island_members(g)    # lowered with the QUANTIZE that ends their island
     for op in g.ops:
-        if op.index in shape_only:
+        if op.index in shape_only or op.index in absorbed:
             continue                      # shape arithmetic TFLite Micro ignores
         if op.kind in ALIAS_OPS:
             src = g.t(op.inputs[0])
@@ -61,7 +63,7 @@ def lower(g: Graph, weights: str = "auto", dense_layers: frozenset = frozenset()
             raise ModelError(f"layer {op.index} {op.kind}: its quantization or options "
                              f"cannot be lowered ({exc}); re-export the model") from None
         for layer in lowered if isinstance(lowered, list) else [lowered]:
-            layer.fused = list(op.options.get("fused_ops", []))
+            layer.fused = layer.fused or list(op.options.get("fused_ops", []))
             layer.inplace = low.in_place_inputs(layer)
             layers.append(layer)
     return Program(g, layers)

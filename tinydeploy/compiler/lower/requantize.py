@@ -1,14 +1,30 @@
 """QUANTIZE (int8 -> int8), RELU and RELU6 -> td_requantize_s8 (td_requant_params_t);
-QUANTIZE float32 -> int8 goes to float_io.py."""
+QUANTIZE float32 -> int8 goes to float_io.py after a model input, and ending a float island
+(float_islands.py) it becomes the island's lookup table (td_lut_s8)."""
 from __future__ import annotations
 
-from .. import quant
+from ...errors import ModelError
+from .. import float_islands, quant
 from .. import verify_ops as rules
 from ..ir import Op
 from ..opspec import OpSpec
-from ..params import RequantParams
-from ..program import Layer, LowerContext
+from ..params import LutParams, RequantParams
+from ..program import Layer, LowerContext, TensorArg
 from .float_io import quantize_f32
+
+
+def float_island(low: LowerContext, op: Op, island: float_islands.Island) -> Layer:
+    """The island that `op` (QUANTIZE) ends, as one table lookup from its int8 source."""
+    src = low.g.t(island.source)
+    if src.quant is None or src.quant.per_channel:
+        raise ModelError(f"layer {op.index} QUANTIZE: the float island's int8 source "
+                         f"'{src.name}' needs one scale and zero point")
+    consts: list = []
+    table = low.const(consts, op, "lut", "int8_t", float_islands.table(low.g, island))
+    return Layer(index=op.index, op=">".join(("DEQUANTIZE",) + island.kinds + ("QUANTIZE",)),
+                 kernel="td_lut_s8", params=LutParams(size=src.size, table=table),
+                 args=[TensorArg(island.source)], inputs=[island.source],
+                 output=op.outputs[0], consts=consts, fused=list(island.ops))
 
 
 def requantize(low: LowerContext, op: Op) -> Layer:
@@ -20,8 +36,9 @@ def requantize(low: LowerContext, op: Op) -> Layer:
     Where the scales agree both give the same bytes.
     """
     x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])
-    if x.dtype == "float32":          # a float model input (validate.py: only there)
-        return quantize_f32(low, op)
+    if x.dtype == "float32":          # a float model input or a float island's end
+        island = float_islands.islands(low.g).get(op.index)
+        return quantize_f32(low, op) if island is None else float_island(low, op, island)
     mult, shift = quant.quantize_multiplier(float(x.scale) / float(y.scale))
     lo, hi = quant.INT8_MIN, quant.INT8_MAX
     if op.kind in ("RELU", "RELU6"):
