@@ -21,7 +21,7 @@ from tinydeploy.compiler.reader import load_model
 import zoo
 from oracle import run_ref, run_tflm
 
-REFERENCE_ORACLE_OPS = {"SPACE_TO_BATCH_ND", "RELU6"}
+REFERENCE_ORACLE_OPS = {"SPACE_TO_BATCH_ND", "RELU6", "GELU"}   # GELU: no TFLM kernel
 # Models TFLite Micro cannot run at all (ARG_MIN/ARG_MAX with int64 output: "Only int32_t
 # are supported currently"): checked against the TFLite reference kernels.
 REFERENCE_ORACLE_MODELS = {"argmin_axis"}
@@ -122,7 +122,8 @@ STEMS = {
     # activations and L2 normalization
     "lut_s8": ["leaky_relu_c5", "leaky_relu_alpha2", "leaky_relu_neg_dense", "hard_swish_mnv3",
                "hard_swish_relu6", "hard_swish_dense", "tanh_conv", "tanh_dense",
-               "tanh_saturating", "abs_conv", "abs_dense", "rsqrt_conv", "rsqrt_dense"],
+               "tanh_saturating", "abs_conv", "abs_dense", "rsqrt_conv", "rsqrt_dense",
+               "gelu_dense", "gelu_tanh_dense"],
     "prelu_s8": ["prelu_full", "prelu_shared_hw", "prelu_shared_c", "prelu_shared_all",
                  "prelu_dense"],
     "l2norm_s8": ["l2norm_conv", "unit_norm_dense", "unit_norm_3d"],

@@ -13,6 +13,8 @@ Converter facts (TF 2.21) these entries encode:
   its MirrorPadOptions, input and output sharing one quantization.
 * A Keras ELU, tf.math.square and tf.math.sin stay float: DEQUANTIZE -> ELU / SQUARE / SIN
   (float32) -> QUANTIZE (a float island).
+* A Keras "gelu" activation and tf.nn.gelu(approximate=True) -> int8 GELU (TFLite Micro has
+  no GELU kernel: checked against TFLite's reference kernels).
 * tf.nn.log_softmax -> int8 LOG_SOFTMAX over the last axis, output scale 16/256 and zero
   point 127 (the quantizer's fixed range, which TFLite Micro requires).
 """
@@ -75,6 +77,15 @@ def log_softmax_conv(x, L):
     return L.Lambda(lambda t: tf.nn.log_softmax(t))(_conv(L, x, 6))
 
 
+def gelu_dense(x, L):
+    return L.Dense(4)(L.Activation("gelu")(L.Dense(8)(x)))
+
+
+def gelu_tanh_dense(x, L):
+    tf = _tf()
+    return L.Dense(4)(L.Lambda(lambda t: tf.nn.gelu(t, approximate=True))(L.Dense(8)(x)))
+
+
 def island_elu(x, L):
     return L.Dense(8)(L.ELU()(L.Conv2D(6, 3)(x)))
 
@@ -129,6 +140,9 @@ SPECS = {
                       "tf.pad REFLECT on the time axis between Conv1Ds"),
     "log_softmax_dense": (log_softmax_dense, (12,), {"FULLY_CONNECTED", "LOG_SOFTMAX"},
                           "tf.nn.log_softmax of 10 classes"),
+    "gelu_dense": (gelu_dense, (5,), {"FULLY_CONNECTED", "GELU"}, "Keras gelu (erf form)"),
+    "gelu_tanh_dense": (gelu_tanh_dense, (5,), {"FULLY_CONNECTED", "GELU"},
+                        "tf.nn.gelu(approximate=True)"),
     "island_elu": (island_elu, (6, 6, 2), {"CONV_2D", "DEQUANTIZE", "ELU", "QUANTIZE",
                                            "FULLY_CONNECTED"}, "a Keras ELU left in float"),
     "island_square": (island_square, (5,), {"FULLY_CONNECTED", "DEQUANTIZE", "SQUARE",

@@ -11,7 +11,7 @@ import pytest
 from tinydeploy.compiler.compiled import compile_model
 
 from bitexact import run_ours, stem_tests
-from oracle import run_tflm
+from oracle import run_ref, run_tflm
 from tflite_builder import build, tensor
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
@@ -75,3 +75,16 @@ def test_rsqrt_every_input_at_or_above_the_zero_point_matches_tflite_micro(qin):
     x = np.resize(np.arange(qin[1], 128, dtype=np.int8), 256).reshape(1, 256)
     ours = run_ours(buf, x)
     np.testing.assert_array_equal(ours, run_tflm(buf, x).reshape(ours.shape))
+
+
+@pytest.mark.parametrize("approximate", [False, True])
+@pytest.mark.parametrize("qin, qout", [((0.043, -12), (0.021, -118)), ((0.2, 30), (0.1, -100)),
+                                       ((0.005, 2), (0.004, -90))])
+def test_gelu_every_int8_input_matches_tflite(approximate, qin, qout):
+    """TFLite Micro has no GELU: TFLite's reference kernel (its own table) is the oracle."""
+    buf = single_op_model("GELU", ("GeluOptions", {"Approximate": approximate}), qin, qout)
+    x = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
+    ours = run_ours(buf, x)
+    ref = run_ref(buf, x).reshape(ours.shape)
+    np.testing.assert_array_equal(ours, ref)
+    assert len(np.unique(ref)) > 8

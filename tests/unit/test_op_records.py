@@ -48,7 +48,7 @@ CASES = {
     **{op: ([[1, 8]], {"beta": 1.0}, [1, 8])
        for op in ("SOFTMAX", "LOGISTIC", "RELU", "RELU6", "QUANTIZE", "DEQUANTIZE", "TANH",
                   "LEAKY_RELU", "HARD_SWISH", "ELU", "L2_NORMALIZATION", "SQUEEZE", "ABS",
-                  "RSQRT", "LOG_SOFTMAX")},
+                  "RSQRT", "LOG_SOFTMAX", "GELU")},
     "RESHAPE": ([[1, 8], c(2, 4)], {}, [2, 4]),
     "EXPAND_DIMS": ([[8], c(0)], {}, [1, 8]),
     **{op: ([X, c(1, 2)], {"keep_dims": False}, [1, 8]) for op in ("MEAN", "SUM", "REDUCE_MAX")},

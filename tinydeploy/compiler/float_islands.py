@@ -27,14 +27,15 @@ from .ir import Graph
 _libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
 
 
-def _libm_f(name: str):
+def libm_f(name: str):
+    """The C library's float function `name` (expf, erfcf, ...) over a float32 array."""
     fn = getattr(_libm, name)
     fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
     return lambda v: np.array([fn(float(e)) for e in v], np.float32)
 
 
 _F = np.float32
-_expm1f = _libm_f("expm1f")
+_expm1f = libm_f("expm1f")
 # TFLite Micro's float reference kernels, one float32 array in, one out
 UNARY = {
     "ABS": np.abs,
@@ -42,13 +43,13 @@ UNARY = {
     "SQUARE": lambda v: v * v,
     "RELU": lambda v: np.maximum(v, _F(0)),
     "RELU6": lambda v: np.minimum(np.maximum(v, _F(0)), _F(6)),
-    "SQRT": _libm_f("sqrtf"),
-    "RSQRT": lambda v: _F(1) / _libm_f("sqrtf")(v),
-    "EXP": _libm_f("expf"),
-    "LOG": _libm_f("logf"),
-    "SIN": _libm_f("sinf"),
-    "COS": _libm_f("cosf"),
-    "TANH": _libm_f("tanhf"),
+    "SQRT": libm_f("sqrtf"),
+    "RSQRT": lambda v: _F(1) / libm_f("sqrtf")(v),
+    "EXP": libm_f("expf"),
+    "LOG": libm_f("logf"),
+    "SIN": libm_f("sinf"),
+    "COS": libm_f("cosf"),
+    "TANH": libm_f("tanhf"),
     "ELU": lambda v: np.where(v < 0, _expm1f(v), v).astype(np.float32),
 }
 

@@ -91,6 +91,11 @@ def parse_leaky_relu(op) -> dict:
     return {"alpha": float(o.Alpha()) if o else 0.0}
 
 
+def parse_gelu(op) -> dict:
+    o = _table(op, tflite.GeluOptions)
+    return {"approximate": bool(o.Approximate()) if o else False}
+
+
 def parse_transpose_conv(op) -> dict:
     o = _table(op, tflite.TransposeConvOptions)
     return {**_window(o), "activation": _activation(o)}

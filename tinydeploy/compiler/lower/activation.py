@@ -1,10 +1,10 @@
 """Element-wise activations.
 
-LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS and RSQRT -> td_lut_s8 (td_lut_params_t): each is
-a function of one int8 value, so the lowering evaluates TFLite Micro's arithmetic for all
+LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS, RSQRT and GELU -> td_lut_s8 (td_lut_params_t): each
+is a function of one int8 value, so the lowering evaluates TFLite Micro's arithmetic for all
 256 inputs (activation_tables.py) and the device looks the output up. TFLite Micro itself
 builds such a table in Prepare for ELU; for the others the table holds exactly what its
-Eval computes per element.
+Eval computes per element. GELU follows TFLite's table (TFLite Micro has no GELU kernel).
 
 PRELU -> td_prelu_s8 (td_binary_params_t, input 2 the constant alpha broadcast as
 TFLite's BroadcastPrelu4DSlow does): x >= 0 requantized with in1_mult/in1_shift,
@@ -49,11 +49,14 @@ def _table(op: Op, x, y) -> list[int]:
         return tables.abs_(x.scale, x.zero_point, y.scale, y.zero_point)
     if op.kind == "RSQRT":
         return tables.rsqrt(x.scale, x.zero_point, y.scale, y.zero_point)
+    if op.kind == "GELU":
+        return tables.gelu(x.scale, x.zero_point, y.scale, y.zero_point,
+                           op.options.get("approximate", False))
     return tables.elu(x.scale, x.zero_point, y.scale, y.zero_point)
 
 
 def lut(low: LowerContext, op: Op) -> Layer:
-    """LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS, RSQRT: one table lookup per element."""
+    """LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS, RSQRT, GELU: one table lookup per element."""
     x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])
     for t in (x, y):
         if t.quant is not None and t.quant.per_channel:
@@ -109,6 +112,7 @@ SPECS = (
     OpSpec("HARD_SWISH", rules.same_shape, lut, kernels=("lut_s8",)),
     OpSpec("TANH", rules.same_shape, lut, kernels=("lut_s8",)),
     OpSpec("ELU", rules.same_shape, lut, kernels=("lut_s8",)),
+    OpSpec("GELU", rules.same_shape, lut, opts.parse_gelu, kernels=("lut_s8",)),
     OpSpec("ABS", rules.same_shape, lut, kernels=("lut_s8",)),
     OpSpec("RSQRT", rules.same_shape, lut, kernels=("lut_s8",)),
     OpSpec("PRELU", rules.broadcast, prelu, inputs=2, kernels=("prelu_s8",)),

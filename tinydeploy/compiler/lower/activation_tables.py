@@ -16,6 +16,7 @@ import numpy as np
 from .. import fixedpoint as fp
 from .. import kernel_layout as kl
 from .. import quant
+from ..float_islands import libm_f
 
 INPUTS = range(-128, 128)
 
@@ -141,4 +142,25 @@ def rsqrt(in_scale, in_zp: int, out_scale, out_zp: int) -> list[int]:
         inv, inv_shift = fp.inv_sqrt_multiplier_exp(x)
         data = kl.mbqm(1, inv, inv_shift + k_shift)
         out.append(_clamp8(kl.mbqm(data, m, sh - k_shift) + out_zp))
+    return out
+
+
+def gelu(in_scale, in_zp: int, out_scale, out_zp: int, approximate: bool) -> list[int]:
+    """TFLite's gelu.cc (TFLite Micro has no GELU): LUTPopulate over reference_ops'
+    GeluTransform, 0.5x erfc(-x / sqrt 2), or with `approximate` GeluTransformApproximate,
+    0.5x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), all in float32; the rescale multiplies
+    by 1 / output scale and rounds half away from zero, the zero point is added in float."""
+    s_in, inv = _f32(in_scale), _f32(1.0) / _f32(out_scale)
+    x = np.array([s_in * _f32(v - in_zp) for v in INPUTS], np.float32)
+    half = _f32(0.5) * x
+    if approximate:
+        k = _f32((2.0 / math.sqrt(math.pi)) * math.sqrt(0.5))       # M_2_SQRTPI * M_SQRT1_2
+        inner = x + _f32(0.044715) * x * x * x
+        y = half * (_f32(1.0) + libm_f("tanhf")(k * inner))
+    else:
+        y = half * libm_f("erfcf")(x * _f32(-math.sqrt(0.5)))
+    out = []
+    for t in y:
+        r = _f32(quant.round_half_away(float(_f32(t * inv))))
+        out.append(_clamp8(int(r + _f32(out_zp))))
     return out
