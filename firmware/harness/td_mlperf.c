@@ -97,6 +97,11 @@ static float td_dequant_out(uint32_t i) {
         memcpy(&v, out + 8u * i, sizeof v);
         return (float)v;
     }
+    case TD_DTYPE_INT16: {
+        int16_t v;
+        memcpy(&v, out + 2u * i, sizeof v);
+        return (float)((int32_t)v - td_model_outputs[0].zero_point) * td_model_outputs[0].scale;
+    }
     default:
         return (float)((int32_t)out[i] - td_model_outputs[0].zero_point) *
                td_model_outputs[0].scale;
@@ -106,7 +111,8 @@ static float td_dequant_out(uint32_t i) {
 #if TD_RESULTS_MODE != TD_RESULTS_MSE
 static uint32_t td_out_count(void) {
     const int32_t dt = td_model_outputs[0].dtype;
-    const uint32_t size = dt == TD_DTYPE_INT64 ? 8u : (dt == TD_DTYPE_INT8 ? 1u : 4u);
+    const uint32_t size = dt == TD_DTYPE_INT64 ? 8u
+                          : (dt == TD_DTYPE_INT8 ? 1u : (dt == TD_DTYPE_INT16 ? 2u : 4u));
     return (uint32_t)td_model_outputs[0].bytes / size;
 }
 #endif

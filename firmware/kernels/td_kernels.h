@@ -100,6 +100,11 @@ typedef struct {
                             * folded into mult); unused by REDUCE_MAX */
 } td_reduce_params_t;
 
+/* LEAKY_RELU int16 -> int16 (16x8 models): TFLM's QuantizeLeakyRelu<int16_t> */
+typedef struct {
+    int32_t size, in_zp, out_zp, mult_id, shift_id, mult_alpha, shift_alpha;
+} td_leaky_relu_s16_params_t;
+
 typedef struct {
     int32_t in_dims[4], out_dims[4], before[4];
     int8_t value;
@@ -257,6 +262,7 @@ void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_mul_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_softmax_s8(const td_softmax_params_t *p, const int8_t *in, int8_t *out);
+void td_leaky_relu_s16(const td_leaky_relu_s16_params_t *p, const int8_t *in, int8_t *out);
 void td_log_softmax_s8(const td_log_softmax_params_t *p, const int8_t *in, int8_t *out);
 void td_logistic_s8(const td_logistic_params_t *p, const int8_t *in, int8_t *out);
 void td_pad_s8(const td_pad_params_t *p, const int8_t *in, int8_t *out);

@@ -17,8 +17,8 @@ from ..errors import ModelError, printable
 from .ir import Graph, Op
 
 INDEX_DTYPES = ("int32", "int64")
-INPUT_DTYPES = ("int8", "float32")
-OUTPUT_DTYPES = ("int8", "float32") + INDEX_DTYPES
+INPUT_DTYPES = ("int8", "int16", "float32")
+OUTPUT_DTYPES = ("int8", "int16", "float32") + INDEX_DTYPES
 
 
 def allowed_non_int8(g: Graph, op: Op, pos: int) -> bool:
@@ -69,7 +69,7 @@ def describe(g: Graph) -> dict[str, list[dict]]:
     """{"inputs": [...], "outputs": [...]} (see the module docstring)."""
     def one(k, ti, is_input):
         t = g.t(ti)
-        quantized = t.quant is not None and t.dtype == "int8"
+        quantized = t.quant is not None and t.dtype in ("int8", "int16")
         return dict(index=k, tensor=ti, name=t.name, shape=list(t.shape), dtype=t.dtype,
                     bytes=t.nbytes, scale=t.scale if quantized else None,
                     zero_point=t.zero_point if quantized else None,

@@ -70,13 +70,13 @@ def _shape_text(shape) -> str:
 
 
 # td_tensor_info_t.dtype codes (TD_DTYPE_* in td_model.h)
-DTYPE_CODES = {"int8": 0, "float32": 1, "int32": 2, "int64": 3}
+DTYPE_CODES = {"int8": 0, "float32": 1, "int32": 2, "int64": 3, "int16": 4}
 
 
 def _tensor_info(program: Program, plan: Plan, ti: int) -> dict:
     t = program.graph.t(ti)
     dims = list(t.shape) + [0] * (MAX_DIMS - len(t.shape))
-    quantized = t.quant is not None and t.dtype == "int8"
+    quantized = t.quant is not None and t.dtype in ("int8", "int16")
     scale = t.scale if quantized else 0.0
     return dict(name=c_string(t.name), ndim=len(t.shape), dims=", ".join(map(str, dims)),
                 bytes=t.nbytes, scale=float(np.float32(scale)).hex() + "f",

@@ -28,7 +28,8 @@ class OpSpec:
     positions holding int32/int64 shape, axis or padding values rather than data.
     kernels: the C kernel stems (td_<stem>) its lowering may emit. weight_axis: the
     output-channel axis of its int8 weights (input 1), None if it has none. alias: it
-    only renames memory (no kernel, the output is a view of input 0).
+    only renames memory (no kernel, the output is a view of input 0). int16: it also takes
+    int16 activations (16x8 models: int16 in, int16 out).
     """
     name: str
     verify: Rule
@@ -40,3 +41,4 @@ class OpSpec:
     kernels: tuple[str, ...] = ()
     weight_axis: int | None = None
     alias: bool = False
+    int16: bool = False

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..errors import ModelError
 from . import boundary, float_islands
 from .ir import Graph
-from .lower.registry import ALIAS_OPS, SPECS, SUPPORTED_OPS
+from .lower.registry import ALIAS_OPS, INT16_OPS, SPECS, SUPPORTED_OPS
 from .shape_inputs import output_shape_ops
 
 __all__ = ["ALIAS_OPS", "RECURRENT_OPS", "SUPPORTED_OPS", "validate"]
@@ -82,6 +82,8 @@ def validate(g: Graph, where: str = "model") -> None:
             t = g.t(ti)
             if t.dtype == "int8" or (t.is_const and t.dtype == "int32"):
                 continue
+            if t.dtype == "int16" and SPECS[op.kind].int16 and not t.is_const:
+                continue                 # a 16x8 model's activations
             if boundary.allowed_non_int8(g, op, pos) or (op.index in island_ends and pos == 0):
                 continue
             at = f"tensor '{t.name}' of layer {op.index} {op.kind} is {t.dtype}"
@@ -95,7 +97,8 @@ def validate(g: Graph, where: str = "model") -> None:
                     "convert` gives int8 input/output)")
             if t.dtype == "int16":
                 raise not_supported(where, "int16 activations", f"{at}: 16x8 quantization (int16 "
-                                    "activations) is not supported yet", "convert with int8 activations")
+                                    f"activations) is supported for {', '.join(sorted(INT16_OPS))} "
+                                    "only", "convert with int8 activations")
             raise not_supported(where, f"{t.dtype} activations",
                                 f"{at}; tinydeploy supports int8 activations only",
                                 "convert with int8 input and output")
@@ -106,6 +109,6 @@ def validate(g: Graph, where: str = "model") -> None:
             if op.index in shape_only or ti in shape_values:
                 continue
             if (ti >= 0 and not g.t(ti).is_const and g.t(ti).quant is None
-                    and g.t(ti).dtype == "int8"):
+                    and g.t(ti).dtype in ("int8", "int16")):
                 raise ModelError(f"{where}: tensor '{g.t(ti).name}' of layer {op.index} has no "
                                  "quantization parameters; the model is not fully int8")

@@ -5,6 +5,7 @@ is a function of one int8 value, so the lowering evaluates TFLite Micro's arithm
 256 inputs (activation_tables.py) and the device looks the output up. TFLite Micro itself
 builds such a table in Prepare for ELU; for the others the table holds exactly what its
 Eval computes per element. GELU follows TFLite's table (TFLite Micro has no GELU kernel).
+LEAKY_RELU on int16 (16x8 models) -> td_leaky_relu_s16, the same arithmetic per element.
 
 PRELU -> td_prelu_s8 (td_binary_params_t, input 2 the constant alpha broadcast as
 TFLite's BroadcastPrelu4DSlow does): x >= 0 requantized with in1_mult/in1_shift,
@@ -20,7 +21,7 @@ from .. import quant
 from .. import verify_ops as rules
 from ..ir import Op
 from ..opspec import OpSpec
-from ..params import MAX_DIMS, BinaryParams, LutParams
+from ..params import MAX_DIMS, BinaryParams, LeakyReluS16Params, LutParams
 from ..program import Const, ConstArg, Layer, LowerContext, TensorArg
 from . import activation_tables as tables
 from .elementwise import _merge_dims, broadcast_strides
@@ -55,9 +56,24 @@ def _table(op: Op, x, y) -> list[int]:
     return tables.elu(x.scale, x.zero_point, y.scale, y.zero_point)
 
 
+def leaky_relu_s16(low: LowerContext, op: Op) -> Layer:
+    """LEAKY_RELU on int16 (16x8 models): TFLM's integer arithmetic per element."""
+    x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])
+    if y.dtype != "int16":
+        raise ModelError(f"layer {op.index} LEAKY_RELU: int16 input, {y.dtype} output; TFLite "
+                         "Micro takes one type")
+    m_id, sh_id, m_alpha, sh_alpha = tables.leaky_relu_multipliers(
+        x.scale, y.scale, op.options.get("alpha", 0.2))
+    return low.unary(op, "td_leaky_relu_s16", LeakyReluS16Params(
+        size=x.size, in_zp=x.zero_point, out_zp=y.zero_point, mult_id=m_id, shift_id=sh_id,
+        mult_alpha=m_alpha, shift_alpha=sh_alpha))
+
+
 def lut(low: LowerContext, op: Op) -> Layer:
     """LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS, RSQRT, GELU: one table lookup per element."""
     x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])
+    if x.dtype == "int16":
+        return leaky_relu_s16(low, op)
     for t in (x, y):
         if t.quant is not None and t.quant.per_channel:
             raise ModelError(f"layer {op.index} {op.kind}: tensor '{t.name}' is quantized "
@@ -108,7 +124,8 @@ def prelu(low: LowerContext, op: Op) -> Layer:
 
 
 SPECS = (
-    OpSpec("LEAKY_RELU", rules.same_shape, lut, opts.parse_leaky_relu, kernels=("lut_s8",)),
+    OpSpec("LEAKY_RELU", rules.same_shape, lut, opts.parse_leaky_relu,
+           kernels=("lut_s8", "leaky_relu_s16"), int16=True),
     OpSpec("HARD_SWISH", rules.same_shape, lut, kernels=("lut_s8",)),
     OpSpec("TANH", rules.same_shape, lut, kernels=("lut_s8",)),
     OpSpec("ELU", rules.same_shape, lut, kernels=("lut_s8",)),

@@ -29,12 +29,20 @@ def _clamp8(v: int) -> int:
     return max(-128, min(127, v))
 
 
-def leaky_relu(in_scale, in_zp: int, out_scale, out_zp: int, alpha) -> list[int]:
-    """reference_ops::QuantizeLeakyRelu with the multipliers of TFLM's
-    CalculateOpDataLeakyRelu (float32 scale arithmetic, then QuantizeMultiplier)."""
-    s_in, s_out, a = _f32(in_scale), _f32(out_scale), _f32(alpha)
+def leaky_relu_multipliers(in_scale, out_scale, alpha) -> tuple[int, int, int, int]:
+    """TFLM's CalculateOpDataLeakyRelu: (identity multiplier, shift, alpha multiplier,
+    shift), the float32 scales and alpha combined in double (an int16 output tells float
+    from double apart: the SEANet models), then QuantizeMultiplier."""
+    s_in, s_out, a = float(_f32(in_scale)), float(_f32(out_scale)), float(_f32(alpha))
     m_alpha, sh_alpha = quant.quantize_multiplier(float(s_in * a / s_out))
     m_id, sh_id = quant.quantize_multiplier(float(s_in / s_out))
+    return m_id, sh_id, m_alpha, sh_alpha
+
+
+def leaky_relu(in_scale, in_zp: int, out_scale, out_zp: int, alpha) -> list[int]:
+    """reference_ops::QuantizeLeakyRelu with the multipliers of TFLM's
+    CalculateOpDataLeakyRelu (leaky_relu_multipliers)."""
+    m_id, sh_id, m_alpha, sh_alpha = leaky_relu_multipliers(in_scale, out_scale, alpha)
     out = []
     for v in INPUTS:
         x = v - in_zp

@@ -7,8 +7,8 @@ from .. import verify_ops as rules
 from ..opspec import OpSpec
 
 SPECS = (
-    OpSpec("RESHAPE", rules.same_shape, descriptor_inputs=(1,), alias=True),
-    OpSpec("SQUEEZE", rules.same_shape, alias=True),
-    OpSpec("EXPAND_DIMS", rules.same_shape, descriptor_inputs=(1,), alias=True),
+    OpSpec("RESHAPE", rules.same_shape, descriptor_inputs=(1,), alias=True, int16=True),
+    OpSpec("SQUEEZE", rules.same_shape, alias=True, int16=True),
+    OpSpec("EXPAND_DIMS", rules.same_shape, descriptor_inputs=(1,), alias=True, int16=True),
 )
 ALIAS_OPS = frozenset(s.name for s in SPECS)

@@ -26,16 +26,26 @@ def pad(low: LowerContext, op: Op) -> Layer:
         raise ModelError(f"layer {op.index} {op.kind}: more than 4 dimensions")
     if x.scale != y.scale or x.zero_point != y.zero_point:
         raise ModelError(f"layer {op.index} {op.kind}: input and output quantization differ")
-    lead = 4 - len(x.shape)
-    in_dims = [1] * lead + list(x.shape)
-    out_dims = [1] * lead + list(y.shape)
-    before = [0] * lead + [int(p[0]) for p in pads]
+    in_dims, out_dims = list(x.shape), list(y.shape)
+    before = [int(p[0]) for p in pads]
     value = y.zero_point
     if op.kind == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
         cv = g.t(op.inputs[2]).data
         if cv is None:
             raise ModelError(f"layer {op.index} PADV2: constant value must be constant")
         value = int(cv.reshape(-1)[0])
+    if x.dtype == "int16":
+        # the kernel moves bytes: an int16 element is two, its fill value must be one byte
+        if value != 0:
+            raise ModelError(f"layer {op.index} {op.kind}: not supported yet: an int16 fill "
+                             f"value of {value} (the kernel fills bytes); pad with zero")
+        while in_dims and in_dims[0] == 1 and out_dims[0] == 1:
+            in_dims, out_dims, before = in_dims[1:], out_dims[1:], before[1:]
+        in_dims, out_dims, before = in_dims + [2], out_dims + [2], before + [0]
+        if len(in_dims) > 4:
+            raise ModelError(f"layer {op.index} {op.kind}: more than 3 dimensions of int16")
+    lead = 4 - len(in_dims)
+    in_dims, out_dims, before = [1] * lead + in_dims, [1] * lead + out_dims, [0] * lead + before
     return low.unary(op, "td_pad_s8", PadParams(
         in_dims=in_dims, out_dims=out_dims, before=before, value=value))
 
@@ -91,6 +101,6 @@ def mirror_pad(low: LowerContext, op: Op) -> Layer:
 
 
 SPECS = tuple(OpSpec(name, rules.pad, pad, inputs=2, descriptor_inputs=(1,),
-                     kernels=("pad_s8",)) for name in ("PAD", "PADV2")) + (
+                     kernels=("pad_s8",), int16=True) for name in ("PAD", "PADV2")) + (
     OpSpec("MIRROR_PAD", rules.pad, mirror_pad, opts.parse_mirror_pad, inputs=2,
            descriptor_inputs=(1,), kernels=("mirror_pad_s8",)),)

@@ -54,5 +54,6 @@ def _gather() -> dict[str, OpSpec]:
 SPECS = _gather()
 SUPPORTED_OPS = frozenset(SPECS)
 ALIAS_OPS = frozenset(n for n, s in SPECS.items() if s.alias)
+INT16_OPS = frozenset(n for n, s in SPECS.items() if s.int16)
 DISPATCH: dict[str, Callable] = {n: s.lower for n, s in SPECS.items() if s.lower is not None}
 OPTIONAL_INPUTS = {n: set(s.optional_inputs) for n, s in SPECS.items() if s.optional_inputs}

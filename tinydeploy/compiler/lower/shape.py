@@ -68,11 +68,19 @@ def _merged(dims, strides) -> tuple[list[int], list[int]]:
 
 def copy_layer(low: LowerContext, op: Op, src: int, dst: int, dims, strides, offset: int,
                part: int | None = None) -> Layer:
-    """A td_copy_nd_s8 call: dst[i over dims] = src[offset + sum(i_d * strides_d)]."""
+    """A td_copy_nd_s8 call: dst[i over dims] = src[offset + sum(i_d * strides_d)]
+    (elements; an int16 element is copied as its two bytes, one more dimension)."""
     _same_quant(low, op, src, dst)
-    if int(np.prod(dims, dtype=np.int64)) != low.g.t(dst).size or low.g.t(dst).size == 0:
-        raise _err(op, f"output shape {low.g.t(dst).shape} does not match the op's "
+    x, y = low.g.t(src), low.g.t(dst)
+    if int(np.prod(dims, dtype=np.int64)) != y.size or y.size == 0:
+        raise _err(op, f"output shape {y.shape} does not match the op's "
                        f"parameters ({list(dims)})")
+    if x.dtype != y.dtype:
+        raise _err(op, f"input is {x.dtype} and output {y.dtype}; TFLite Micro copies values")
+    k = y.nbytes // y.size
+    if k > 1:
+        dims, strides = list(dims) + [k], [int(s) * k for s in strides] + [1]
+        offset *= k
     d, s = _merged(dims, strides)
     if len(d) > MAX_DIMS:
         raise _err(op, f"more than {MAX_DIMS} non-contiguous dimensions")
@@ -285,15 +293,15 @@ def pack(low: LowerContext, op: Op) -> Layer:
 
 SPECS = (
     OpSpec("TRANSPOSE", rules.transpose, transpose, inputs=2, descriptor_inputs=(1,),
-           kernels=("copy_nd_s8",)),
+           kernels=("copy_nd_s8",), int16=True),
     OpSpec("STRIDED_SLICE", rules.strided_slice, strided_slice, opts.parse_strided_slice,
-           inputs=4, descriptor_inputs=(1, 2, 3), kernels=("copy_nd_s8",)),
+           inputs=4, descriptor_inputs=(1, 2, 3), kernels=("copy_nd_s8",), int16=True),
     OpSpec("SLICE", rules.slice_op, slice_op, inputs=3, descriptor_inputs=(1, 2),
-           kernels=("copy_nd_s8",)),
+           kernels=("copy_nd_s8",), int16=True),
     OpSpec("SPLIT", rules.split, split, opts.parse_split, inputs=2, descriptor_inputs=(0,),
-           kernels=("copy_nd_s8",)),
+           kernels=("copy_nd_s8",), int16=True),
     OpSpec("SPLIT_V", rules.split_v, split_v, opts.parse_split_v, inputs=3,
-           descriptor_inputs=(1, 2), kernels=("copy_nd_s8",)),
+           descriptor_inputs=(1, 2), kernels=("copy_nd_s8",), int16=True),
     OpSpec("PACK", rules.pack, pack, opts.parse_pack, kernels=("concat_s8",)),
     OpSpec("UNPACK", rules.unpack, unpack, opts.parse_unpack, kernels=("copy_nd_s8",)),
     OpSpec("GATHER", rules.gather, gather, opts.parse_gather, inputs=2, descriptor_inputs=(1,),

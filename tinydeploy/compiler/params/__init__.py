@@ -22,6 +22,7 @@ from .layers import (
     ConvParams,
     FcParams,
     L2NormParams,
+    LeakyReluS16Params,
     LogisticParams,
     LogSoftmaxParams,
     LutParams,
@@ -42,6 +43,7 @@ __all__ = [
     "ALL_PARAMS", "IN_PLACE_KERNELS", "KERNELS_VERSION", "MAX_DIMS", "Params",
     "ArgMinMaxParams", "BatchMatMulParams", "BinaryParams", "ConcatParams", "ConvPaletteParams",
     "ConvParams", "CopyParams", "DequantizeParams", "FcPaletteParams", "FcParams",
-    "GatherParams", "L2NormParams", "LogisticParams", "LogSoftmaxParams", "LutParams", "MirrorPadParams",
+    "GatherParams", "L2NormParams", "LeakyReluS16Params", "LogisticParams",
+    "LogSoftmaxParams", "LutParams", "MirrorPadParams",
     "PadParams", "PoolParams", "QuantizeF32Params", "ReduceParams", "RequantParams",
     "ResizeParams", "SoftmaxParams", "TransposeConvParams"]

@@ -195,6 +195,18 @@ class LutParams(Params):
 
 
 @dataclass
+class LeakyReluS16Params(Params):
+    C_TYPE: ClassVar[str] = "td_leaky_relu_s16_params_t"
+    size: int
+    in_zp: int
+    out_zp: int
+    mult_id: int
+    shift_id: int
+    mult_alpha: int
+    shift_alpha: int
+
+
+@dataclass
 class L2NormParams(Params):
     C_TYPE: ClassVar[str] = "td_l2norm_params_t"
     outer: int
@@ -204,4 +216,5 @@ class L2NormParams(Params):
 
 ALL = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogSoftmaxParams,
        LogisticParams,
-       ReduceParams, PadParams, ConcatParams, RequantParams, LutParams, L2NormParams)
+       ReduceParams, PadParams, ConcatParams, RequantParams, LutParams, LeakyReluS16Params,
+       L2NormParams)
