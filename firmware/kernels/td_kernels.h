@@ -262,6 +262,9 @@ void td_max_pool_s8(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_add_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_mul_s8(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_softmax_s8(const td_softmax_params_t *p, const int8_t *in, int8_t *out);
+/* ADD / SUB of int16 tensors (16x8 models; td_add_s16.c): the reference arithmetic */
+void td_add_s16(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_sub_s16(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_leaky_relu_s16(const td_leaky_relu_s16_params_t *p, const int8_t *in, int8_t *out);
 void td_log_softmax_s8(const td_log_softmax_params_t *p, const int8_t *in, int8_t *out);
 void td_logistic_s8(const td_logistic_params_t *p, const int8_t *in, int8_t *out);

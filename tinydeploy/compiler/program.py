@@ -136,8 +136,9 @@ class LowerContext:
 
     def act(self, op: Op, out: Tensor) -> tuple[int, int]:
         try:
+            rng = (-32768, 32767) if out.dtype == "int16" else (quant.INT8_MIN, quant.INT8_MAX)
             return quant.activation_range(op.options.get("activation", "NONE"), out.scale,
-                                          out.zero_point)
+                                          out.zero_point, *rng)
         except ValueError as exc:
             raise ModelError(f"layer {op.index} {op.kind}: {exc}") from None
 

@@ -43,18 +43,20 @@ def quantize_multiplier_gt_one(real: float) -> tuple[int, int]:
     return m, s
 
 
-def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
-    """CalculateActivationRangeQuantized for int8 outputs (f / scale in float32)."""
+def activation_range(activation: str, scale: float, zero_point: int, lo: int = INT8_MIN,
+                     hi: int = INT8_MAX) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized for outputs of range [lo, hi] (int8 by default;
+    f / scale in float32)."""
     def q(f: float) -> int:
         return zero_point + round_half_away(float(np.float32(f) / np.float32(scale)))
     if activation == "NONE":
-        return INT8_MIN, INT8_MAX
+        return lo, hi
     if activation == "RELU":
-        return max(INT8_MIN, q(0.0)), INT8_MAX
+        return max(lo, q(0.0)), hi
     if activation == "RELU6":
-        return max(INT8_MIN, q(0.0)), min(INT8_MAX, q(6.0))
+        return max(lo, q(0.0)), min(hi, q(6.0))
     if activation == "RELU_N1_TO_1":
-        return max(INT8_MIN, q(-1.0)), min(INT8_MAX, q(1.0))
+        return max(lo, q(-1.0)), min(hi, q(1.0))
     raise ValueError(f"fused activation {activation} is not supported")
 
 

@@ -1,5 +1,7 @@
 """ADD, SUB and MUL -> td_add_s8 / td_sub_s8 / td_mul_s8 (td_binary_params_t): TFLite
-Micro's Prepare arithmetic, N-D broadcasting through per-input strides, constant operands as arrays."""
+Micro's Prepare arithmetic, N-D broadcasting through per-input strides, constant operands as arrays.
+ADD and SUB of int16 tensors (16x8 models) -> td_add_s16 / td_sub_s16: the same Prepare
+with a left shift of 15 instead of 20, the reference arithmetic per element."""
 from __future__ import annotations
 
 import numpy as np
@@ -63,12 +65,20 @@ def _add_lut(offset: int, left_shift: int, mult: int, shift: int) -> list[int]:
 
 def _sub(low: LowerContext, op: Op, p: BinaryParams, consts: list) -> str:
     """SUB: ADD's arithmetic with the difference of the scaled inputs; TFLite Micro's
-    Prepare (sub_common.cc) forms the real multipliers in float, not double as ADD does.
-    The table path stores input 2's scaled values negated (s1 + (-s2) == s1 - s2)."""
+    Prepare (sub_common.cc) forms the real multipliers in float for int8, not double as ADD
+    does, and in double for int16 (TFLite Micro's SEANet SUB tests tell them apart). The
+    table path stores input 2's scaled values negated (s1 + (-s2) == s1 - s2)."""
     a, b, y = (low.g.t(i) for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
-    left_shift = 20
-    twice_max = np.float32(2) * max(np.float32(a.scale), np.float32(b.scale))
+    left_shift = 15 if y.dtype == "int16" else 20
     p.left_shift = left_shift
+    if y.dtype == "int16":
+        twice = 2 * float(max(np.float32(a.scale), np.float32(b.scale)))
+        p.in1_mult, p.in1_shift = quant.quantize_multiplier(float(a.scale) / twice)
+        p.in2_mult, p.in2_shift = quant.quantize_multiplier(float(b.scale) / twice)
+        p.out_mult, p.out_shift = quant.quantize_multiplier(
+            twice / ((1 << left_shift) * float(y.scale)))
+        return "td_sub_s16"
+    twice_max = np.float32(2) * max(np.float32(a.scale), np.float32(b.scale))
     p.in1_mult, p.in1_shift = quant.quantize_multiplier(float(np.float32(a.scale) / twice_max))
     p.in2_mult, p.in2_shift = quant.quantize_multiplier(float(np.float32(b.scale) / twice_max))
     p.out_mult, p.out_shift = quant.quantize_multiplier(
@@ -97,8 +107,11 @@ def binary(low: LowerContext, op: Op) -> Layer:
              out_offset=y.zero_point, left_shift=0, in1_mult=0, in1_shift=0, in2_mult=0,
              in2_shift=0, out_mult=0, out_shift=0, act_min=act_min, act_max=act_max)
     set_broadcast(p, a.shape, b.shape, out_shape)
+    if {a.dtype, b.dtype, y.dtype} != {y.dtype}:
+        raise ModelError(f"layer {op.index} {op.kind}: operands of types {a.dtype}, {b.dtype} "
+                         f"and {y.dtype}; TFLite Micro takes one")
     if op.kind == "ADD":
-        left_shift = 20
+        left_shift = 15 if y.dtype == "int16" else 20
         twice_max = 2 * float(max(np.float32(a.scale), np.float32(b.scale)))
         p.left_shift = left_shift
         p.in1_mult, p.in1_shift = quant.quantize_multiplier(float(a.scale) / twice_max)
@@ -106,14 +119,14 @@ def binary(low: LowerContext, op: Op) -> Layer:
         p.out_mult, p.out_shift = quant.quantize_multiplier(
             twice_max / ((1 << left_shift) * float(y.scale)))
         rq = kl.requant_wide(p.out_mult, p.out_shift, p.out_offset)
-        if rq is not None and p.in1_shift <= 0 and p.in2_shift <= 0:
+        if rq is not None and p.in1_shift <= 0 and p.in2_shift <= 0 and y.dtype == "int8":
             # td_add_s8 fast path: both inputs' scaled values by table, one-step output
             # requantization of their sum (the reference arithmetic, exactly)
             lut = (_add_lut(p.in1_offset, left_shift, p.in1_mult, p.in1_shift)
                    + _add_lut(p.in2_offset, left_shift, p.in2_mult, p.in2_shift))
             p.lut = low.const(consts, op, "lut", "int32_t", np.asarray(lut, np.int64))
             p.out_rq = [int(v) for v in rq]
-        kernel = "td_add_s8"
+        kernel = "td_add_s16" if y.dtype == "int16" else "td_add_s8"
     elif op.kind == "SUB":
         kernel = _sub(low, op, p, consts)
     else:
@@ -127,7 +140,9 @@ def binary(low: LowerContext, op: Op) -> Layer:
 
 
 SPECS = (
-    OpSpec("ADD", rules.broadcast, binary, opts.parse_add, inputs=2, kernels=("add_s8",)),
-    OpSpec("SUB", rules.broadcast, binary, opts.parse_sub, inputs=2, kernels=("sub_s8",)),
+    OpSpec("ADD", rules.broadcast, binary, opts.parse_add, inputs=2,
+           kernels=("add_s8", "add_s16"), int16=True),
+    OpSpec("SUB", rules.broadcast, binary, opts.parse_sub, inputs=2,
+           kernels=("sub_s8", "sub_s16"), int16=True),
     OpSpec("MUL", rules.broadcast, binary, opts.parse_mul, inputs=2, kernels=("mul_s8",)),
 )
