@@ -56,6 +56,15 @@ static inline int32_t td_mbqm(int32_t x, int32_t mult, int32_t shift) {
     return td_rdbpot(td_srdhm(td_shl(x, left), mult), right);
 }
 
+/* TFLite's MultiplyByQuantizedMultiplier(int64_t x, ...) of the 16x8 kernels: the
+ * multiplier reduced to 16 bits, one rounding shift; shift in [-31, 7]. */
+static inline int32_t td_mbqm64(int64_t x, int32_t mult, int32_t shift) {
+    const int32_t reduced = mult < 0x7FFF0000 ? (mult + (1 << 15)) >> 16 : 0x7FFF;
+    const int32_t total = 15 - shift;
+    const int64_t r = x * (int64_t)reduced + ((int64_t)1 << (total - 1));
+    return (int32_t)(r >> total);
+}
+
 /* One-step requantization, prepared at build time (compiler/kernel_layout.py):
  * equal to td_mbqm(acc, mult, shift) + out_zp for every int32 acc, for mult > 0 and
  * -24 <= shift <= -1 (effective scale in [2^-25, 0.5)); outside that range td_mbqm is used.

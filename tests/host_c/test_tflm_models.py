@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.tf, pytest.mark.host_c]
 MODELS = sorted(VENDORED.glob("*.tflite"))
 # accepted and bit-exact today: the int8 examples and the 16x8 SEANet families run so far
 EXACT = re.compile(r"hello_world_int8|simple_add_model|micro_speech_quantized|"
-                   r"models__person_detect$|seanet__(strided_slice|pad|leaky_relu|add|sub)__")
+                   r"models__person_detect$|seanet__(strided_slice|pad|leaky_relu|add|sub|conv|transpose_conv)__")
 
 
 def test_the_vendored_set_is_complete():

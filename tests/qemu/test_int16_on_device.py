@@ -1,9 +1,11 @@
-"""16x8 models on the device: an int16 LEAKY_RELU and an int16 STRIDED_SLICE -> PAD, built
+"""16x8 models on the device: an int16 LEAKY_RELU, an int16 STRIDED_SLICE -> PAD and an int16
+CONV_2D (int64 bias), built
 for a Cortex-M4 and a Cortex-M0, fed int16 bytes over the serial link, outputs bit-exact
 with TFLite Micro."""
 import numpy as np
 import pytest
 
+from int16_models import conv_model
 from tinydeploy.deploy.boards import load_board
 from tinydeploy.deploy.build import build_firmware
 from tinydeploy.deploy.qemu import start_qemu
@@ -27,7 +29,9 @@ def _models():
                                                           np.int32)))
     slice_pad = build(t, [("STRIDED_SLICE", [0, 3, 4, 5], [1], ("StridedSliceOptions", {})),
                           ("PAD", [1, 6], [2])], [0], [2])
-    return {"leaky": (leaky, (1, 300)), "slice_pad": (slice_pad, (1, 6, 9, 2))}
+    return {"leaky": (leaky, (1, 300)), "slice_pad": (slice_pad, (1, 6, 9, 2)),
+            "conv": (conv_model([1, 9, 10, 4], [6, 3, 3, 4], [1, 5, 5, 6], stride=2,
+                                padding="SAME"), (1, 9, 10, 4))}
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "microbit"])

@@ -5,7 +5,8 @@ Contract: `allowed_non_int8(g, op, pos)` says whether operand `pos` of `op` (inp
 outputs) may be other than int8: a float32 model input feeding QUANTIZE, a float32 model
 output of DEQUANTIZE (the converter's default float input/output, converted on the device
 exactly as TFLite Micro does), an int32/int64 model output of ARG_MAX/ARG_MIN.
-`check_io(g, where)` refuses any other input/output dtype in one line. `describe(g)` lists
+`check_io(g, where)` refuses any other input/output dtype in one line, except an int32/int64
+input read only as a shape TFLite Micro ignores (`ignored_shape_input`). `describe(g)` lists
 every input and output: index, name, shape, dtype, scale, zero_point, bytes and, for a float
 one, which layer converts it on the device.
 """
@@ -15,6 +16,7 @@ import numpy as np
 
 from ..errors import ModelError, printable
 from .ir import Graph, Op
+from .shape_inputs import SHAPE_INPUTS
 
 INDEX_DTYPES = ("int32", "int64")
 INPUT_DTYPES = ("int8", "int16", "float32")
@@ -34,6 +36,13 @@ def allowed_non_int8(g: Graph, op: Op, pos: int) -> bool:
     return False
 
 
+def ignored_shape_input(g: Graph, ti: int) -> bool:
+    """Whether tensor `ti` is read only as a shape TFLite Micro ignores (a TRANSPOSE_CONV's
+    output shape given as a model input: its bytes are loaded and never read)."""
+    readers = [(op.kind, pos) for op in g.ops for pos, t in enumerate(op.inputs) if t == ti]
+    return bool(readers) and all(SHAPE_INPUTS.get(kind) == pos for kind, pos in readers)
+
+
 def check_io(g: Graph, where: str) -> None:
     if not g.inputs or not g.outputs:
         raise ModelError(f"{where}: the model has {len(g.inputs)} inputs and {len(g.outputs)} "
@@ -41,6 +50,8 @@ def check_io(g: Graph, where: str) -> None:
     for kind, ids, ok in (("input", g.inputs, INPUT_DTYPES), ("output", g.outputs, OUTPUT_DTYPES)):
         for k, ti in enumerate(ids):
             t = g.t(ti)
+            if kind == "input" and t.dtype in INDEX_DTYPES and ignored_shape_input(g, ti):
+                continue
             if t.dtype not in ok:
                 raise ModelError(f"{where}: model {kind} {k} '{printable(t.name)}' is {t.dtype}; "
                                  f"tinydeploy takes {kind}s of dtype {', '.join(ok)} "

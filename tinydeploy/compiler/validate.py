@@ -82,8 +82,11 @@ def validate(g: Graph, where: str = "model") -> None:
             t = g.t(ti)
             if t.dtype == "int8" or (t.is_const and t.dtype == "int32"):
                 continue
-            if t.dtype == "int16" and SPECS[op.kind].int16 and not t.is_const:
-                continue                 # a 16x8 model's activations
+            if SPECS[op.kind].int16 and (
+                    (t.dtype == "int16" and not t.is_const)        # a 16x8 model's activations
+                    or (t.dtype == "int64" and t.is_const and any(  # ... and its biases
+                        g.t(i).dtype == "int16" for i in op.inputs if i >= 0))):
+                continue
             if boundary.allowed_non_int8(g, op, pos) or (op.index in island_ends and pos == 0):
                 continue
             at = f"tensor '{t.name}' of layer {op.index} {op.kind} is {t.dtype}"

@@ -16,7 +16,7 @@ from .. import verify_ops as rules
 from ..ir import Op
 from ..opspec import OpSpec
 from ..params import ConvParams
-from ..program import Const, Layer, LowerContext, TensorArg
+from ..program import Const, ConstArg, Layer, LowerContext, TensorArg
 from .fastpath import ConvFast, conv_fast, depthwise_fast
 from .window import conv_padding as _conv_padding
 
@@ -62,10 +62,12 @@ def conv(low: LowerContext, op: Op) -> Layer:
                   act_min=act_min, act_max=act_max,
                   weights=low.const(consts, op, "w", "int8_t", w.const_data.astype(np.int8)),
                   bias=low.const(consts, op, "b", "int32_t", b.const_data.astype(np.int32))
-                  if b is not None else None,
+                  if b is not None and x.dtype == "int8" else None,
                   mult=low.const(consts, op, "mult", "int32_t", mult),
                   shift=low.const(consts, op, "shift", "int32_t", shift))
     macs = n * oh * ow * oc * kh * kw * filter_in_c
+    if x.dtype == "int16":
+        return _conv_s16(low, op, params, consts, b, macs, w.nbytes)
     kernel = "td_depthwise_conv2d_s8" if depthwise else "td_conv2d_s8"
     layer = Layer(index=op.index, op=op.kind, kernel=kernel, params=params,
                   args=[TensorArg(op.inputs[0])], inputs=[op.inputs[0]], output=op.outputs[0],
@@ -77,11 +79,32 @@ def conv(low: LowerContext, op: Op) -> Layer:
     return layer
 
 
+def _conv_s16(low: LowerContext, op: Op, params: ConvParams, consts: list, b, macs: int,
+              w_bytes: int) -> Layer:
+    """CONV_2D of a 16x8 model: td_conv2d_s16 with the int64 bias as a data argument."""
+    y = low.g.t(op.outputs[0])
+    if op.kind != "CONV_2D" or y.dtype != "int16":
+        raise ModelError(f"layer {op.index} {op.kind}: not supported yet: int16 input with "
+                         f"a {y.dtype} output or as a depthwise convolution")
+    if b is not None and b.dtype not in ("int64", "int32"):
+        raise ModelError(f"layer {op.index} CONV_2D: a {b.dtype} bias; 16x8 takes int64 or int32")
+    if params.in_offset or params.out_offset:
+        raise ModelError(f"layer {op.index} CONV_2D: int16 zero points must be 0 (16x8 is "
+                         "symmetric): reconvert the model")
+    bias = b.const_data.astype(np.int64) if b is not None else np.zeros(params.out_c, np.int64)
+    arg = ConstArg(low.const(consts, op, "b64", "int64_t", bias))
+    return Layer(index=op.index, op=op.kind, kernel="td_conv2d_s16", params=params,
+                 args=[TensorArg(op.inputs[0]), arg], inputs=[op.inputs[0]],
+                 output=op.outputs[0], consts=consts, macs=macs,
+                 weight_bytes=w_bytes + (b.nbytes if b is not None else 0))
+
+
 SPECS = (
     OpSpec("CONV_2D", rules.conv, conv, opts.parse_conv2d, inputs=2, optional_inputs=(2,),
            kernels=("conv2d_s8", "conv2d_1x1_s8", "conv2d_im2col_s8", "conv2d_sparse_s8",
-                    "conv2d_sparse_palette_s8", "conv2d_1x1_palette_s8", "conv2d_nm_s8"),
-           weight_axis=0),
+                    "conv2d_sparse_palette_s8", "conv2d_1x1_palette_s8", "conv2d_nm_s8",
+                    "conv2d_s16"),
+           weight_axis=0, int16=True),
     OpSpec("DEPTHWISE_CONV_2D", rules.conv, conv, opts.parse_depthwise_conv2d, inputs=2,
            optional_inputs=(2,), kernels=("depthwise_conv2d_s8", "depthwise_conv2d_3x3_s8"),
            weight_axis=3),

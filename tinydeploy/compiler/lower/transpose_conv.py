@@ -20,7 +20,7 @@ from .. import verify_ops as rules
 from ..ir import Op
 from ..opspec import OpSpec
 from ..params import TransposeConvParams
-from ..program import SCRATCH, Const, Layer, LowerContext, TensorArg
+from ..program import SCRATCH, Const, ConstArg, Layer, LowerContext, TensorArg
 from .window import conv_padding
 
 
@@ -76,9 +76,14 @@ def transpose_conv(low: LowerContext, op: Op) -> Layer:
     if w.quant.scale.size not in (1, oc) or (w.quant.scale.size > 1 and w.quant.axis != 0):
         raise ModelError(f"{where}: weights must be quantized per tensor or per output "
                          "channel (axis 0)")
-    if b is not None and (b.dtype != "int32" or not b.is_const or b.size != oc):
-        raise ModelError(f"{where}: bias must be a constant int32 vector of {oc} values "
-                         f"(got {b.dtype} {list(b.shape)})")
+    s16 = x.dtype == "int16"
+    if b is not None and (b.dtype != ("int64" if s16 else "int32") or not b.is_const
+                          or b.size != oc):
+        raise ModelError(f"{where}: bias must be a constant {'int64' if s16 else 'int32'} "
+                         f"vector of {oc} values (got {b.dtype} {list(b.shape)})")
+    if s16 and (y.dtype != "int16" or x.zero_point or y.zero_point):
+        raise ModelError(f"{where}: a 16x8 transpose convolution takes int16 input and output "
+                         "with zero points 0")
     o = op.options
     sh, sw = o["stride_h"], o["stride_w"]
     if sh < 1 or sw < 1:
@@ -93,20 +98,25 @@ def transpose_conv(low: LowerContext, op: Op) -> Layer:
         out_offset=y.zero_point, act_min=act_min, act_max=act_max,
         weights=low.const(consts, op, "w", "int8_t", w.const_data.astype(np.int8)),
         bias=low.const(consts, op, "b", "int32_t", b.const_data.astype(np.int32))
-        if b is not None else None,
+        if b is not None and not s16 else None,
         mult=low.const(consts, op, "mult", "int32_t", mult),
         shift=low.const(consts, op, "shift", "int32_t", shift),
         scratch=SCRATCH)
-    return Layer(index=op.index, op=op.kind, kernel="td_transpose_conv_s8", params=params,
-                 args=[TensorArg(op.inputs[2])], inputs=[op.inputs[2]], output=op.outputs[0],
+    args: list = [TensorArg(op.inputs[2])]
+    if s16:          # the int64 bias as a data argument (td_transpose_conv_s16)
+        bias = b.const_data.astype(np.int64) if b is not None else np.zeros(oc, np.int64)
+        args.append(ConstArg(low.const(consts, op, "b64", "int64_t", bias)))
+    return Layer(index=op.index, op=op.kind,
+                 kernel="td_transpose_conv_s16" if s16 else "td_transpose_conv_s8",
+                 params=params, args=args, inputs=[op.inputs[2]], output=op.outputs[0],
                  consts=consts, macs=n * ic * oc * _taps(ih, sh, params.pad_h, kh, oh)
                  * _taps(iw, sw, params.pad_w, kw, ow),
                  weight_bytes=w.nbytes + (b.nbytes if b is not None else 0),
-                 scratch=4 * y.size)
+                 scratch=(8 if s16 else 4) * y.size)
 
 
 SPECS = (
     OpSpec("TRANSPOSE_CONV", rules.transpose_conv, transpose_conv, opts.parse_transpose_conv,
            inputs=3, optional_inputs=(3,), descriptor_inputs=(0,),
-           kernels=("transpose_conv_s8",), weight_axis=0),
+           kernels=("transpose_conv_s8", "transpose_conv_s16"), weight_axis=0, int16=True),
 )
