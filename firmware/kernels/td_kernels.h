@@ -119,6 +119,12 @@ typedef struct {
     int32_t size, in_zp, out_zp, mult, shift, act_min, act_max;
 } td_requant_params_t;
 
+/* QUANTIZE with an int16 side (16x8 models): td_requant_params_t's fields, and the byte
+ * width (1: int8, 2: int16) of input and output */
+typedef struct {
+    int32_t size, in_zp, out_zp, mult, shift, act_min, act_max, in_bytes, out_bytes;
+} td_requant_s16_params_t;
+
 /* ---- shape / data movement: values pass through unchanged (input and output share
  * one quantization), so these kernels only copy. */
 typedef struct {
@@ -273,6 +279,7 @@ void td_transpose_conv_s16(const td_transpose_conv_params_t *p, const int8_t *in
 /* ADD / SUB of int16 tensors (16x8 models; td_add_s16.c): the reference arithmetic */
 void td_add_s16(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_sub_s16(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_requantize_s16(const td_requant_s16_params_t *p, const int8_t *in, int8_t *out);
 void td_leaky_relu_s16(const td_leaky_relu_s16_params_t *p, const int8_t *in, int8_t *out);
 void td_log_softmax_s8(const td_log_softmax_params_t *p, const int8_t *in, int8_t *out);
 void td_logistic_s8(const td_logistic_params_t *p, const int8_t *in, int8_t *out);

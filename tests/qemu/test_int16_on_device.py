@@ -1,7 +1,6 @@
-"""16x8 models on the device: an int16 LEAKY_RELU, an int16 STRIDED_SLICE -> PAD and an int16
-CONV_2D (int64 bias), built
-for a Cortex-M4 and a Cortex-M0, fed int16 bytes over the serial link, outputs bit-exact
-with TFLite Micro."""
+"""16x8 models on the device: an int16 LEAKY_RELU, an int16 STRIDED_SLICE -> PAD and an
+int16 CONV_2D (int64 bias), built for a Cortex-M4 and a Cortex-M0, fed int16 bytes over the
+serial link, outputs bit-exact with TFLite Micro."""
 import numpy as np
 import pytest
 

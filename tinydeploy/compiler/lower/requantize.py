@@ -8,7 +8,7 @@ from .. import float_islands, quant
 from .. import verify_ops as rules
 from ..ir import Op
 from ..opspec import OpSpec
-from ..params import LutParams, RequantParams
+from ..params import LutParams, RequantParams, RequantS16Params
 from ..program import Layer, LowerContext, TensorArg
 from .float_io import quantize_f32
 
@@ -37,9 +37,20 @@ def requantize(low: LowerContext, op: Op) -> Layer:
     """
     x, y = low.g.t(op.inputs[0]), low.g.t(op.outputs[0])
     if x.dtype == "float32":          # a float model input or a float island's end
+        if y.dtype != "int8":
+            raise ModelError(f"layer {op.index} QUANTIZE: not supported yet: float32 to "
+                             f"{y.dtype}")
         island = float_islands.islands(low.g).get(op.index)
         return quantize_f32(low, op) if island is None else float_island(low, op, island)
     mult, shift = quant.quantize_multiplier(float(x.scale) / float(y.scale))
+    if "int16" in (x.dtype, y.dtype):
+        if op.kind != "QUANTIZE" or {x.dtype, y.dtype} - {"int8", "int16"}:
+            raise ModelError(f"layer {op.index} {op.kind}: not supported yet: {x.dtype} to "
+                             f"{y.dtype}")
+        lo, hi = (-32768, 32767) if y.dtype == "int16" else (quant.INT8_MIN, quant.INT8_MAX)
+        return low.unary(op, "td_requantize_s16", RequantS16Params(
+            size=x.size, in_zp=x.zero_point, out_zp=y.zero_point, mult=mult, shift=shift,
+            act_min=lo, act_max=hi, in_bytes=x.nbytes // x.size, out_bytes=y.nbytes // y.size))
     lo, hi = quant.INT8_MIN, quant.INT8_MAX
     if op.kind in ("RELU", "RELU6"):
         lo, hi = quant.activation_range(op.kind, y.scale, y.zero_point)
@@ -50,7 +61,7 @@ def requantize(low: LowerContext, op: Op) -> Layer:
 
 SPECS = (
     OpSpec("QUANTIZE", rules.same_shape, requantize,
-           kernels=("requantize_s8", "quantize_f32_s8")),
+           kernels=("requantize_s8", "quantize_f32_s8", "requantize_s16"), int16=True),
     OpSpec("RELU", rules.same_shape, requantize, kernels=("requantize_s8",)),
     OpSpec("RELU6", rules.same_shape, requantize, kernels=("requantize_s8",)),
 )

@@ -30,6 +30,7 @@ from .layers import (
     PoolParams,
     ReduceParams,
     RequantParams,
+    RequantS16Params,
     SoftmaxParams,
 )
 from .matmul import ALL as _MATMUL
@@ -45,5 +46,5 @@ __all__ = [
     "ConvParams", "CopyParams", "DequantizeParams", "FcPaletteParams", "FcParams",
     "GatherParams", "L2NormParams", "LeakyReluS16Params", "LogisticParams",
     "LogSoftmaxParams", "LutParams", "MirrorPadParams",
-    "PadParams", "PoolParams", "QuantizeF32Params", "ReduceParams", "RequantParams",
+    "PadParams", "PoolParams", "QuantizeF32Params", "ReduceParams", "RequantParams", "RequantS16Params",
     "ResizeParams", "SoftmaxParams", "TransposeConvParams"]

@@ -186,6 +186,20 @@ class RequantParams(Params):
     act_max: int
 
 
+@dataclass
+class RequantS16Params(Params):
+    C_TYPE: ClassVar[str] = "td_requant_s16_params_t"
+    size: int
+    in_zp: int
+    out_zp: int
+    mult: int
+    shift: int
+    act_min: int
+    act_max: int
+    in_bytes: int
+    out_bytes: int
+
+
 # activations (LEAKY_RELU, HARD_SWISH, TANH, ELU, ABS, RSQRT) and L2_NORMALIZATION
 @dataclass
 class LutParams(Params):
@@ -216,5 +230,6 @@ class L2NormParams(Params):
 
 ALL = (ConvParams, FcParams, PoolParams, BinaryParams, SoftmaxParams, LogSoftmaxParams,
        LogisticParams,
-       ReduceParams, PadParams, ConcatParams, RequantParams, LutParams, LeakyReluS16Params,
+       ReduceParams, PadParams, ConcatParams, RequantParams, RequantS16Params, LutParams,
+       LeakyReluS16Params,
        L2NormParams)
