@@ -272,6 +272,8 @@ void td_softmax_s8(const td_softmax_params_t *p, const int8_t *in, int8_t *out);
  * model has none); the reference fields of td_conv_params_t (bias NULL) */
 void td_conv2d_s16(const td_conv_params_t *p, const int8_t *in, const int64_t *bias,
                    int8_t *out);
+void td_depthwise_conv2d_s16(const td_conv_params_t *p, const int8_t *in, const int64_t *bias,
+                             int8_t *out);
 /* TRANSPOSE_CONV of a 16x8 model (td_transpose_conv_s16.c): int16 activations, int64 bias
  * (zeros if none), scratch: int64 [batches][out_h][out_w][out_c] accumulators */
 void td_transpose_conv_s16(const td_transpose_conv_params_t *p, const int8_t *in,

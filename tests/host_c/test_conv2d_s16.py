@@ -10,6 +10,7 @@ from tinydeploy.compiler.compiled import compile_model
 
 from bitexact import run_ours
 from oracle import run_tflm
+from tflite_builder import build, tensor
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
 
@@ -32,3 +33,22 @@ def test_int16_conv_matches_tflite_micro(case):
     ours = run_ours(buf, [x])[0]
     np.testing.assert_array_equal(ours, np.asarray(run_tflm(buf, [x])[0]).reshape(ours.shape))
     assert len(np.unique(ours)) > ours.size // 8
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_int16_fully_connected_runs_as_a_1x1_convolution_exactly(per_channel):
+    """TFLM's int16 FullyConnected (int64 bias) lowered onto td_conv2d_s16: 3 batches."""
+    rng = np.random.default_rng(8)
+    w = rng.integers(-127, 128, (12, 40)).astype(np.int8)
+    ws = (rng.uniform(0.002, 0.02, 12) if per_channel else np.full(1, 0.01)).astype(np.float32)
+    b = rng.integers(-2**20, 2**20, 12).astype(np.int64)
+    tensors = [tensor("x", [3, 40], "int16", 0.0009, 0),
+               tensor("w", [12, 40], "int8", ws, np.zeros(ws.size, np.int64), w),
+               tensor("b", [12], "int64", ws * 0.0009, np.zeros(ws.size, np.int64), b),
+               tensor("y", [3, 12], "int16", 0.003, 0)]
+    buf = build(tensors, [("FULLY_CONNECTED", [0, 1, 2], [3])], [0], [3])
+    assert [la.kernel for la in compile_model(buf).program.layers] == ["td_conv2d_s16"]
+    x = rng.integers(-32768, 32768, (1, 3, 40)).astype(np.int16)
+    ours = run_ours(buf, [x])[0]
+    np.testing.assert_array_equal(ours, np.asarray(run_tflm(buf, [x])[0]).reshape(ours.shape))
+    assert len(np.unique(ours)) > 20

@@ -1,6 +1,6 @@
-"""Data movement in 16x8 models: STRIDED_SLICE, SLICE, TRANSPOSE, SPLIT and PAD on int16
-tensors run on the byte kernels (td_copy_nd_s8, td_pad_s8) with each element's two bytes
-as one more dimension; built without TensorFlow, against TFLite Micro."""
+"""Data movement in 16x8 models: STRIDED_SLICE, SLICE, TRANSPOSE, PAD and CONCATENATION on
+int16 tensors run on the byte kernels (td_copy_nd_s8, td_pad_s8, td_concat_s8) with each
+element's two bytes as one more dimension; built without TensorFlow, against TFLite Micro."""
 import numpy as np
 import pytest
 
@@ -53,3 +53,15 @@ def test_an_int16_pad_with_a_nonzero_fill_is_refused():
     with pytest.raises(ModelError, match="not supported yet: an int16 fill value of 7"):
         compile_model(one_op("PAD", [i32(0, 0, 1, 0, 0, 0, 0, 0).reshape(4, 2)],
                              [1, 6, 7, 3], zp=7))
+
+
+def test_int16_concatenation_matches_tflite_micro():
+    tensors = [tensor("a", [1, 4, 3, 2], "int16", 0.001, 0),
+               tensor("b", [1, 4, 3, 5], "int16", 0.001, 0),
+               tensor("y", [1, 4, 3, 7], "int16", 0.001, 0)]
+    buf = build(tensors, [("CONCATENATION", [0, 1], [2],
+                           ("ConcatenationOptions", {"Axis": 3}))], [0, 1], [2])
+    rng = np.random.default_rng(5)
+    xs = [rng.integers(-32768, 32768, s).astype(np.int16) for s in ([1, 4, 3, 2], [1, 4, 3, 5])]
+    ours = run_ours(buf, xs)[0]
+    np.testing.assert_array_equal(ours, np.asarray(run_tflm(buf, xs)[0]).reshape(ours.shape))

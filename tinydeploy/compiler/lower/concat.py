@@ -1,5 +1,6 @@
 """CONCATENATION -> td_concat_s8 (td_concat_params_t): inputs quantized like the output,
-copied as [outer][inner] blocks; constant inputs become int8 arrays."""
+copied as [outer][inner] blocks of bytes (an int16 element is two); constant inputs become
+int8 arrays."""
 from __future__ import annotations
 
 import numpy as np
@@ -24,11 +25,14 @@ def concat(low: LowerContext, op: Op) -> Layer:
     args, inner = [], []
     for k, ti in enumerate(op.inputs):
         t = g.t(ti)
+        if t.dtype != y.dtype or (t.is_const and t.dtype != "int8"):
+            raise ModelError(f"layer {op.index} CONCATENATION: not supported yet: a {t.dtype} "
+                             f"{'constant ' if t.is_const else ''}input into {y.dtype}")
         if t.scale != y.scale or t.zero_point != y.zero_point:
             raise ModelError(f"layer {op.index} CONCATENATION: input {k} is quantized "
                              "differently from the output; TFLite Micro requires equal "
                              "quantization (reconvert the model)")
-        inner.append(int(np.prod(t.shape[axis:], dtype=np.int64)))
+        inner.append(int(np.prod(t.shape[axis:], dtype=np.int64)) * (t.nbytes // max(t.size, 1)))
         args.append(low.data_arg(consts, op, ti, f"in{k}"))
     outer = int(np.prod(y.shape[:axis], dtype=np.int64))
     params = ConcatParams(outer=outer, n_inputs=len(args),
@@ -40,5 +44,5 @@ def concat(low: LowerContext, op: Op) -> Layer:
 
 SPECS = (
     OpSpec("CONCATENATION", rules.concat, concat, opts.parse_concatenation,
-           kernels=("concat_s8",)),
+           kernels=("concat_s8",), int16=True),
 )

@@ -1,5 +1,6 @@
 """CONV_2D and DEPTHWISE_CONV_2D -> td_conv2d_s8 / td_depthwise_conv2d_s8 (td_conv_params_t),
-or the fast kernel fastpath.py picks for the layer.
+or the fast kernel fastpath.py picks for the layer; with int16 activations (16x8, int64
+bias) -> td_conv2d_s16 / td_depthwise_conv2d_s16.
 
 Per-channel requantization multipliers and shifts are computed here (TFLite Micro's
 Prepare), the leading padding with ComputePaddingWithOffset, the filter window from the
@@ -81,19 +82,20 @@ def conv(low: LowerContext, op: Op) -> Layer:
 
 def _conv_s16(low: LowerContext, op: Op, params: ConvParams, consts: list, b, macs: int,
               w_bytes: int) -> Layer:
-    """CONV_2D of a 16x8 model: td_conv2d_s16 with the int64 bias as a data argument."""
+    """CONV_2D / DEPTHWISE_CONV_2D of a 16x8 model: td_conv2d_s16 / td_depthwise_conv2d_s16
+    with the int64 bias as a data argument."""
     y = low.g.t(op.outputs[0])
-    if op.kind != "CONV_2D" or y.dtype != "int16":
-        raise ModelError(f"layer {op.index} {op.kind}: not supported yet: int16 input with "
-                         f"a {y.dtype} output or as a depthwise convolution")
-    if b is not None and b.dtype not in ("int64", "int32"):
-        raise ModelError(f"layer {op.index} CONV_2D: a {b.dtype} bias; 16x8 takes int64 or int32")
+    if y.dtype != "int16" or (b is not None and b.dtype != "int64"):
+        raise ModelError(f"layer {op.index} {op.kind}: not supported yet: int16 input with a "
+                         f"{y.dtype} output or a {b.dtype if b is not None else 'missing'} bias "
+                         "(16x8 is int16 in and out with an int64 bias)")
     if params.in_offset or params.out_offset:
-        raise ModelError(f"layer {op.index} CONV_2D: int16 zero points must be 0 (16x8 is "
+        raise ModelError(f"layer {op.index} {op.kind}: int16 zero points must be 0 (16x8 is "
                          "symmetric): reconvert the model")
     bias = b.const_data.astype(np.int64) if b is not None else np.zeros(params.out_c, np.int64)
     arg = ConstArg(low.const(consts, op, "b64", "int64_t", bias))
-    return Layer(index=op.index, op=op.kind, kernel="td_conv2d_s16", params=params,
+    kernel = "td_depthwise_conv2d_s16" if op.kind == "DEPTHWISE_CONV_2D" else "td_conv2d_s16"
+    return Layer(index=op.index, op=op.kind, kernel=kernel, params=params,
                  args=[TensorArg(op.inputs[0]), arg], inputs=[op.inputs[0]],
                  output=op.outputs[0], consts=consts, macs=macs,
                  weight_bytes=w_bytes + (b.nbytes if b is not None else 0))
@@ -106,6 +108,7 @@ SPECS = (
                     "conv2d_s16"),
            weight_axis=0, int16=True),
     OpSpec("DEPTHWISE_CONV_2D", rules.conv, conv, opts.parse_depthwise_conv2d, inputs=2,
-           optional_inputs=(2,), kernels=("depthwise_conv2d_s8", "depthwise_conv2d_3x3_s8"),
-           weight_axis=3),
+           optional_inputs=(2,), kernels=("depthwise_conv2d_s8", "depthwise_conv2d_3x3_s8",
+                                          "depthwise_conv2d_s16"),
+           weight_axis=3, int16=True),
 )
