@@ -3,10 +3,10 @@ without TensorFlow: 3x3 SAME, stride 2, a depth multiplier, dilation, against TF
 import numpy as np
 import pytest
 
+from int16_models import dw_model
 from tinydeploy.compiler.compiled import compile_model
 
 from bitexact import run_ours
-from int16_models import dw_model
 from oracle import run_tflm
 
 pytestmark = [pytest.mark.tf, pytest.mark.host_c]
