@@ -15,14 +15,14 @@ pytestmark = [pytest.mark.tf, pytest.mark.host_c]
 def binary_model(op, a_shape, b_shape, out_shape, sa, sb, so, activation="NONE") -> bytes:
     tensors = [tensor("a", a_shape, "int16", sa, 0), tensor("b", b_shape, "int16", sb, 0),
                tensor("y", out_shape, "int16", so, 0)]
-    options = ("AddOptions" if op == "ADD" else "SubOptions",
+    options = ({"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}[op],
                {"FusedActivationFunction": {"NONE": 0, "RELU": 1}[activation]})
     return build(tensors, [(op, [0, 1], [2], options)], [0, 1], [2])
 
 
 def check(op, a_shape, b_shape, out_shape, sa, sb, so, activation="NONE"):
     buf = binary_model(op, a_shape, b_shape, out_shape, sa, sb, so, activation)
-    kernel = {"ADD": "td_add_s16", "SUB": "td_sub_s16"}[op]
+    kernel = {"ADD": "td_add_s16", "SUB": "td_sub_s16", "MUL": "td_mul_s16"}[op]
     assert [la.kernel for la in compile_model(buf).program.layers] == [kernel]
     rng = np.random.default_rng(6)
     # one sample, batch first: a shape without a leading 1 is one sample's whole shape

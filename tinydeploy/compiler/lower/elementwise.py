@@ -1,7 +1,8 @@
 """ADD, SUB and MUL -> td_add_s8 / td_sub_s8 / td_mul_s8 (td_binary_params_t): TFLite
 Micro's Prepare arithmetic, N-D broadcasting through per-input strides, constant operands as arrays.
 ADD and SUB of int16 tensors (16x8 models) -> td_add_s16 / td_sub_s16: the same Prepare
-with a left shift of 15 instead of 20, the reference arithmetic per element."""
+with a left shift of 15 instead of 20, the reference arithmetic per element; MUL ->
+td_mul_s16."""
 from __future__ import annotations
 
 import numpy as np
@@ -132,7 +133,7 @@ def binary(low: LowerContext, op: Op) -> Layer:
     else:
         p.out_mult, p.out_shift = quant.quantize_multiplier(
             float(a.scale) * float(b.scale) / float(y.scale))
-        kernel = "td_mul_s8"
+        kernel = "td_mul_s16" if y.dtype == "int16" else "td_mul_s8"
     args = [low.data_arg(consts, op, op.inputs[0], "in1"), low.data_arg(consts, op, op.inputs[1], "in2")]
     inputs = [a.tensor for a in args if isinstance(a, TensorArg)]
     return Layer(index=op.index, op=op.kind, kernel=kernel, params=p, args=args, inputs=inputs,
@@ -144,5 +145,6 @@ SPECS = (
            kernels=("add_s8", "add_s16"), int16=True),
     OpSpec("SUB", rules.broadcast, binary, opts.parse_sub, inputs=2,
            kernels=("sub_s8", "sub_s16"), int16=True),
-    OpSpec("MUL", rules.broadcast, binary, opts.parse_mul, inputs=2, kernels=("mul_s8",)),
+    OpSpec("MUL", rules.broadcast, binary, opts.parse_mul, inputs=2,
+           kernels=("mul_s8", "mul_s16"), int16=True),
 )
