@@ -281,6 +281,8 @@ void td_transpose_conv_s16(const td_transpose_conv_params_t *p, const int8_t *in
 /* ADD / SUB of int16 tensors (16x8 models; td_add_s16.c): the reference arithmetic */
 void td_add_s16(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_sub_s16(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void td_avg_pool_s16(const td_pool_params_t *p, const int8_t *in, int8_t *out);
+void td_max_pool_s16(const td_pool_params_t *p, const int8_t *in, int8_t *out);
 void td_mul_s16(const td_binary_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void td_requantize_s16(const td_requant_s16_params_t *p, const int8_t *in, int8_t *out);
 void td_leaky_relu_s16(const td_leaky_relu_s16_params_t *p, const int8_t *in, int8_t *out);

@@ -1,4 +1,5 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D -> td_avg_pool_s8 / td_max_pool_s8 (td_pool_params_t)."""
+"""AVERAGE_POOL_2D and MAX_POOL_2D -> td_avg_pool_s8 / td_max_pool_s8 (td_pool_params_t);
+with int16 activations (16x8) -> td_avg_pool_s16 / td_max_pool_s16."""
 from __future__ import annotations
 
 from .. import op_options as opts
@@ -22,11 +23,14 @@ def pool(low: LowerContext, op: Op) -> Layer:
                   pad_h=conv_padding(o["padding"], o["stride_h"], 1, ih, o["filter_h"], oh),
                   pad_w=conv_padding(o["padding"], o["stride_w"], 1, iw, o["filter_w"], ow),
                   act_min=act_min, act_max=act_max)
-    kernel = "td_avg_pool_s8" if op.kind == "AVERAGE_POOL_2D" else "td_max_pool_s8"
+    kernel = ("td_avg_pool_s" if op.kind == "AVERAGE_POOL_2D" else "td_max_pool_s") + (
+        "16" if x.dtype == "int16" else "8")
     return low.unary(op, kernel, params)
 
 
 SPECS = (
-    OpSpec("AVERAGE_POOL_2D", rules.pool, pool, opts.parse_pool, kernels=("avg_pool_s8",)),
-    OpSpec("MAX_POOL_2D", rules.pool, pool, opts.parse_pool, kernels=("max_pool_s8",)),
+    OpSpec("AVERAGE_POOL_2D", rules.pool, pool, opts.parse_pool,
+           kernels=("avg_pool_s8", "avg_pool_s16"), int16=True),
+    OpSpec("MAX_POOL_2D", rules.pool, pool, opts.parse_pool,
+           kernels=("max_pool_s8", "max_pool_s16"), int16=True),
 )
