@@ -320,6 +320,7 @@ void td_batch_matmul_s8(const td_batch_matmul_params_t *p, const int8_t *lhs, co
 
 /* ---- model I/O (in/out are the tensors' bytes: float32 / int32 / int64 little-endian) */
 void td_quantize_f32_s8(const td_quantize_f32_params_t *p, const int8_t *in, int8_t *out);
+void td_dequantize_s16_f32(const td_dequantize_params_t *p, const int8_t *in, int8_t *out);
 void td_dequantize_s8_f32(const td_dequantize_params_t *p, const int8_t *in, int8_t *out);
 void td_arg_minmax_s8(const td_arg_minmax_params_t *p, const int8_t *in, int8_t *out);
 
