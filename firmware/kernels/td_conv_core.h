@@ -99,14 +99,13 @@ static inline __attribute__((always_inline)) void td_conv_out2(
 }
 
 #if !TD_CONV_PAIRS
-/* One 4-deep group for 2 channels x 2 pixels: one LDRD of the interleaved weights, two
+/* One 4-deep group for 2 channels x 2 pixels: one LDRD of the interleaved weights, one LDM
  * of the columns, four SXTB16 and eight SMLAD (16 MACs). */
 #define TD_CONV_GROUP2X2(wp, xp, a00, a01, a10, a11)                                     \
     do {                                                                                 \
         uint32_t wa_, wb_, x00_, x01_, x10_, x11_, t_;                                   \
         TD_LDRD_INC(wa_, wb_, wp);                                                       \
-        TD_LDRD_INC(x00_, x01_, xp);                                                     \
-        TD_LDRD_INC(x10_, x11_, xp);                                                     \
+        TD_LDM4_INC(x00_, x01_, x10_, x11_, xp);                                         \
         t_ = td_sxtb16(wa_);                                                             \
         a00 = td_smlad(t_, x00_, a00);                                                   \
         a01 = td_smlad(t_, x10_, a01);                                                   \
