@@ -4,9 +4,9 @@
  * core (td_conv_core.h). Bit-exact with TFLM ConvPerChannel: the same integer sums. */
 #include "td_conv_gather.h"
 
-/* First index of [0, n) whose window (start i * stride - pad, k taps) lies inside [0, len). */
+/* The first output index i whose window start i * stride - pad is >= 0. */
 static int32_t inside_lo(int32_t stride, int32_t pad) { return (pad + stride - 1) / stride; }
-/* One past the last such index. */
+/* One past the last output index (< n) whose window of k taps ends inside [0, len). */
 static int32_t inside_hi(int32_t n, int32_t stride, int32_t pad, int32_t k, int32_t len) {
     const int32_t last = len - k + pad;
     return last < 0 ? 0 : td_min_i32(n, last / stride + 1);
