@@ -30,6 +30,12 @@ static inline void td_copy_bytes(int8_t *dst, const int8_t *src, int32_t n) {
     for (; i < n; ++i) dst[i] = src[i];
 }
 
+/* nw whole words from src (4-byte multiple readable) into pixel q's column from group 0 */
+static inline void td_col_put_words(int16_t *cols, int32_t q, const int8_t *src, int32_t nw) {
+    int32_t g;
+    for (g = 0; g < nw; ++g) td_col_put4(td_col_slot(cols, g, q), td_read_u32(src + 4 * g));
+}
+
 /* Pixel q's column for output (b, oy, ox). Taps are laid out [ky][kx][c] as the weights. */
 TD_GATHER_FN void td_im2col(const td_conv_params_t *p, const int8_t *in, int16_t *cols,
                             int32_t q, int32_t b, int32_t oy, int32_t ox) {
@@ -61,23 +67,37 @@ TD_GATHER_FN void td_im2col(const td_conv_params_t *p, const int8_t *in, int16_t
         }
     } else if (p->dil_w == 1) {
         /* few channels: each filter row is one run of k_w * in_c input bytes; the runs are
-         * gathered into the staging area, then converted as one column */
-        const int32_t run = p->k_w * p->in_c;
+         * gathered into the staging area (k4 bytes), then converted as whole words. The
+         * pad bytes past the last tap are zeroed first (their weights are zero too). */
+        const int32_t run = p->k_w * p->in_c, n = p->k_h * run;
         const int32_t kx0 = x0 < 0 ? -x0 : 0, kx1 = p->in_w - x0 < p->k_w ? p->in_w - x0 : p->k_w;
-        int8_t *stage = (int8_t *)p->scratch;
-        for (ky = 0; ky < p->k_h; ++ky, stage += run) {
-            const int32_t iy = y0 + ky * p->dil_h;
-            if (iy < 0 || iy >= p->in_h || kx0 >= kx1) {
-                memset(stage, zp, (size_t)run);
-            } else if (kx0 == 0 && kx1 == p->k_w) {
-                td_copy_bytes(stage, in_b + (iy * p->in_w + x0) * p->in_c, run);
-            } else {
-                memset(stage, zp, (size_t)run);
-                td_copy_bytes(stage + kx0 * p->in_c, in_b + (iy * p->in_w + x0 + kx0) * p->in_c,
-                              (kx1 - kx0) * p->in_c);
+        int8_t *const stage0 = (int8_t *)p->scratch;
+        int8_t *stage = stage0;
+        if (n & 3) td_write_u32(stage0 + (n & ~3), 0);
+        if (kx0 == 0 && kx1 == p->k_w && y0 >= 0 && y0 + (p->k_h - 1) * p->dil_h < p->in_h) {
+            /* the whole window inside: one copy per row, no bounds checks */
+            const int32_t rs = p->dil_h * p->in_w * p->in_c;
+            const int8_t *src = in_b + (y0 * p->in_w + x0) * p->in_c;
+            for (ky = 0;;) {
+                td_copy_bytes(stage, src, run);
+                if (++ky == p->k_h) break;
+                stage += run;
+                src += rs;
+            }
+        } else {
+            for (ky = 0; ky < p->k_h; ++ky, stage += run) {
+                const int32_t iy = y0 + ky * p->dil_h;
+                if (iy < 0 || iy >= p->in_h || kx0 >= kx1) {
+                    memset(stage, zp, (size_t)run);
+                } else {
+                    if (kx0 > 0 || kx1 < p->k_w) memset(stage, zp, (size_t)run);
+                    td_copy_bytes(stage + kx0 * p->in_c,
+                                  in_b + (iy * p->in_w + x0 + kx0) * p->in_c,
+                                  (kx1 - kx0) * p->in_c);
+                }
             }
         }
-        td_col_put(cols, q, 0, (const int8_t *)p->scratch, p->k_h * run);
+        td_col_put_words(cols, q, stage0, (n + 3) >> 2);
     } else {
         /* dilated rows of few channels: gather the taps' bytes first */
         int8_t *stage = (int8_t *)p->scratch;

@@ -74,31 +74,35 @@ static inline void dw_store4(const int32_t *q, int32_t a0, int32_t a1, int32_t a
 
 /* Two taps of four channels (SMLAD): PKHBT of the two input words holds channels 0-1 of
  * both taps, PKHTB channels 2-3; SXTB16 (ROR 8) then gives per channel the int16 pair
- * (tap a, tap b) that meets its weight pair. w: four words, channels 0..3. */
-#define TD_DW_PAIR(xa, xb, w)                             \
+ * (tap a, tap b) that meets its weight pair. wp: four words, channels 0..3, read by two
+ * LDRD that advance it (GCC splits 64-bit loads into single LDRs that do not pipeline). */
+#define TD_DW_PAIR(xa, xb, wp)                            \
     do {                                                  \
         const uint32_t va_ = td_read_u32(xa);             \
         const uint32_t vb_ = td_read_u32(xb);             \
         const uint32_t y_ = td_pkhbt16(va_, vb_);         \
         const uint32_t z_ = td_pkhtb16(vb_, va_);         \
-        uint64_t w_ = td_load_w2(w);                      \
-        a0 = td_smlad(td_sxtb16(y_), (uint32_t)w_, a0);   \
-        a1 = td_smlad(td_sxtb16_hi(y_), (uint32_t)(w_ >> 32), a1); \
-        w_ = td_load_w2((w) + 2);                         \
-        a2 = td_smlad(td_sxtb16(z_), (uint32_t)w_, a2);   \
-        a3 = td_smlad(td_sxtb16_hi(z_), (uint32_t)(w_ >> 32), a3); \
+        uint32_t w0_, w1_;                                \
+        TD_LDRD_INC(w0_, w1_, wp);                        \
+        a0 = td_smlad(td_sxtb16(y_), w0_, a0);            \
+        a1 = td_smlad(td_sxtb16_hi(y_), w1_, a1);         \
+        TD_LDRD_INC(w0_, w1_, wp);                        \
+        a2 = td_smlad(td_sxtb16(z_), w0_, a2);            \
+        a3 = td_smlad(td_sxtb16_hi(z_), w1_, a3);         \
     } while (0)
 /* The ninth tap alone: SXTB16 gives channels (0, 2) and (1, 3), weights likewise. */
-#define TD_DW_TAP(xp, w)                                  \
+#define TD_DW_TAP(xp, wp)                                 \
     do {                                                  \
         const uint32_t v_ = td_read_u32(xp);              \
-        const uint64_t w_ = td_load_w2(w);                \
-        const uint32_t l_ = td_sxtb16(v_);                \
-        const uint32_t h_ = td_sxtb16_hi(v_);             \
-        a0 = td_smlabb(l_, (uint32_t)w_, a0);             \
-        a2 = td_smlatt(l_, (uint32_t)w_, a2);             \
-        a1 = td_smlabb(h_, (uint32_t)(w_ >> 32), a1);     \
-        a3 = td_smlatt(h_, (uint32_t)(w_ >> 32), a3);     \
+        uint32_t w0_, w1_;                                \
+        uint32_t l_, h_;                                  \
+        TD_LDRD_INC(w0_, w1_, wp);                        \
+        l_ = td_sxtb16(v_);                               \
+        h_ = td_sxtb16_hi(v_);                            \
+        a0 = td_smlabb(l_, w0_, a0);                      \
+        a2 = td_smlatt(l_, w0_, a2);                      \
+        a1 = td_smlabb(h_, w1_, a1);                      \
+        a3 = td_smlatt(h_, w1_, a3);                      \
     } while (0)
 #define TD_DW_WSTEP 2             /* weight words per tap */
 typedef uint32_t td_dw_w_t;
@@ -121,18 +125,19 @@ static inline void dw_store4(const int32_t *qw, int32_t a0, int32_t a1, int32_t 
     dst[3] = dw_out1(a3, q + 3, lo, hi);
 }
 
-#define TD_DW_TAP(xp, w)                                  \
+#define TD_DW_TAP(xp, wp)                                 \
     do {                                                  \
         const int8_t *x_ = (xp);                          \
-        a0 += (int32_t)x_[0] * (w)[0];                    \
-        a1 += (int32_t)x_[1] * (w)[1];                    \
-        a2 += (int32_t)x_[2] * (w)[2];                    \
-        a3 += (int32_t)x_[3] * (w)[3];                    \
+        a0 += (int32_t)x_[0] * (wp)[0];                   \
+        a1 += (int32_t)x_[1] * (wp)[1];                   \
+        a2 += (int32_t)x_[2] * (wp)[2];                   \
+        a3 += (int32_t)x_[3] * (wp)[3];                   \
+        (wp) += 4;                                        \
     } while (0)
-#define TD_DW_PAIR(xa, xb, w)                             \
+#define TD_DW_PAIR(xa, xb, wp)                            \
     do {                                                  \
-        TD_DW_TAP(xa, w);                                 \
-        TD_DW_TAP(xb, (w) + 4);                           \
+        TD_DW_TAP(xa, wp);                                \
+        TD_DW_TAP(xb, wp);                                \
     } while (0)
 #define TD_DW_WSTEP 4             /* weight bytes per tap */
 typedef int8_t td_dw_w_t;
@@ -170,15 +175,14 @@ TD_DW_INLINE void dw_interior(const td_conv_params_t *p, const td_dw_w_t *ws0, c
             TD_OPAQUE(t);
             u = r + rs;
             TD_OPAQUE(u);
-            TD_DW_PAIR(t + c, u, ws + 2 * TD_DW_WSTEP);
-            TD_DW_PAIR(u + c, u + c2, ws + 4 * TD_DW_WSTEP);
+            TD_DW_PAIR(t + c, u, ws);
+            TD_DW_PAIR(u + c, u + c2, ws);
             r = u + rs;
             TD_OPAQUE(r);
-            TD_DW_PAIR(r, r + c, ws + 6 * TD_DW_WSTEP);
+            TD_DW_PAIR(r, r + c, ws);
             t = r + c;
             TD_OPAQUE(t);
-            TD_DW_TAP(t + c, ws + 8 * TD_DW_WSTEP);
-            ws += 9 * TD_DW_WSTEP;
+            TD_DW_TAP(t + c, ws);
             dw_store4(qt + 4, a0, a1, a2, a3, lo, hi, clamp, d);
             qt += TD_DW_QT_GROUP;
             xg += 4;
@@ -206,11 +210,10 @@ TD_DW_INLINE void dw_table(const td_conv_params_t *p, const td_dw_w_t *ws,
     for (o = 0; o < 4 * groups; o += 4, qt += TD_DW_QT_GROUP) {
         int32_t a0 = qt[0], a1 = qt[1], a2 = qt[2], a3 = qt[3];
         TD_DW_PAIR(tp[0] + o, tp[1] + o, ws);
-        TD_DW_PAIR(tp[2] + o, tp[3] + o, ws + 2 * TD_DW_WSTEP);
-        TD_DW_PAIR(tp[4] + o, tp[5] + o, ws + 4 * TD_DW_WSTEP);
-        TD_DW_PAIR(tp[6] + o, tp[7] + o, ws + 6 * TD_DW_WSTEP);
-        TD_DW_TAP(tp[8] + o, ws + 8 * TD_DW_WSTEP);
-        ws += 9 * TD_DW_WSTEP;
+        TD_DW_PAIR(tp[2] + o, tp[3] + o, ws);
+        TD_DW_PAIR(tp[4] + o, tp[5] + o, ws);
+        TD_DW_PAIR(tp[6] + o, tp[7] + o, ws);
+        TD_DW_TAP(tp[8] + o, ws);
         dw_store4(qt + 4, a0, a1, a2, a3, lo, hi, clamp, dst + o);
     }
     if (p->in_c & 3) dw_tail(p, tp, dst);
