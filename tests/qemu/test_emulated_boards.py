@@ -27,8 +27,8 @@ class Booted:
     def __init__(self, board, elf):
         self.qemu = start_qemu(board, elf)
         try:
-            self.dut = Dut.open(self.qemu.url, 115200, timeout=30.0)   # margin for a loaded CI machine
-            self.banner = self.dut.wait_ready(20.0)
+            self.dut = Dut.open(self.qemu.url, 115200, timeout=90.0)   # margin for a loaded CI machine
+            self.banner = self.dut.wait_ready(60.0)
         except BaseException:
             self.qemu.stop()
             raise
